@@ -1,0 +1,79 @@
+"""Bytes for dist/ → files that appear whole or not at all: a temporary file beside the target, then a rename."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Iterator
+
+TEMP_MARK = ".publish-tmp-"
+
+
+@contextlib.contextmanager
+def atomic_path(target: Path) -> Iterator[Path]:
+    """A temporary path to write; it replaces `target` only if the block succeeds."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=f".{target.name}{TEMP_MARK}", dir=target.parent)
+    os.close(fd)
+    temp = Path(name)
+    try:
+        yield temp
+        with open(temp, "rb") as handle:
+            os.fsync(handle.fileno())
+        os.chmod(temp, 0o644)
+        os.replace(temp, target)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            temp.unlink()
+
+
+def write_bytes(target: Path, data: bytes) -> Path:
+    with atomic_path(target) as temp:
+        temp.write_bytes(data)
+    return target
+
+
+def write_text(target: Path, text: str) -> Path:
+    """UTF-8 with LF line ends, whatever the platform."""
+    return write_bytes(target, text.encode("utf-8"))
+
+
+def copy_file(source: Path, target: Path) -> Path:
+    with atomic_path(target) as temp:
+        shutil.copyfile(source, temp)
+    return target
+
+
+@contextlib.contextmanager
+def atomic_dir(target: Path) -> Iterator[Path]:
+    """A temporary folder to fill; it replaces the folder `target` whole if the block succeeds."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temp = Path(tempfile.mkdtemp(prefix=f".{target.name}{TEMP_MARK}", dir=target.parent))
+    old = target.parent / f".{target.name}{TEMP_MARK}old-{os.getpid()}"
+    try:
+        yield temp
+        os.chmod(temp, 0o755)
+        if target.exists():
+            os.replace(target, old)
+        os.replace(temp, target)
+    finally:
+        shutil.rmtree(temp, ignore_errors=True)
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def remove_leftovers(folder: Path) -> int:
+    """Delete temporary files a killed build left behind; returns how many."""
+    count = 0
+    if not folder.is_dir():
+        return 0
+    for path in folder.rglob(f"*{TEMP_MARK}*"):
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+        count += 1
+    return count

@@ -1,0 +1,93 @@
+"""A publication folder and issue selectors → checked Issues, or every problem found in them at once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import click
+
+from publish.errors import Problem, SourceError
+from publish.model import Issue, Publication
+from publish.source import Report, issue_folders, read_issue, read_publication
+
+
+@dataclass
+class IssueResult:
+    folder: Path
+    issue: Issue | None
+    problems: list[Problem] = field(default_factory=list)
+
+    def failed(self, strict: bool) -> bool:
+        return self.issue is None or any(p.is_error or strict for p in self.problems)
+
+    @property
+    def number(self) -> int:
+        return int(self.folder.name)
+
+
+def load_publication(root: Path, strict: bool = False) -> tuple[Publication, list[Problem]]:
+    """The publication's settings, or SourceError with every problem in publication.toml."""
+    report = Report(root)
+    pub = read_publication(root, report)
+    if pub is None or any(p.is_error or strict for p in report.problems):
+        raise SourceError(report.problems, strict)
+    return pub, report.problems
+
+
+def select_issues(pub: Publication, selectors: tuple[str, ...], all_issues: bool) -> list[Path]:
+    """ISSUE arguments (numbers or paths) → issue folders; a usage error for ones that do not exist."""
+    folders = issue_folders(pub)
+    if all_issues or not selectors:
+        if not folders:
+            raise click.UsageError(f"no issues under {pub.issues_dir} — create one with: publish new NUMBER")
+        return folders if all_issues else folders[-1:]
+    chosen: list[Path] = []
+    for selector in selectors:
+        folder = _resolve(pub, selector)
+        if folder not in chosen:
+            chosen.append(folder)
+    return chosen
+
+
+def _resolve(pub: Publication, selector: str) -> Path:
+    text = selector.rstrip("/\\")
+    if text.isdigit():
+        folder = pub.issues_dir / str(int(text))
+    else:
+        candidate = Path(text)
+        if not candidate.is_absolute():
+            candidate = (Path.cwd() / candidate) if (Path.cwd() / candidate).exists() else pub.root / candidate
+        folder = candidate.resolve()
+        if folder.parent != pub.issues_dir.resolve() or not folder.name.isdigit():
+            raise click.UsageError(f"{selector!r} is not an issue: give a number (1112) or a folder under issues/")
+    if not folder.is_dir():
+        raise click.UsageError(f"no issue {selector}: there is no folder issues/{folder.name} "
+                               f"(create it with: publish new {folder.name})")
+    return pub.issues_dir / folder.name
+
+
+def read_issues(pub: Publication, folders: list[Path]) -> list[IssueResult]:
+    """Read every chosen issue, keeping each one's problems apart."""
+    results = []
+    for folder in folders:
+        report = Report(pub.root)
+        issue = read_issue(pub, folder, report)
+        results.append(IssueResult(folder, issue, report.problems))
+    return results
+
+
+def load_issues(root: Path, selectors: tuple[str, ...] = (), all_issues: bool = False,
+                strict: bool = False) -> tuple[Publication, list[Issue], list[Problem]]:
+    """Checked issues and their warnings; SourceError listing every problem if any issue has errors."""
+    pub, warnings = load_publication(root, strict)
+    results = read_issues(pub, select_issues(pub, selectors, all_issues))
+    problems = warnings + [p for r in results for p in r.problems]
+    if any(r.failed(strict) for r in results):
+        raise SourceError(_dedupe(problems), strict)
+    return pub, [r.issue for r in results], _dedupe(problems)
+
+
+def _dedupe(problems: list[Problem]) -> list[Problem]:
+    """Standing pages are read with every issue; report each of their problems once."""
+    return list(dict.fromkeys(problems))

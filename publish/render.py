@@ -1,0 +1,229 @@
+"""Model objects → rendered fragments: the one Jinja2 environment of a layout, and each article's HTML, made once.
+
+Templates only loop and branch; every piece of formatting they need is a named
+filter registered here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import textwrap
+from functools import lru_cache
+from pathlib import Path
+from typing import Callable
+
+import jinja2
+import nh3
+from markupsafe import Markup, escape
+
+from publish import markdown
+from publish.errors import PublishError
+from publish.model import Article, Issue, Picture, Publication
+
+BUILTIN_LAYOUTS = Path(__file__).resolve().parent / "layouts"
+HTML_SUFFIXES = ("html", "xhtml", "xml", "opf", "ncx", "svg", "atom")
+
+MONTHS = {
+    "en": ("January", "February", "March", "April", "May", "June", "July", "August",
+           "September", "October", "November", "December"),
+}
+
+
+# --- dates ---------------------------------------------------------------------------------
+
+
+def source_date(issue: Issue | None = None) -> dt.datetime:
+    """The time written into outputs: SOURCE_DATE_EPOCH if set, else the issue's date at midnight UTC."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch:
+        try:
+            return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc)
+        except (ValueError, OverflowError, OSError):
+            raise PublishError(f"SOURCE_DATE_EPOCH={epoch!r} is not a whole number of seconds — "
+                               "unset it or give e.g. SOURCE_DATE_EPOCH=1606867200") from None
+    day = issue.date if issue else dt.date(1980, 1, 1)
+    return dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc)
+
+
+def long_date(day: dt.date) -> str:
+    """2 December 2020."""
+    return f"{day.day} {MONTHS['en'][day.month - 1]} {day.year}"
+
+
+# --- filters --------------------------------------------------------------------------------
+
+
+def wrap(text: str, width: int = 72, indent: str = "", first: str | None = None) -> str:
+    """Fill text to `width` columns; non-breaking spaces hold words together."""
+    first = indent if first is None else first
+    return textwrap.fill(
+        " ".join(text.split(" ")).replace("\n", " "), width=width, initial_indent=first,
+        subsequent_indent=indent, break_long_words=False, break_on_hyphens=False,
+    )
+
+
+def rule(char: str = "=", width: int = 72) -> str:
+    return char * width
+
+
+def underline(text: str, char: str = "-") -> str:
+    return f"{text}\n{char * min(len(text), 72)}"
+
+
+def center(text: str, width: int = 72) -> str:
+    return text.center(width).rstrip()
+
+
+def filesize(size: int) -> str:
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{size} {unit}" if unit == "bytes" else f"{size:.1f} {unit}"
+        size /= 1024
+    return str(size)
+
+
+def names(authors) -> str:
+    authors = list(authors)
+    if len(authors) <= 1:
+        return "".join(authors)
+    return ", ".join(authors[:-1]) + " and " + authors[-1]
+
+
+FILTERS: dict[str, Callable] = {
+    "longdate": long_date,
+    "isodate": lambda day: day.isoformat(),
+    "wrap": wrap,
+    "rule": rule,
+    "underline": underline,
+    "center": center,
+    "filesize": filesize,
+    "names": names,
+}
+
+
+def _autoescape(name: str | None) -> bool:
+    return bool(name) and name.rsplit(".", 1)[-1] in HTML_SUFFIXES
+
+
+@lru_cache(maxsize=8)
+def _environment(layout_dir: Path | None) -> jinja2.Environment:
+    loaders = [jinja2.FileSystemLoader(str(layout_dir))] if layout_dir else []
+    loaders.append(jinja2.FileSystemLoader(str(BUILTIN_LAYOUTS / "default")))
+    env = jinja2.Environment(
+        loader=jinja2.ChoiceLoader(loaders), undefined=jinja2.StrictUndefined,
+        autoescape=_autoescape, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+    )
+    env.filters.update(FILTERS)
+    return env
+
+
+def environment(pub: Publication) -> jinja2.Environment:
+    """The Jinja2 environment of the publication's layout, falling back to the built-in default."""
+    layout_dir = pub.layout_dir if pub.layout_dir.is_dir() else None
+    return _environment(layout_dir.resolve() if layout_dir else None)
+
+
+def render_template(pub: Publication, name: str, **context) -> str:
+    """Render one layout template, turning template mistakes into located errors."""
+    env = environment(pub)
+    try:
+        return env.get_template(name).render(publication=pub, **context)
+    except jinja2.TemplateNotFound as exc:
+        raise PublishError(f"layouts/{pub.layout}/{exc.name}: template not found — "
+                           f"add it, or remove the layout folder to use the built-in default") from None
+    except jinja2.TemplateSyntaxError as exc:
+        raise PublishError(f"layouts/{pub.layout}/{exc.name or name}:{exc.lineno}: {exc.message} — "
+                           "fix the template") from None
+    except jinja2.UndefinedError as exc:
+        raise PublishError(f"layouts/{pub.layout}/{name}: {exc.message} — "
+                           "the template uses a name the build does not provide") from None
+
+
+# --- article HTML ------------------------------------------------------------------------
+
+ALLOWED_TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "caption", "cite", "code", "del", "dd", "div", "dl", "dt",
+    "em", "figcaption", "figure", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "ins", "kbd", "li",
+    "mark", "ol", "p", "pre", "q", "s", "small", "span", "strong", "sub", "sup", "table", "tbody",
+    "td", "tfoot", "th", "thead", "tr", "u", "ul", "aside", "section",
+}
+ALLOWED_ATTRIBUTES = {
+    "*": {"id", "class", "lang", "title", "role"},
+    "a": {"href"},
+    "img": {"src", "alt", "width", "height"},
+    "td": {"colspan", "rowspan", "style"},
+    "th": {"colspan", "rowspan", "style", "scope"},
+    "ol": {"start"},
+}
+
+
+def sanitize(html: str) -> str:
+    """Raw HTML in sources is allowed only as this safe subset: no scripts, frames, handlers or remote styles."""
+    return nh3.clean(
+        html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, url_schemes={"http", "https", "mailto"},
+        link_rel=None, strip_comments=True,
+        filter_style_properties={"text-align"},
+    )
+
+
+def _render_rules(md, picture_url: Callable[[str], str], article: Article):
+    renderer = md.renderer
+
+    def image(tokens, idx, options, env):
+        token = tokens[idx]
+        src = token.attrGet("src") or ""
+        alt = renderer.renderInlineAsText(token.children or [], options, env)
+        picture = article.picture(src)
+        url = picture_url(picture) if picture else src
+        img = f'<img src="{escape(url)}" alt="{escape(alt)}" />'
+        caption = token.attrGet("title") or ""
+        if env.get("figure"):
+            credit = ""
+            figcaption = f"<figcaption>{escape(caption)}{credit}</figcaption>" if caption else ""
+            return f'<figure class="picture">{img}{figcaption}</figure>'
+        return img
+
+    def container_open(tokens, idx, options, env):
+        title = markdown.box_title(tokens[idx])
+        heading = f'<h3 class="box-title">{escape(md.renderInline(title) if title else "")}</h3>' if title else ""
+        return f'<aside class="box">{heading}\n'
+
+    def container_close(tokens, idx, options, env):
+        return "</aside>\n"
+
+    return {"image": image, f"container_{markdown.BOX}_open": container_open,
+            f"container_{markdown.BOX}_close": container_close}
+
+
+def body_html(article: Article, language: str, picture_url: Callable[[Picture], str] | None = None) -> Markup:
+    """The article's body as sanitised HTML; pictures are named through `picture_url`."""
+    key = (article, language, picture_url)
+    cached = _BODY_CACHE.get(key)
+    if cached is not None:
+        return cached
+    md = markdown.parser(language)
+    tokens = markdown.parse(article.body, language, article.slug)
+    rules = _render_rules(md, picture_url or (lambda p: p.src), article)
+    parts: list[str] = []
+    env = {"docId": article.slug}
+    saved = dict(md.renderer.rules)
+    try:
+        md.renderer.rules.update(rules)
+        # render paragraph by paragraph so a lone picture knows it is a figure
+        for i, token in enumerate(tokens):
+            if token.type == "inline":
+                env["figure"] = bool(token.meta.get("figure"))
+                parts.append(md.renderer.render([token], md.options, env))
+                env["figure"] = False
+            else:
+                parts.append(md.renderer.render([token], md.options, env))
+    finally:
+        md.renderer.rules.clear()
+        md.renderer.rules.update(saved)
+    html = Markup(sanitize("".join(parts)))
+    _BODY_CACHE[key] = html
+    return html
+
+
+_BODY_CACHE: dict = {}

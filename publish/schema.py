@@ -1,0 +1,146 @@
+"""Declared fields of every source file → typed values, with "expected …, got …" problems for the rest."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+BCP47 = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z]{4})?(-(?:[A-Za-z]{2}|\d{3}))?(-[A-Za-z0-9]{5,8}|-\d[A-Za-z0-9]{3})*$")
+LENGTH = re.compile(r"(0|\d+(\.\d+)?(mm|cm|in|pt|px|pc|q))", re.I)
+_SIZE_NAMES = r"a[3-6]|b[4-5]|letter|legal|ledger|jis-b[4-5]"
+PAGE_SIZE = re.compile(
+    rf"^(?:(?:{_SIZE_NAMES})(?:\s+(?:portrait|landscape))?|{LENGTH.pattern}(?:\s+{LENGTH.pattern})?)$", re.I)
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    kind: str  # text | names | keywords | int | date | paths | list
+    required: bool = False
+    example: str = ""
+
+
+PUBLICATION_FIELDS = (
+    Field("title", "text", True, 'title = "The Socialist"'),
+    Field("slug", "text", False, 'slug = "the-socialist"'),
+    Field("tagline", "text", False, 'tagline = "Weekly paper of the Socialist Party"'),
+    Field("publisher", "text", True, 'publisher = "Socialist Party"'),
+    Field("language", "text", True, 'language = "en-GB"'),
+    Field("url", "text", False, 'url = "https://example.org/"'),
+    Field("issn", "text", False, 'issn = "1234-5679"'),
+    Field("layout", "text", False, 'layout = "default"'),
+    Field("standing-pages", "paths", False, 'standing-pages = ["pages/join.md"]'),
+)
+PUBLICATION_KEYS = tuple(f.name for f in PUBLICATION_FIELDS) + ("sections", "print")
+
+ISSUE_FIELDS = (
+    Field("number", "int", True, "number = 1112"),
+    Field("date", "date", True, "date = 2020-12-02"),
+    Field("headline", "text", True, 'headline = "Better for billionaires, worse for workers"'),
+    Field("cover-article", "text", False, 'cover-article = "social-dilemma"'),
+    Field("cover-image", "text", False, 'cover-image = "images/cover.jpg"'),
+    Field("order", "paths", False, 'order = ["editorial", "social-dilemma"]'),
+)
+ISSUE_KEYS = tuple(f.name for f in ISSUE_FIELDS)
+
+ARTICLE_FIELDS = (
+    Field("title", "text", True, 'title: "The Social Dilemma"'),
+    Field("kicker", "text", False, 'kicker: "TV"'),
+    Field("standfirst", "text", False, 'standfirst: "Online ads, screen addiction and fake news"'),
+    Field("author", "names", False, 'author: "Joe Fathallah"'),
+    Field("affiliation", "text", False, 'affiliation: "Cardiff East Socialist Party"'),
+    Field("section", "text", True, "section: reviews"),
+    Field("keywords", "keywords", False, "keywords: [TV, Media]"),
+)
+STANDING_FIELDS = tuple(
+    Field(f.name, f.kind, f.name == "title", f.example) for f in ARTICLE_FIELDS
+)
+ARTICLE_KEYS = tuple(f.name for f in ARTICLE_FIELDS) + ("image",)
+IMAGE_KEYS = ("src", "alt", "caption", "credit")
+
+
+def _describe(value: object) -> str:
+    if isinstance(value, bool):
+        return f"{str(value).lower()} (a yes/no value)"
+    if isinstance(value, (int, float)):
+        return f"the number {value}"
+    if isinstance(value, dt.datetime):
+        return "a date and time"
+    if isinstance(value, dt.date):
+        return "a date"
+    if isinstance(value, str):
+        return f"the text {value!r}"
+    if isinstance(value, (list, tuple)):
+        return "a list"
+    if isinstance(value, dict):
+        return "a table of keys"
+    if value is None:
+        return "nothing"
+    return type(value).__name__
+
+
+def _convert(kind: str, value: object):
+    """The typed value, or (None, what was expected)."""
+    if kind == "text":
+        if isinstance(value, str) and value.strip():
+            return value.strip(), ""
+        return None, "text" if not isinstance(value, str) else "non-empty text"
+    if kind == "int":
+        if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+            return value, ""
+        return None, "a positive whole number"
+    if kind == "date":
+        if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+            return value, ""
+        return None, "a date like 2020-12-02 (without quotes)"
+    if kind == "names":
+        if isinstance(value, str) and value.strip():
+            return (value.strip(),), ""
+        if isinstance(value, list) and value and all(isinstance(v, str) and v.strip() for v in value):
+            return tuple(v.strip() for v in value), ""
+        return None, "a name or a list of names"
+    if kind == "keywords":
+        if isinstance(value, str):
+            return tuple(k.strip() for k in value.split(",") if k.strip()), ""
+        if isinstance(value, list) and all(isinstance(v, (str, int, float)) and not isinstance(v, bool) for v in value):
+            return tuple(str(v).strip() for v in value if str(v).strip()), ""
+        return None, "a list of keywords, e.g. [TV, Media]"
+    if kind == "paths":
+        if isinstance(value, list) and all(isinstance(v, str) and v.strip() for v in value):
+            return tuple(v.strip() for v in value), ""
+        return None, "a list of names in quotes"
+    raise ValueError(kind)
+
+
+def check_fields(data: dict, fields: tuple[Field, ...], report, path, line_of) -> dict:
+    """The valid values of `fields` in `data`; a problem is reported for each missing or wrong one."""
+    values: dict = {}
+    for field in fields:
+        if field.name not in data or data[field.name] is None:
+            if field.required:
+                report.add(path, line_of(field.name),
+                           f"missing required field {field.name!r}", f"add e.g. {field.example}")
+            continue
+        value, expected = _convert(field.kind, data[field.name])
+        if value is None:
+            hint = "put it in quotes" if field.kind == "text" and not isinstance(data[field.name], (list, dict)) \
+                else f"write e.g. {field.example}"
+            report.add(path, line_of(field.name), f"{field.name} must be {expected}, got {_describe(data[field.name])}", hint)
+            continue
+        values[field.name] = value
+    return values
+
+
+def issn_problem(issn: str) -> str | None:
+    """Why an ISSN is not valid, or None."""
+    match = re.fullmatch(r"(\d{4})-?(\d{3})([\dXx])", issn.strip())
+    if not match:
+        return f"ISSN {issn!r} is not of the form 1234-567X"
+    digits = match.group(1) + match.group(2)
+    total = sum(int(d) * w for d, w in zip(digits, range(8, 1, -1)))
+    check = (11 - total % 11) % 11
+    expected = "X" if check == 10 else str(check)
+    if match.group(3).upper() != expected:
+        return f"ISSN {issn!r} has a wrong check digit (expected {expected})"
+    return None
