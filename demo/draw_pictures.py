@@ -513,6 +513,29 @@ def ballot_png(path):
     save_png(img, path)
 
 
+def megaphone_png(path):
+    """A megaphone with speech bubbles, on a transparent background."""
+    img = Image.new("RGBA", (1200, 800), (0, 0, 0, 0))
+    d = ImageDraw.Draw(img)
+    # horn
+    d.polygon([(330, 330), (760, 130), (760, 630), (330, 470)], fill=RED + (255,))
+    d.ellipse([700, 130, 820, 630], fill=(150, 10, 25, 255))
+    d.ellipse([730, 190, 800, 570], fill=(60, 0, 10, 255))
+    # body and handle
+    d.rounded_rectangle([200, 320, 350, 480], radius=30, fill=(40, 40, 48, 255))
+    d.polygon([(260, 470), (320, 470), (300, 650), (240, 650)], fill=(40, 40, 48, 255))
+    d.rectangle([320, 350, 360, 450], fill=(230, 230, 230, 255))
+    # speech bubbles, half-transparent
+    bubbles = [((860, 80, 1160, 260), "LETTERS"), ((880, 440, 1160, 600), "YOUR SAY")]
+    for (x0, y0, x1, y1), text in bubbles:
+        d.rounded_rectangle([x0, y0, x1, y1], radius=40, fill=(255, 214, 10, 220), outline=(34, 34, 40, 255), width=6)
+        text_in_box(d, text, (x0 + 25, y0 + 25, x1 - 25, y1 - 25), DARK + (255,), "sans", 90)
+    d.polygon([(900, 250), (860, 330), (960, 258)], fill=(255, 214, 10, 220))
+    for r in (60, 110):
+        d.arc([780 - r, 380 - r, 780 + r, 380 + r], 300, 60, fill=(206, 17, 38, 160), width=10)
+    save_png(img, path)
+
+
 SVG_PAY_GAP = """<?xml version="1.0" encoding="UTF-8"?>
 <svg xmlns="http://www.w3.org/2000/svg" width="900" height="520" viewBox="0 0 900 520" role="img" aria-labelledby="t d">
   <title id="t">A care worker's year against a chief executive's</title>
@@ -717,6 +740,7 @@ PICTURES = {
     "issues/1112/images/greece.jpg": greece,
     "issues/1112/images/ballot.png": ballot_png,
     "issues/1112/images/pay-gap.svg": pay_gap_svg,
+    "issues/1112/images/megaphone.png": megaphone_png,
     "issues/1113/images/vaccine.jpg": vaccine,
     "issues/1113/images/porters.jpg": porters,
     "issues/1113/images/delivery-van.jpg": delivery_van,

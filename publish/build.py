@@ -45,6 +45,7 @@ class IssueOutcome:
     error: str = ""
     problems: list[Problem] = field(default_factory=list)
     seconds: float = 0.0
+    validation: list[str] = field(default_factory=list)  # "<fmt>: ok|warning|error|skipped: …"
 
 
 @dataclass
@@ -132,6 +133,8 @@ def _build_one(pub: Publication, folder: Path, formats: list[str], out: Path,
             context.outputs[fmt] = files
             outcome.built[fmt] = files
             state.record(out_dir, fmt, digest, files)
+        if options.validate:
+            _validate(formats, context, outcome, options.strict)
     except PublishError as exc:
         outcome.error = exc.format_message()
     except OSError as exc:
@@ -139,3 +142,18 @@ def _build_one(pub: Publication, folder: Path, formats: list[str], out: Path,
         outcome.error = f"{where}: cannot write ({exc.strerror}) — check free space and permissions"
     outcome.seconds = time.perf_counter() - started
     return outcome, issue
+
+
+def _validate(formats: list[str], context: Context, outcome: IssueOutcome, strict: bool) -> None:
+    """Run each built format's validators; errors (and warnings with --strict) fail the issue."""
+    failures = []
+    for fmt in formats:
+        validator = FORMATS[fmt].validator()
+        if validator is None:
+            continue
+        for message in validator(context.outputs.get(fmt, []), context):
+            outcome.validation.append(f"{fmt}: {message}")
+            if message.startswith("error:") or (strict and message.startswith("warning:")):
+                failures.append(f"{fmt}: {message}")
+    if failures:
+        outcome.error = "validation failed:\n" + "\n".join(failures)

@@ -42,6 +42,7 @@ def _mark_figures(state) -> None:
         ):
             opening.hidden = closing.hidden = True
             inline.meta["figure"] = True
+            next(c for c in inline.children if c.type == "image").meta["figure"] = True
 
 
 @lru_cache(maxsize=16)

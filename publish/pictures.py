@@ -147,7 +147,7 @@ def _decode_svg(path: Path) -> tuple[str, str] | None:
     except etree.XMLSyntaxError as exc:
         return (f"is not well-formed SVG ({exc.msg})", "export the SVG again")
     docinfo = tree.docinfo
-    if docinfo.internal_dtd is not None or (docinfo.doctype and "ENTITY" in docinfo.doctype):
+    if docinfo.internalDTD is not None or (docinfo.doctype and "ENTITY" in docinfo.doctype):
         return ("declares entities or a DTD, which pictures may not", "export the SVG without a DOCTYPE")
     root = tree.getroot()
     if etree.QName(root).localname != "svg":

@@ -160,11 +160,12 @@ ALLOWED_ATTRIBUTES = {
 
 def sanitize(html: str) -> str:
     """Raw HTML in sources is allowed only as this safe subset: no scripts, frames, handlers or remote styles."""
-    return nh3.clean(
+    clean = nh3.clean(
         html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, url_schemes={"http", "https", "mailto"},
-        link_rel=None, strip_comments=True,
-        filter_style_properties={"text-align"},
+        link_rel=None, strip_comments=True, filter_style_properties={"text-align"},
     )
+    # the serializer writes &nbsp;, which XML (EPUB) does not know: keep the character
+    return clean.replace("&nbsp;", "\u00a0")
 
 
 def _render_rules(md, picture_url: Callable[[str], str], article: Article):
@@ -178,7 +179,7 @@ def _render_rules(md, picture_url: Callable[[str], str], article: Article):
         url = picture_url(picture) if picture else src
         img = f'<img src="{escape(url)}" alt="{escape(alt)}" />'
         caption = token.attrGet("title") or ""
-        if env.get("figure"):
+        if token.meta.get("figure"):
             credit = ""
             figcaption = f"<figcaption>{escape(caption)}{credit}</figcaption>" if caption else ""
             return f'<figure class="picture">{img}{figcaption}</figure>'
@@ -192,8 +193,20 @@ def _render_rules(md, picture_url: Callable[[str], str], article: Article):
     def container_close(tokens, idx, options, env):
         return "</aside>\n"
 
+    def footnote_open(tokens, idx, options, env):
+        # the back-link comes first, as Kindle's pop-up footnotes want, and is a
+        # number rather than an arrow glyph the paper's fonts may not have
+        name = renderer.rules["footnote_anchor_name"](tokens, idx, options, env)
+        number = tokens[idx].meta["id"] + 1
+        return (f'<li id="fn{name}" class="footnote-item">'
+                f'<a href="#fnref{name}" class="footnote-backref">{number}.</a> ')
+
+    def footnote_anchor(tokens, idx, options, env):
+        return ""
+
     return {"image": image, f"container_{markdown.BOX}_open": container_open,
-            f"container_{markdown.BOX}_close": container_close}
+            f"container_{markdown.BOX}_close": container_close,
+            "footnote_open": footnote_open, "footnote_anchor": footnote_anchor}
 
 
 def body_html(article: Article, language: str, picture_url: Callable[[Picture], str] | None = None) -> Markup:
@@ -205,23 +218,14 @@ def body_html(article: Article, language: str, picture_url: Callable[[Picture], 
     md = markdown.parser(language)
     tokens = markdown.parse(article.body, language, article.slug)
     rules = _render_rules(md, picture_url or (lambda p: p.src), article)
-    parts: list[str] = []
-    env = {"docId": article.slug}
     saved = dict(md.renderer.rules)
     try:
         md.renderer.rules.update(rules)
-        # render paragraph by paragraph so a lone picture knows it is a figure
-        for i, token in enumerate(tokens):
-            if token.type == "inline":
-                env["figure"] = bool(token.meta.get("figure"))
-                parts.append(md.renderer.render([token], md.options, env))
-                env["figure"] = False
-            else:
-                parts.append(md.renderer.render([token], md.options, env))
+        rendered = md.renderer.render(tokens, md.options, {"docId": article.slug})
     finally:
         md.renderer.rules.clear()
         md.renderer.rules.update(saved)
-    html = Markup(sanitize("".join(parts)))
+    html = Markup(sanitize(rendered))
     _BODY_CACHE[key] = html
     return html
 

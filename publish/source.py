@@ -79,18 +79,19 @@ def read_text(path: Path, report: Report) -> str | None:
 
 
 def key_line(text: str, key: str, after: int = 0) -> int | None:
-    """The line of `key = …` in TOML text, searching from line `after` on."""
-    pattern = re.compile(rf'^\s*("?){re.escape(key)}\1\s*=', re.M)
-    offset = 0
-    if after > 1:
-        offset = sum(len(line) + 1 for line in text.split("\n")[: after - 1])
-    match = pattern.search(text, offset)
-    return text.count("\n", 0, match.start()) + 1 if match else None
+    """The line of `key = …` in TOML text, in the table that starts at line `after` (0: the top level)."""
+    pattern = re.compile(rf'^\s*("?){re.escape(key)}\1\s*=')
+    for number, line in enumerate(text.split("\n")[after:], start=after + 1):
+        if re.match(r"^\s*\[", line):  # the next table begins
+            break
+        if pattern.match(line):
+            return number
+    return None
 
 
 def table_lines(text: str, header: str) -> list[int]:
     """The lines of every `[header]` or `[[header]]` in TOML text."""
-    pattern = re.compile(rf"^\s*\[\[?\s*{re.escape(header)}\s*\]\]?", re.M)
+    pattern = re.compile(rf"^[ \t]*\[\[?[ \t]*{re.escape(header)}[ \t]*\]\]?", re.M)
     return [text.count("\n", 0, m.start()) + 1 for m in pattern.finditer(text)]
 
 
@@ -200,7 +201,7 @@ def _read_sections(raw, text: str, path: Path, report: Report) -> tuple[Section,
     sections, seen = [], set()
     for index, entry in enumerate(raw):
         start = lines[index] if index < len(lines) else None
-        at = lambda key: key_line(text, key, start or 0) if start else None  # noqa: E731
+        at = lambda key: key_line(text, key, start) if start else None  # noqa: E731
         unknown_keys(entry, ("id", "title"), report, path, at, "[[sections]]")
         section_id, title = entry.get("id"), entry.get("title")
         if not isinstance(section_id, str) or not re.fullmatch(r"[a-z0-9][a-z0-9-]*", section_id or ""):

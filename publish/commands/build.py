@@ -28,11 +28,13 @@ def _formats(ctx, param, value):
               help="Issues to build at once.")
 @click.option("--force", is_flag=True, help="Rebuild even what is unchanged.")
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@click.option("--validate", is_flag=True,
+              help="Check what was built with the formats' validators (epubcheck, Kindle pre-flight, qpdf, …).")
 @click.option("-q", "--quiet", is_flag=True, help="Print only errors.")
 @click.pass_obj
-def command(obj: dict, issues, all_issues, formats, out, jobs, force, strict, quiet) -> None:
+def command(obj: dict, issues, all_issues, formats, out, jobs, force, strict, validate, quiet) -> None:
     """Build ISSUE (a number or issues/N folder; default: the latest) into dist/<n>/."""
-    options = Options(formats=formats, out=out, force=force, strict=strict, jobs=jobs)
+    options = Options(formats=formats, out=out, force=force, strict=strict, jobs=jobs, validate=validate)
     say = (lambda *a, **k: None) if quiet else click.echo
 
     def progress(outcome):
@@ -43,6 +45,8 @@ def command(obj: dict, issues, all_issues, formats, out, jobs, force, strict, qu
         if outcome.unchanged:
             parts.append(f"unchanged {', '.join(outcome.unchanged)}")
         say(f"issue {outcome.number}: {'; '.join(parts) or 'nothing to do'} ({outcome.seconds:.1f} s)")
+        for line in outcome.validation:
+            say(f"  validate {line}")
 
     summary = build(obj["root"], issues, all_issues, options, progress=progress)
     for fmt, why in summary.skipped.items():

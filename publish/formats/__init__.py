@@ -32,8 +32,8 @@ class Format:
     def validator(self) -> Callable | None:
         """The module's `validate_<id>(files, context) -> list[str]` (or `validate`), if it has one.
 
-        It returns messages about what was built; a message starting with "skipped:"
-        says a validator could not run (never counted as passing).
+        It returns one message per finding, each starting with "ok: ", "warning: ",
+        "error: " or "skipped: " (a validator that could not run: never a pass).
         """
         module = importlib.import_module(f"publish.formats.{self.module}")
         return getattr(module, f"validate_{self.id}", None) or getattr(module, "validate", None)
