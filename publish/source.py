@@ -170,7 +170,8 @@ def read_publication(root: Path, report: Report) -> Publication | None:
         report.add(path, line("layout"), f"layout {layout!r} not found: there is no layouts/{layout}/",
                    'create that folder or write layout = "default"')
 
-    sections = _read_sections(data.get("sections"), text, path, report)
+    sections = tuple(Section(s.id, smarten(s.title, language))
+                     for s in _read_sections(data.get("sections"), text, path, report))
     print_settings = _read_print(data.get("print"), text, path, report)
     standing = tuple(values.get("standing-pages") or ())
     for index, page in enumerate(standing):

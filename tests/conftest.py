@@ -14,6 +14,11 @@ from publish.cli import cli
 
 REPO = Path(__file__).resolve().parents[1]
 
+
+def pytest_addoption(parser):
+    parser.addoption("--update-golden", action="store_true",
+                     help="Rewrite the golden files from the current output (review the diff!).")
+
 PUBLICATION_TOML = """\
 title = "The Weekly Worker"
 slug = "weekly-worker"

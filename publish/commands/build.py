@@ -39,7 +39,7 @@ def command(obj: dict, issues, all_issues, formats, out, jobs, force, strict, va
 
     def progress(outcome):
         if outcome.error:
-            click.echo(f"issue {outcome.number}: FAILED\n{outcome.error}", err=True)
+            click.echo(f"{outcome.error}\nissue {outcome.number}: failed", err=True)
             return
         parts = [f"built {', '.join(outcome.built)}"] if outcome.built else []
         if outcome.unchanged:

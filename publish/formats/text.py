@@ -150,14 +150,14 @@ class _Walker:
         ordered = node.type == "ordered_list"
         marks = [f"{start + i}." if ordered else BULLET for i in range(len(node.children))]
         pad = max(len(m) for m in marks) + 1 if marks else 2
+        tight = any(child.type == "paragraph" and child.hidden for item in node.children for child in item.children)
         for mark, item in zip(marks, node.children):
             inner = self.blocks(item.children, width - 2 - pad)
-            text = "\n\n".join(inner) if inner else ""
+            text = ("\n" if tight else "\n\n").join(inner) if inner else ""
             lines = text.split("\n") if text else [""]
             first = "  " + mark.ljust(pad) + lines[0]
             rest = [("  " + " " * pad + line) if line else "" for line in lines[1:]]
             items.append("\n".join([first] + rest))
-        tight = all(not _has_blank(i) for i in items)
         return ("\n" if tight else "\n\n").join(items)
 
     def _box(self, node: SyntaxTreeNode, width: int) -> str:
@@ -212,10 +212,6 @@ class _Walker:
         for row in rows[header_rows:]:
             records.append("\n".join(wrap(f"{h}: {c}", width, "    ", "") for h, c in zip(header, row)))
         return "\n\n".join(records)
-
-
-def _has_blank(text: str) -> bool:
-    return "\n\n" in text
 
 
 def _indent(text: str, prefix: str) -> str:
