@@ -376,6 +376,9 @@ def _body_pictures(body: str, body_line: int, path: Path, pub: Publication, repo
     for token in markdown.parse(body, pub.language):
         if token.map:
             line = body_line + token.map[0]
+        if token.type == "heading_open" and token.tag == "h1":
+            report.warn(path, line, "a level-1 heading in the body",
+                        "the title is the only level-1 heading: use ## for subheadings")
         for child in token.children or ():
             if child.type != "image":
                 continue
