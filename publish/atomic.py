@@ -64,12 +64,12 @@ def atomic_dir(target: Path) -> Iterator[Path]:
         shutil.rmtree(old, ignore_errors=True)
 
 
-def remove_leftovers(folder: Path) -> int:
+def remove_leftovers(folder: Path, recursive: bool = True) -> int:
     """Delete temporary files a killed build left behind; returns how many."""
     count = 0
     if not folder.is_dir():
         return 0
-    for path in folder.rglob(f"*{TEMP_MARK}*"):
+    for path in (folder.rglob if recursive else folder.glob)(f"*{TEMP_MARK}*"):
         if path.is_dir():
             shutil.rmtree(path, ignore_errors=True)
         else:

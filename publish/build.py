@@ -1,20 +1,26 @@
-"""Issue folders and chosen formats → files in dist/, skipping what is unchanged; one issue's failure stops no other."""
+"""Issue folders and chosen formats → files in dist/: plan what is stale, build it issue by issue, record it.
+
+The plan is made in the calling process from file digests alone; each stale
+issue is then one task (`build_issue`), run inline, in worker processes or on a
+Dask cluster by publish.archive. One issue's failure stops no other.
+"""
 
 from __future__ import annotations
 
+import json
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from publish import state
-from publish.atomic import remove_leftovers
+from publish.atomic import remove_leftovers, write_text
 from publish.check import load_publication, read_issues, select_issues
 from publish.errors import Problem, PublishError, SourceError
 from publish.formats import FORMATS, ORDER
-from publish.model import Issue, Publication
 
 log = logging.getLogger("publish")
+REPORT = "build-report.json"
 
 
 @dataclass
@@ -25,6 +31,8 @@ class Options:
     strict: bool = False
     jobs: int = 1
     validate: bool = False
+    timeout: float = 1800.0  # seconds one issue may take
+    scheduler: str | None = None  # a Dask scheduler address
 
 
 @dataclass
@@ -38,6 +46,22 @@ class Context:
 
 
 @dataclass
+class Task:
+    """One issue to build: which formats are stale, and the digests to record for them."""
+
+    root: Path
+    folder: Path
+    formats: tuple[str, ...]
+    digests: dict[str, str]
+    current: dict[str, list[Path]]  # formats already up to date, with their files
+    options: Options
+
+    @property
+    def number(self) -> int:
+        return int(self.folder.name)
+
+
+@dataclass
 class IssueOutcome:
     number: int
     built: dict[str, list[Path]] = field(default_factory=dict)
@@ -46,6 +70,11 @@ class IssueOutcome:
     problems: list[Problem] = field(default_factory=list)
     seconds: float = 0.0
     validation: list[str] = field(default_factory=list)  # "<fmt>: ok|warning|error|skipped: …"
+    peak_rss_mb: float = 0.0
+
+    @property
+    def status(self) -> str:
+        return "failed" if self.error else "built" if self.built else "unchanged"
 
 
 @dataclass
@@ -81,73 +110,99 @@ def choose_formats(requested: tuple[str, ...] | None) -> tuple[tuple[str, ...], 
 def build(root: Path, selectors: tuple[str, ...] = (), all_issues: bool = False,
           options: Options | None = None, progress=None) -> Summary:
     """Build the chosen issues' formats (and the site, once, at the end)."""
+    from publish.archive import lock, run_tasks
+
     options = options or Options()
     started = time.perf_counter()
+    root = root.resolve()
     pub, warnings = load_publication(root, options.strict)
     out = (options.out or root / "dist").resolve()
     formats, skipped = choose_formats(options.formats)
     folders = select_issues(pub, selectors, all_issues)
     summary = Summary(skipped=skipped, warnings=list(warnings))
-    if out.is_dir():
-        removed = remove_leftovers(out)
+    out.mkdir(parents=True, exist_ok=True)
+    with lock(out):
+        removed = remove_leftovers(out, recursive=False) + sum(remove_leftovers(out / f.name) for f in folders)
         if removed:
             log.info("removed %d temporary file(s) left by an interrupted build", removed)
-    issue_formats = [f for f in formats if FORMATS[f].per_issue]
-    built_issues: list[Issue] = []
-    for folder in folders:
-        outcome, issue = _build_one(pub, folder, issue_formats, out, options)
-        summary.outcomes.append(outcome)
-        if issue is not None and not outcome.error:
-            built_issues.append(issue)
-        if progress:
-            progress(outcome)
-    site_formats = [f for f in formats if not FORMATS[f].per_issue]
-    for fmt in site_formats:
-        context = Context(options, out)
-        FORMATS[fmt].writer()(pub, out, context)
-    summary.warnings += [p for o in summary.outcomes for p in o.problems if not p.is_error]
-    summary.seconds = time.perf_counter() - started
+        issue_formats = tuple(f for f in formats if FORMATS[f].per_issue)
+        tasks = plan(pub, out, folders, issue_formats, options, summary, progress)
+        if progress and hasattr(progress, "start"):
+            progress.start(len(tasks), len(folders) - len(tasks))
+        for outcome in run_tasks(tasks, options):
+            summary.outcomes.append(outcome)
+            if progress:
+                progress(outcome)
+        summary.outcomes.sort(key=lambda o: o.number)
+        for fmt in formats:
+            if not FORMATS[fmt].per_issue:
+                FORMATS[fmt].writer()(pub, out, Context(options, out))
+        summary.warnings += [p for o in summary.outcomes for p in o.problems if not p.is_error]
+        summary.seconds = time.perf_counter() - started
+        if len(folders) > 1 or any(o.built for o in summary.outcomes):
+            write_report(out, pub.slug, formats, summary)
     return summary
 
 
-def _build_one(pub: Publication, folder: Path, formats: list[str], out: Path,
-               options: Options) -> tuple[IssueOutcome, Issue | None]:
+def plan(pub, out: Path, folders: list[Path], formats: tuple[str, ...], options: Options,
+         summary: Summary, progress=None) -> list[Task]:
+    """One task per issue with stale formats; unchanged issues go straight into the summary."""
+    inputs = state.Inputs(pub)
+    tasks = []
+    for folder in folders:
+        out_dir = out / folder.name
+        recorded = state.load(out_dir)
+        digests = {fmt: inputs.digest(folder, fmt) for fmt in formats}
+        current = {fmt: [out_dir / n for n in recorded[fmt]["files"]] for fmt in formats
+                   if not options.force and state.is_current(out_dir, fmt, digests[fmt], recorded)}
+        stale = tuple(f for f in formats if f not in current)
+        if stale or options.validate:
+            tasks.append(Task(pub.root, folder, stale, digests, current, options))
+        else:
+            outcome = IssueOutcome(int(folder.name), unchanged=list(formats))
+            summary.outcomes.append(outcome)
+            if progress:
+                progress(outcome)
+    inputs.save()
+    return tasks
+
+
+def build_issue(task: Task) -> IssueOutcome:
+    """Read one issue and write its stale formats: the unit of work of every executor."""
     started = time.perf_counter()
-    result = read_issues(pub, [folder])[0]
-    outcome = IssueOutcome(result.number, problems=result.problems)
+    options = task.options
+    pub, _ = load_publication(task.root, options.strict)
+    result = read_issues(pub, [task.folder])[0]
+    outcome = IssueOutcome(task.number, problems=result.problems, unchanged=list(task.current))
     if result.failed(options.strict):
-        outcome.error = str(SourceError(result.problems, options.strict).message)
-        return outcome, None
+        outcome.error = SourceError(result.problems, options.strict).message
+        return outcome
     issue = result.issue
+    out = (options.out or task.root / "dist").resolve()
     out_dir = out / str(issue.number)
-    context = Context(options, out)
+    context = Context(options, out, outputs=dict(task.current))
     try:
-        for fmt in formats:
-            digest = state.inputs_digest(issue, fmt)
-            if not options.force and state.is_current(out_dir, fmt, digest):
-                outcome.unchanged.append(fmt)
-                context.outputs[fmt] = [out_dir / n for n in state.load(out_dir)[fmt]["files"]]
-                continue
+        for fmt in task.formats:
             log.debug("issue %s: building %s", issue.number, fmt)
             files = FORMATS[fmt].writer()(issue, out_dir, context)
             context.outputs[fmt] = files
             outcome.built[fmt] = files
-            state.record(out_dir, fmt, digest, files)
+            state.record(out_dir, fmt, task.digests[fmt], files)
         if options.validate:
-            _validate(formats, context, outcome, options.strict)
+            _validate(list(task.current) + list(task.formats), context, outcome, options.strict)
     except PublishError as exc:
         outcome.error = exc.format_message()
     except OSError as exc:
         where = exc.filename or out_dir
         outcome.error = f"{where}: cannot write ({exc.strerror}) — check free space and permissions"
     outcome.seconds = time.perf_counter() - started
-    return outcome, issue
+    return outcome
 
 
 def _validate(formats: list[str], context: Context, outcome: IssueOutcome, strict: bool) -> None:
     """Run each built format's validators; errors (and warnings with --strict) fail the issue."""
     failures = []
-    for fmt in formats:
+    for fmt in [f for f in ORDER if f in formats]:
         validator = FORMATS[fmt].validator()
         if validator is None:
             continue
@@ -157,3 +212,28 @@ def _validate(formats: list[str], context: Context, outcome: IssueOutcome, stric
                 failures.append(f"{fmt}: {message}")
     if failures:
         outcome.error = "validation failed:\n" + "\n".join(failures)
+
+
+def write_report(out: Path, slug: str, formats: tuple[str, ...], summary: Summary) -> Path:
+    """dist/build-report.json: what happened to each issue, for scripts and CI.
+
+    Written after a build of several issues, or one that changed something: a
+    single issue that fails leaves dist/ exactly as it was.
+    """
+    issues = []
+    for o in summary.outcomes:
+        issues.append({
+            "number": o.number, "status": o.status, "built": sorted(o.built), "unchanged": sorted(o.unchanged),
+            "error": o.error.splitlines()[0] if o.error else "", "seconds": round(o.seconds, 3),
+            "peak_rss_mb": round(o.peak_rss_mb, 1), "validation": o.validation,
+        })
+    report = {
+        "publication": slug, "formats": list(formats), "skipped_formats": summary.skipped,
+        "built": sum(o.status == "built" for o in summary.outcomes),
+        "unchanged": sum(o.status == "unchanged" for o in summary.outcomes),
+        "failed": len(summary.failed), "seconds": round(summary.seconds, 3), "issues": issues,
+    }
+    return write_text(out / REPORT, json.dumps(report, indent=1) + "\n")
+
+
+__all__ = ["Options", "Context", "Task", "IssueOutcome", "Summary", "build", "build_issue", "asdict"]

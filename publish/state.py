@@ -1,9 +1,12 @@
-"""An issue's inputs → a digest recorded beside its outputs, so unchanged outputs are not rebuilt.
+"""An issue's input files → one digest per format, recorded beside the outputs, so unchanged outputs are skipped.
 
-Each format of each issue records the digest of everything it was made from
-(the issue folder, publication.toml, standing pages, the layout, fonts where
-the format uses them, the tool's version, SOURCE_DATE_EPOCH) in
-dist/<n>/.publish-state.json.
+A format of an issue is made from: the issue's folder, publication.toml, the
+standing pages, the parts of the layout that format uses, fonts/ (for formats
+that draw text), the tool itself, and SOURCE_DATE_EPOCH. Digests are computed
+from the files alone, before any source is parsed, so a no-op rebuild of a
+whole archive reads no Markdown; file hashes are cached by size and mtime in
+.publish-cache/hashes.json in the publication folder (never in dist/, which a
+failed build must leave exactly as it was).
 """
 
 from __future__ import annotations
@@ -15,50 +18,107 @@ from pathlib import Path
 
 from publish import __version__
 from publish.atomic import TEMP_MARK, write_text
-from publish.model import Issue
+from publish.formats import EXCLUSIVE_LAYOUT_PARTS, FORMATS
+from publish.model import Publication
 from publish.render import BUILTIN_LAYOUTS
 
 STATE_FILE = ".publish-state.json"
-# Formats whose output embeds the fonts of fonts/.
-USES_FONTS = {"epub", "kindle", "pdf", "print", "site"}
+HASH_CACHE = Path(".publish-cache") / "hashes.json"
+PACKAGE = Path(__file__).resolve().parent
 
 
 def _files(folder: Path) -> list[Path]:
     if not folder.is_dir():
         return []
     return sorted(p for p in folder.rglob("*") if p.is_file() and TEMP_MARK not in p.name
-                  and "__pycache__" not in p.parts)
+                  and "__pycache__" not in p.parts and not p.name.startswith("."))
 
 
-def _hash_file(path: Path, digest) -> None:
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
+def _uses(fmt: str, layout_name: str) -> bool:
+    """Whether a file of the layout (path relative to the layout folder) feeds format `fmt`."""
+    spec = FORMATS[fmt]
+    if any(layout_name == p or layout_name.startswith(p) for p in spec.layout_parts):
+        return True
+    if any(layout_name == p or layout_name.startswith(p) for p in EXCLUSIVE_LAYOUT_PARTS):
+        return False  # another format's part
+    return spec.shared_html
 
 
-def inputs_digest(issue: Issue, fmt: str) -> str:
-    """What a format of an issue is made from, as one SHA-256."""
-    pub = issue.publication
-    root = pub.root
-    digest = hashlib.sha256()
-    digest.update(f"publish {__version__}\0{fmt}\0{os.environ.get('SOURCE_DATE_EPOCH', '')}\0".encode())
-    files = [root / "publication.toml", *_files(issue.folder)]
-    files += [page.source for page in issue.standing_pages]
-    layout_dir = pub.layout_dir
-    layouts = _files(layout_dir) if layout_dir.is_dir() else []
-    layouts += _files(BUILTIN_LAYOUTS / "default") if layout_dir.resolve() != (BUILTIN_LAYOUTS / "default").resolve() else []
-    files += layouts
-    if fmt in USES_FONTS:
-        files += _files(root / "fonts")
-    for path in files:
+class Inputs:
+    """Digests of the inputs of each (issue, format), sharing the publication-wide parts between issues."""
+
+    def __init__(self, pub: Publication):
+        self.pub = pub
+        self.cache_path = pub.root / HASH_CACHE
+        self._hashes: dict[str, list] = self._load_cache()
+        self._dirty = False
+        self._shared: dict[str, str] = {}
+
+    def _load_cache(self) -> dict:
         try:
-            name = path.relative_to(root).as_posix()
-        except ValueError:
-            name = "builtin:" + path.relative_to(BUILTIN_LAYOUTS).as_posix()
-        digest.update(name.encode() + b"\0")
-        _hash_file(path, digest)
-        digest.update(b"\0")
-    return digest.hexdigest()
+            data = json.loads(self.cache_path.read_text(encoding="utf-8"))
+            return data if isinstance(data, dict) else {}
+        except (OSError, ValueError):
+            return {}
+
+    def file_hash(self, path: Path) -> str:
+        info = path.stat()
+        key = str(path)
+        cached = self._hashes.get(key)
+        if cached and cached[0] == info.st_size and cached[1] == info.st_mtime_ns:
+            return cached[2]
+        digest = hashlib.sha256()
+        with open(path, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+        self._hashes[key] = [info.st_size, info.st_mtime_ns, digest.hexdigest()]
+        self._dirty = True
+        return digest.hexdigest()
+
+    def _group(self, named: list[tuple[str, Path]]) -> str:
+        digest = hashlib.sha256()
+        for name, path in named:
+            digest.update(f"{name}\0{self.file_hash(path)}\0".encode())
+        return digest.hexdigest()
+
+    def _shared_digest(self, fmt: str) -> str:
+        if fmt not in self._shared:
+            pub = self.pub
+            named = [("publication.toml", pub.root / "publication.toml")]
+            named += [(page, pub.root / page) for page in pub.standing_pages if (pub.root / page).is_file()]
+            layout_dirs = [pub.layout_dir] if pub.layout_dir.is_dir() else []
+            builtin = BUILTIN_LAYOUTS / "default"
+            if not layout_dirs or layout_dirs[0].resolve() != builtin.resolve():
+                layout_dirs.append(builtin)  # the fallback for templates a layout does not override
+            for index, folder in enumerate(layout_dirs):
+                for path in _files(folder):
+                    name = path.relative_to(folder).as_posix()
+                    if _uses(fmt, name):
+                        named.append((f"layout{index}:{name}", path))
+            if FORMATS[fmt].uses_fonts:
+                named += [(f"fonts:{p.relative_to(pub.root / 'fonts').as_posix()}", p)
+                          for p in _files(pub.root / "fonts")]
+            named += [(f"tool:{p.relative_to(PACKAGE).as_posix()}", p) for p in _files(PACKAGE)
+                      if p.suffix == ".py"]
+            epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
+            self._shared[fmt] = hashlib.sha256(
+                f"publish {__version__}\0{fmt}\0{epoch}\0{self._group(named)}".encode()).hexdigest()
+        return self._shared[fmt]
+
+    def digest(self, folder: Path, fmt: str) -> str:
+        """What format `fmt` of the issue in `folder` is made from, as one SHA-256."""
+        named = [(p.relative_to(folder).as_posix(), p) for p in _files(folder)]
+        return hashlib.sha256(f"{self._shared_digest(fmt)}\0{self._group(named)}".encode()).hexdigest()
+
+    def save(self) -> None:
+        if not self._dirty:
+            return
+        live = {k: v for k, v in self._hashes.items() if Path(k).exists()}
+        try:
+            write_text(self.cache_path, json.dumps(live, sort_keys=True, separators=(",", ":")))
+        except OSError:
+            pass  # a read-only publication folder: the cache only saves time
+        self._dirty = False
 
 
 def load(out_dir: Path) -> dict:
@@ -69,8 +129,8 @@ def load(out_dir: Path) -> dict:
         return {}
 
 
-def is_current(out_dir: Path, fmt: str, digest: str) -> bool:
-    entry = load(out_dir).get(fmt)
+def is_current(out_dir: Path, fmt: str, digest: str, recorded: dict | None = None) -> bool:
+    entry = (load(out_dir) if recorded is None else recorded).get(fmt)
     if not isinstance(entry, dict) or entry.get("inputs") != digest:
         return False
     return all((out_dir / name).is_file() for name in entry.get("files", ()))

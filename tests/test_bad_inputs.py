@@ -157,7 +157,7 @@ CASES = [
 @pytest.fixture
 def built(pub, run):
     """The small publication, built once, with a snapshot of dist/."""
-    result = run(pub, "build", "1112")
+    result = run(pub, "build", "1112", "--format", "text")
     assert result.exit_code == 0, result.output
     return pub, _snapshot(pub / "dist")
 
@@ -170,7 +170,7 @@ def _snapshot(folder: Path) -> dict[str, bytes]:
 def test_bad_input_is_reported_at_its_place(built, run, case_id, mutate, where, words):
     root, before = built
     mutate(root)
-    for command in (["check", "1112"], ["build", "1112", "--force"]):
+    for command in (["check", "1112"], ["build", "1112", "--force", "--format", "text"]):
         result = run(root, *command)
         assert result.exit_code == 1, result.output
         output = result.output
@@ -233,7 +233,7 @@ def test_bom_and_crlf_are_fine(pub, run):
     path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes().replace(b"\n", b"\r\n"))
     toml = pub / ISSUE
     toml.write_bytes(b"\xef\xbb\xbf" + toml.read_bytes().replace(b"\n", b"\r\n"))
-    result = run(pub, "build", "1112")
+    result = run(pub, "build", "1112", "--format", "text")
     assert result.exit_code == 0, result.output
     text = (pub / "dist/1112/weekly-worker-1112.txt").read_bytes()
     assert b"\r" not in text and b"\xef\xbb\xbf" not in text

@@ -62,7 +62,7 @@ def test_all_builds_every_issue_and_isolates_failures(pub, run):
     result = run(pub, "build", "--all", "--format", "text")
     assert result.exit_code == 1
     assert "issues/1114/issue.toml:1: number 1112 does not match the folder issues/1114" in result.output
-    assert "2 of 3 issues ok, 1 failed" in result.output
+    assert "3 issues: 2 built, 0 unchanged, 1 failed" in result.output
     assert (pub / "dist/1112/weekly-worker-1112.txt").is_file()
     assert (pub / "dist/1113/weekly-worker-1113.txt").is_file()
     assert not (pub / "dist/1114").exists()

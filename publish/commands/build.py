@@ -1,7 +1,10 @@
-"""`publish build` → the chosen formats of the chosen issues in dist/, with one line per issue."""
+"""`publish build` → the chosen formats of the chosen issues in dist/, with progress and a summary."""
 
 from __future__ import annotations
 
+import os
+import sys
+import time
 from pathlib import Path
 
 import click
@@ -17,6 +20,58 @@ def _formats(ctx, param, value):
         raise click.BadParameter(str(exc)) from None
 
 
+class Progress:
+    """One line per issue; on a terminal also a bar with issues done, the latest issue and time left."""
+
+    def __init__(self, quiet: bool, stream=None):
+        self.quiet = quiet
+        self.stream = stream or sys.stderr
+        self.bar = (not quiet) and self.stream.isatty()
+        self.total = self.done = 0
+        self.started = time.monotonic()
+
+    def start(self, to_build: int, unchanged: int) -> None:
+        self.total, self.started = to_build, time.monotonic()
+        if to_build > 1 and not self.quiet and not self.bar:
+            click.echo(f"building {to_build} issue(s), {unchanged} unchanged", err=True)
+
+    def __call__(self, outcome) -> None:
+        if outcome.built or outcome.error:
+            self.done += 1
+        if outcome.error:
+            self._line(f"{outcome.error}\nissue {outcome.number}: failed", force=True)
+        elif not self.quiet:
+            parts = [f"built {', '.join(outcome.built)}"] if outcome.built else []
+            if outcome.unchanged:
+                parts.append(f"unchanged {', '.join(outcome.unchanged)}")
+            seconds = f" ({outcome.seconds:.1f} s)" if outcome.built else ""
+            self._line(f"issue {outcome.number}: {'; '.join(parts) or 'nothing to do'}{seconds}"
+                       + "".join(f"\n  validate {line}" for line in outcome.validation))
+        if self.bar and self.total > 1:
+            self._draw(outcome.number)
+
+    def _line(self, text: str, force: bool = False) -> None:
+        if self.quiet and not force:
+            return
+        if self.bar:
+            self.stream.write("\r\x1b[2K")
+        click.echo(text, err=True)
+
+    def _draw(self, number: int) -> None:
+        elapsed = time.monotonic() - self.started
+        left = elapsed / self.done * (self.total - self.done) if self.done else 0
+        width = 30
+        filled = int(width * self.done / max(self.total, 1))
+        self.stream.write(f"\r\x1b[2K[{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total} issues"
+                          f" · last {number} · {int(left // 60)}m{int(left % 60):02d}s left")
+        self.stream.flush()
+
+    def finish(self) -> None:
+        if self.bar and self.total > 1:
+            self.stream.write("\r\x1b[2K")
+            self.stream.flush()
+
+
 @click.command("build")
 @click.argument("issues", nargs=-1, metavar="[ISSUE]...")
 @click.option("--all", "all_issues", is_flag=True, help="Build every issue under issues/.")
@@ -24,39 +79,41 @@ def _formats(ctx, param, value):
               help=f"Comma-separated formats to build ({','.join(ORDER)}); default: all this machine can make.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path),
               help="Output folder instead of dist/.")
-@click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Issues to build at once.")
+@click.option("--jobs", type=click.IntRange(min=1), default=os.cpu_count() or 1, show_default="the cores",
+              help="Issues to build at once, each in its own worker process.")
+@click.option("--scheduler", metavar="ADDRESS",
+              help="Run the issues on a Dask cluster (tcp://HOST:8786); see docs/archive.md.")
+@click.option("--timeout", type=click.FloatRange(min=1), default=1800, show_default=True,
+              help="Seconds one issue may take before it is stopped and counted as failed.")
 @click.option("--force", is_flag=True, help="Rebuild even what is unchanged.")
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 @click.option("--validate", is_flag=True,
               help="Check what was built with the formats' validators (epubcheck, Kindle pre-flight, qpdf, …).")
 @click.option("-q", "--quiet", is_flag=True, help="Print only errors.")
 @click.pass_obj
-def command(obj: dict, issues, all_issues, formats, out, jobs, force, strict, validate, quiet) -> None:
+def command(obj: dict, issues, all_issues, formats, out, jobs, scheduler, timeout, force, strict, validate,
+            quiet) -> None:
     """Build ISSUE (a number or issues/N folder; default: the latest) into dist/<n>/."""
-    options = Options(formats=formats, out=out, force=force, strict=strict, jobs=jobs, validate=validate)
+    options = Options(formats=formats, out=out, force=force, strict=strict, jobs=jobs, validate=validate,
+                      timeout=timeout, scheduler=scheduler)
+    progress = Progress(quiet)
+    try:
+        summary = build(obj["root"], issues, all_issues, options, progress=progress)
+    finally:
+        progress.finish()
     say = (lambda *a, **k: None) if quiet else click.echo
-
-    def progress(outcome):
-        if outcome.error:
-            click.echo(f"{outcome.error}\nissue {outcome.number}: failed", err=True)
-            return
-        parts = [f"built {', '.join(outcome.built)}"] if outcome.built else []
-        if outcome.unchanged:
-            parts.append(f"unchanged {', '.join(outcome.unchanged)}")
-        say(f"issue {outcome.number}: {'; '.join(parts) or 'nothing to do'} ({outcome.seconds:.1f} s)")
-        for line in outcome.validation:
-            say(f"  validate {line}")
-
-    summary = build(obj["root"], issues, all_issues, options, progress=progress)
     for fmt, why in summary.skipped.items():
         if "not part of this version" not in why:
             say(f"skipped {fmt}: {why}", err=True)
     for problem in sorted(set(summary.warnings)):
         say(str(problem), err=True)
-    total = len(summary.outcomes)
-    failed = summary.failed
+    total, failed = len(summary.outcomes), summary.failed
     if total > 1 or failed:
-        say(f"{total - len(failed)} of {total} issues ok, {len(failed)} failed, in {summary.seconds:.1f} s")
+        built = sum(o.status == "built" for o in summary.outcomes)
+        unchanged = sum(o.status == "unchanged" for o in summary.outcomes)
+        say(f"{total} issues: {built} built, {unchanged} unchanged, {len(failed)} failed, "
+            f"in {summary.seconds:.1f} s", err=bool(failed))
+        for outcome in failed:
+            click.echo(f"  failed {outcome.number}: {outcome.error.splitlines()[0]}", err=True)
     if failed:
         raise click.exceptions.Exit(1)

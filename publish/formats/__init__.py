@@ -24,6 +24,10 @@ class Format:
     install_hint: str = ""
     depends_on: tuple[str, ...] = ()  # formats it is made from
     per_issue: bool = True
+    # what in layouts/<name>/ belongs to this format alone (folders end in /)
+    layout_parts: tuple[str, ...] = ()
+    shared_html: bool = True  # uses base.html and partials/
+    uses_fonts: bool = True  # its output depends on fonts/
 
     def writer(self) -> Callable:
         module = importlib.import_module(f"publish.formats.{self.module}")
@@ -55,18 +59,24 @@ class Format:
 FORMATS: dict[str, Format] = {
     fmt.id: fmt
     for fmt in (
-        Format("epub", "epub", "write", "EPUB 3 for phones, e-readers and Send to Kindle"),
+        Format("epub", "epub", "write", "EPUB 3 for phones, e-readers and Send to Kindle",
+               layout_parts=("epub/", "css/ebook.css")),
         Format("kindle", "kindle", "write", "AZW3 for sideloading onto Kindles",
                programs=("ebook-convert",),
                install_hint="install calibre (apt-get install calibre) to make the Kindle edition",
-               depends_on=("epub",)),
-        Format("pdf", "pdf", "write_pdf", "PDF to read on screen or print at home"),
-        Format("print", "pdf", "write_print", "press-ready PDF/X-4 with bleed and crop marks"),
-        Format("text", "text", "write", "plain text for screen readers, mail and archives"),
-        Format("site", "site", "write", "download pages and feeds", per_issue=False),
+               depends_on=("epub",), layout_parts=("epub/", "css/ebook.css")),
+        Format("pdf", "pdf", "write_pdf", "PDF to read on screen or print at home",
+               layout_parts=("pdf/", "css/print.css")),
+        Format("print", "pdf", "write_print", "press-ready PDF/X-4 with bleed and crop marks",
+               layout_parts=("pdf/", "css/print.css")),
+        Format("text", "text", "write", "plain text for screen readers, mail and archives",
+               layout_parts=("text/",), shared_html=False, uses_fonts=False),
+        Format("site", "site", "write", "download pages and feeds", per_issue=False,
+               layout_parts=("site/", "css/site.css")),
     )
 }
 ORDER = tuple(FORMATS)
+EXCLUSIVE_LAYOUT_PARTS = frozenset(part for fmt in FORMATS.values() for part in fmt.layout_parts)
 
 
 def parse_formats(value: str | None) -> tuple[str, ...] | None:

@@ -18,6 +18,7 @@ issue pages, keyword pages, then the archive and the feeds; stale pages go last.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import logging
@@ -87,7 +88,7 @@ class IssueEntry:
     """What the archive, the keyword pages and the feeds need of an issue, kept between builds."""
 
     number: int
-    date: str  # ISO
+    date: dt.date
     headline: str
     name: str  # <slug>-<n>
     sections: tuple[tuple[str, tuple[ArticleEntry, ...]], ...]
@@ -100,11 +101,12 @@ class IssueEntry:
 
     @property
     def year(self) -> str:
-        return self.date[:4]
+        return str(self.date.year)
 
     def to_json(self) -> dict:
         data = asdict(self)
         data.pop("downloads")
+        data["date"] = self.date.isoformat()
         return data
 
     @classmethod
@@ -113,7 +115,7 @@ class IssueEntry:
             return ArticleEntry(**{**a, "keywords": tuple(a.get("keywords", ()))})
 
         return cls(
-            number=int(data["number"]), date=str(data["date"]), headline=str(data["headline"]),
+            number=int(data["number"]), date=dt.date.fromisoformat(data["date"]), headline=str(data["headline"]),
             name=str(data["name"]),
             sections=tuple((str(t), tuple(article(a) for a in run)) for t, run in data["sections"]),
             standing=tuple(article(a) for a in data.get("standing", ())),
@@ -141,7 +143,7 @@ def summarize(issue: Issue) -> IssueEntry:
                             article.byline, tuple(article.keywords))
 
     return IssueEntry(
-        number=issue.number, date=issue.date.isoformat(), headline=issue.headline, name=issue.name,
+        number=issue.number, date=issue.date, headline=issue.headline, name=issue.name,
         sections=tuple((run.section.title, tuple(entry(a, a.slug) for a in run.articles))
                        for run in issue.sections),
         standing=tuple(entry(a, f"standing:{a.slug}") for a in issue.standing_pages),

@@ -1,0 +1,130 @@
+"""Issue summaries, newest first → the subscription feeds: Atom (feed.atom), OPDS 1.2 (opds.xml), OPDS 2.0 (opds.json).
+
+With publication.toml's `url` every link and id is absolute; without it links are relative to dist/
+(where the feeds live) and ids are `urn:uuid:`s derived from the slug, so they never change.
+The press PDF is left out of the OPDS catalogues: it is for the printer, not for reading apps.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from types import SimpleNamespace
+from urllib.parse import quote
+
+from publish.formats.site_pages import absolute
+from publish.model import Publication
+from publish.render import render_template, source_date
+
+OPDS_ACQUISITION = "application/atom+xml;profile=opds-catalog;kind=acquisition"
+OPEN_ACCESS = "http://opds-spec.org/acquisition/open-access"
+NOT_FOR_READERS = {"print"}
+COVER = ("cover.jpg", 600, 849)
+THUMB = ("cover-thumb.jpg", 200, 283)
+
+
+def link(pub: Publication, path: str) -> str:
+    return absolute(pub, path) or path
+
+
+def identifier(pub: Publication, what: str, path: str) -> str:
+    """The feed's or an issue's id: its address when the publication has one, else a stable UUID URN."""
+    if pub.url:
+        return absolute(pub, path)
+    return uuid.uuid5(uuid.NAMESPACE_URL, f"publish:{pub.slug}:{what}").urn
+
+
+def _stamp(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def updated(entry) -> dt.datetime:
+    # source_date reads only the date of what it is given: SOURCE_DATE_EPOCH wins, else the issue's date
+    return source_date(SimpleNamespace(date=entry.date))
+
+
+def feed_updated(entries: list) -> dt.datetime:
+    return max((updated(e) for e in entries), default=source_date(None))
+
+
+def _items(pub: Publication, entries: list, for_readers: bool) -> list[dict]:
+    """What the templates need of each issue: ids, links, times and the files to acquire."""
+    items = []
+    for entry in entries:
+        n = entry.number
+        files = [d for d in entry.downloads if not (for_readers and d.fmt in NOT_FOR_READERS)]
+        items.append({
+            "entry": entry,
+            "id": identifier(pub, f"issue:{n}", f"{n}/"),
+            "title": f"Issue {n}: {entry.headline}",
+            "updated": _stamp(updated(entry)),
+            "published": _stamp(dt.datetime.combine(entry.date, dt.time(), dt.timezone.utc)),
+            "page": link(pub, f"{n}/index.html" if not pub.url else f"{n}/"),
+            "cover": link(pub, f"{n}/{COVER[0]}"),
+            "thumbnail": link(pub, f"{n}/{THUMB[0]}"),
+            "files": [{"file": d, "href": link(pub, f"{n}/{quote(d.file)}")} for d in files],
+            "keywords": list(dict.fromkeys(k for a in entry.articles for k in a.keywords)),
+            "contents": "; ".join(a.full_title for a in entry.articles),
+        })
+    return items
+
+
+def atom(pub: Publication, entries: list) -> str:
+    """feed.atom: one entry per issue, newest first, each format as an enclosure, the contents as summary."""
+    return render_template(
+        pub, "site/feed.atom", items=_items(pub, entries, for_readers=False),
+        feed_id=identifier(pub, "feed.atom", "feed.atom"), updated=_stamp(feed_updated(entries)),
+        self_href=link(pub, "feed.atom"), home=link(pub, "" if pub.url else "index.html"),
+    )
+
+
+def opds_xml(pub: Publication, entries: list) -> str:
+    """opds.xml: an OPDS 1.2 acquisition feed of every issue that has something to download."""
+    items = [i for i in _items(pub, entries, for_readers=True) if i["files"]]
+    return render_template(
+        pub, "site/opds.xml", items=items, feed_id=identifier(pub, "opds.xml", "opds.xml"),
+        updated=_stamp(feed_updated(entries)), self_href=link(pub, "opds.xml"),
+        json_href=link(pub, "opds.json"), home=link(pub, "" if pub.url else "index.html"),
+        kind=OPDS_ACQUISITION, acquisition=OPEN_ACCESS,
+    )
+
+
+def opds_json(pub: Publication, entries: list) -> str:
+    """opds.json: the same catalogue as OPDS 2.0."""
+    publications = []
+    for item in _items(pub, entries, for_readers=True):
+        if not item["files"]:
+            continue
+        entry = item["entry"]
+        metadata = {
+            "@type": "http://schema.org/PublicationIssue",
+            "title": item["title"],
+            "identifier": item["id"],
+            "language": pub.language,
+            "published": entry.date.isoformat(),
+            "modified": item["updated"],
+            "publisher": {"name": pub.publisher},
+            "description": item["contents"],
+            "subject": item["keywords"],
+            "belongsTo": {"series": {"name": pub.title, "position": entry.number}},
+        }
+        links = [{"rel": OPEN_ACCESS, "href": f["href"], "type": f["file"].mime, "title": f["file"].label}
+                 for f in item["files"]]
+        links.append({"rel": "alternate", "href": item["page"], "type": "text/html"})
+        images = [{"href": item[key], "type": "image/jpeg", "width": size[1], "height": size[2]}
+                  for key, size in (("cover", COVER), ("thumbnail", THUMB))]
+        publications.append({"metadata": metadata, "links": links, "images": images})
+    feed = {
+        "metadata": {"title": pub.title, "modified": _stamp(feed_updated(entries)),
+                     "numberOfItems": len(publications)},
+        "links": [
+            {"rel": "self", "href": link(pub, "opds.json"), "type": "application/opds+json"},
+            {"rel": "alternate", "href": link(pub, "opds.xml"), "type": OPDS_ACQUISITION},
+            {"rel": "alternate", "href": link(pub, "" if pub.url else "index.html"), "type": "text/html"},
+        ],
+        "publications": publications,
+    }
+    if pub.tagline:
+        feed["metadata"]["subtitle"] = pub.tagline
+    return json.dumps(feed, indent=1, ensure_ascii=False) + "\n"
