@@ -126,9 +126,9 @@ def build(root: Path, selectors: tuple[str, ...] = (), all_issues: bool = False,
         if removed:
             log.info("removed %d temporary file(s) left by an interrupted build", removed)
         issue_formats = tuple(f for f in formats if FORMATS[f].per_issue)
-        tasks = plan(pub, out, folders, issue_formats, options, summary, progress)
         if progress and hasattr(progress, "start"):
-            progress.start(len(tasks), len(folders) - len(tasks))
+            progress.start(len(folders))
+        tasks = plan(pub, out, folders, issue_formats, options, summary, progress)
         for outcome in run_tasks(tasks, options):
             summary.outcomes.append(outcome)
             if progress:

@@ -30,17 +30,14 @@ class Progress:
         self.total = self.done = 0
         self.started = time.monotonic()
 
-    def start(self, to_build: int, unchanged: int) -> None:
-        self.total, self.started = to_build, time.monotonic()
-        if to_build > 1 and not self.quiet and not self.bar:
-            click.echo(f"building {to_build} issue(s), {unchanged} unchanged", err=True)
+    def start(self, total: int) -> None:
+        self.total, self.started = total, time.monotonic()
 
     def __call__(self, outcome) -> None:
-        if outcome.built or outcome.error:
-            self.done += 1
+        self.done += 1
         if outcome.error:
             self._line(f"{outcome.error}\nissue {outcome.number}: failed", force=True)
-        elif not self.quiet:
+        elif outcome.built or self.total == 1:  # a batch lists only what it built
             parts = [f"built {', '.join(outcome.built)}"] if outcome.built else []
             if outcome.unchanged:
                 parts.append(f"unchanged {', '.join(outcome.unchanged)}")
@@ -59,7 +56,7 @@ class Progress:
 
     def _draw(self, number: int) -> None:
         elapsed = time.monotonic() - self.started
-        left = elapsed / self.done * (self.total - self.done) if self.done else 0
+        left = elapsed / self.done * (self.total - self.done)
         width = 30
         filled = int(width * self.done / max(self.total, 1))
         self.stream.write(f"\r\x1b[2K[{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total} issues"

@@ -20,7 +20,7 @@ from lxml import etree
 
 XML = "http://www.w3.org/XML/1998/namespace"
 NCX = "http://www.daisy.org/z3986/2005/ncx/"
-ID_NAMESPACE = uuid.UUID("6f0d3c1e-9a41-5b7e-8d2c-3e5f4a1b2c90")  # publish's own: identifiers of issues
+ID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:publish:issue")  # fixed: identifiers never change
 STORED_TYPES = ("image/jpeg", "image/png")  # already compressed
 
 
@@ -138,11 +138,15 @@ def _toc(entries: list) -> list:
 
 
 class _Writer(epub.EpubWriter):
-    """ebooklib's writer, with an NCX that states its depth and language."""
+    """ebooklib's writer, with an NCX that states its depth and language, and one playOrder per target."""
 
     def _get_ncx(self):
         root = etree.fromstring(super()._get_ncx())
         root.set(f"{{{XML}}}lang", self.book.language)
+        order: dict[str, int] = {}
+        for point in root.iter(f"{{{NCX}}}navPoint"):
+            src = point.find(f"{{{NCX}}}content").get("src")
+            point.set("playOrder", str(order.setdefault(src, len(order) + 1)))
         depth = 2 if any(isinstance(entry, tuple) for entry in self.book.toc) else 1
         for meta in root.iter(f"{{{NCX}}}meta"):
             if meta.get("name") == "dtb:depth":
@@ -178,7 +182,7 @@ def build(package: Package) -> bytes:
     book.guide = [{"type": kind, "title": title, "href": href} for kind, title, href in package.guide]
     raw = io.BytesIO()
     writer = _Writer(raw, book, {"mtime": meta.modified, "epub3_landmark": False, "epub3_pages": False,
-                                 "play_order": {"enabled": True, "start_from": 1}, "compresslevel": 0,
+                                 "compresslevel": 0,
                                  "raise_exceptions": True})
     writer.process()
     writer.write()

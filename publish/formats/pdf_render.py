@@ -1,0 +1,194 @@
+"""One HTML document → laid out once by WeasyPrint → its press and screen PDF bytes, page anchors and size.
+
+The press variant keeps the bleed and the crop and registration marks, at full
+picture resolution; the screen variant is the same layout written again with
+the bleed and marks taken off, tagged, with pictures at screen resolution.
+A layout that runs past the time limit, or asks for a file it may not have,
+fails with the article it was working on named.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from publish.formats.pdf_fetch import ConfinedFetcher, Refused, isolated_fonts, root_url
+
+SCREEN_DPI = 150
+SCREEN_JPEG_QUALITY = 82
+
+
+@dataclass
+class Job:
+    """What a worker needs: the HTML, the publication folder, which variants, and who to blame."""
+
+    html: str
+    root: Path
+    variants: tuple[str, ...]  # "press", "screen"
+    articles: dict[str, str]  # anchor id ("article-<slug>") → source file as users see it
+    time_limit: float
+    label: str = ""
+    tag_screen: bool = True
+
+
+@dataclass
+class Result:
+    pages: int = 0
+    width: float = 0.0  # CSS px, trim size
+    height: float = 0.0
+    anchors: list[list[str]] = field(default_factory=list)  # per page: anchor names on it
+    pdf: dict[str, bytes] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)
+    error: str = ""
+
+
+class TimeLimit(Exception):
+    pass
+
+
+@contextlib.contextmanager
+def _alarm(seconds: float):
+    """Raise TimeLimit in this (main) thread after `seconds`; a no-op where signals are not available."""
+    usable = hasattr(signal, "setitimer") and seconds > 0
+    if usable:
+        try:
+            previous = signal.signal(signal.SIGALRM, _on_alarm)
+        except ValueError:  # not the main thread
+            usable = False
+    if usable:
+        signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        if usable:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+
+
+def _on_alarm(signum, frame):
+    raise TimeLimit(_article_in_frames(frame))
+
+
+def _article_in_frames(frame) -> str:
+    """The id of the <article> a layout was inside when interrupted, from the layout's call stack."""
+    while frame is not None:
+        for name in ("box", "parent_box", "containing_block"):
+            box = frame.f_locals.get(name)
+            element = getattr(box, "element", None)
+            anchor = element.get("id", "") if element is not None and hasattr(element, "get") else ""
+            if anchor.startswith(("article-", "standing-")):
+                return anchor.replace("standing-", "article-", 1)
+        frame = frame.f_back
+    return ""
+
+
+def _culprit(job: Job, anchor: str = "", url: str = "") -> str:
+    """Which article's source to name: the one laid out, or the one naming the URL."""
+    if anchor and anchor in job.articles:
+        return job.articles[anchor]
+    if url:
+        tail = url.rsplit("/", 1)[-1]
+        for anchor_id, source in job.articles.items():
+            if (url in job.html or tail in job.html) and _names(job.html, anchor_id, url, tail):
+                return source
+    return ", ".join(sorted(set(job.articles.values()))) or job.label
+
+
+def _names(html: str, anchor: str, url: str, tail: str) -> bool:
+    start = html.find(f'id="{anchor}"')
+    if start < 0:
+        return False
+    end = html.find("</article>", start)
+    chunk = html[start:end if end > 0 else len(html)]
+    return url in chunk or (bool(tail) and tail in chunk)
+
+
+def render(job: Job) -> Result:
+    """Lay the document out once and write the requested variants; errors come back in Result.error."""
+    from weasyprint import HTML
+    from weasyprint.urls import FatalURLFetchingError
+
+    result = Result()
+    fetcher = ConfinedFetcher(job.root)
+    started = time.perf_counter()
+    try:
+        with isolated_fonts(job.root) as fonts, _alarm(job.time_limit):
+            html = HTML(string=job.html, base_url=root_url(job.root), url_fetcher=fetcher)
+            document = html.render(font_config=fonts)
+            result.seconds["layout"] = time.perf_counter() - started
+            _no_attachments(document)
+            result.pages = len(document.pages)
+            if document.pages:
+                result.width, result.height = document.pages[0].width, document.pages[0].height
+            result.anchors = [sorted(page.anchors) for page in document.pages]
+            if "screen" in job.variants:
+                t0 = time.perf_counter()
+                result.pdf["screen"] = _write_screen(document, fetcher, job.tag_screen)
+                result.seconds["screen"] = time.perf_counter() - t0
+            if "press" in job.variants:
+                t0 = time.perf_counter()
+                result.pdf["press"] = _write_press(document)
+                result.seconds["press"] = time.perf_counter() - t0
+    except TimeLimit as exc:
+        where = _culprit(job, anchor=str(exc))
+        result.error = (f"{where}: the PDF layout took longer than {job.time_limit:g} s and was stopped — "
+                        "look for a very long table, list or unbroken line in it, or raise "
+                        "PUBLISH_PDF_TIME_LIMIT")
+    except FatalURLFetchingError as exc:
+        cause = exc.__cause__
+        if isinstance(cause, Refused):
+            where = _culprit(job, url=cause.url)
+            shown = cause.url.replace(root_url(job.root), "")
+            result.error = (f"{where}: the PDF may not load {shown!r}: {cause.reason} — "
+                            "use files inside the publication folder only (pictures in the issue's images/)")
+        else:
+            result.error = f"{_culprit(job)}: the PDF could not load a file ({cause or exc}) — check the file"
+    return result
+
+
+def _no_attachments(document) -> None:
+    """Raw HTML may not attach files to the PDF: drop any attachment WeasyPrint found."""
+    document.metadata.attachments = []
+    for page in document.pages:
+        page.links = [link for link in page.links if link[0] != "attachment"]
+
+
+def _write_screen(document, fetcher: ConfinedFetcher, tagged: bool) -> bytes:
+    """The trimmed variant: no bleed, no marks, pictures at screen resolution, tagged."""
+    # The Page's bleed sets the PDF boxes; what the page box paints beyond them is clipped away.
+    saved = [(page.bleed, page._page_box.style["marks"]) for page in document.pages]
+    try:
+        for page in document.pages:
+            page.bleed = dict.fromkeys(page.bleed, 0)
+            page._page_box.style["marks"] = ()
+        options = {"pdf_variant": "pdf/ua-1"} if tagged else {}
+        return document.write_pdf(dpi=SCREEN_DPI, jpeg_quality=SCREEN_JPEG_QUALITY, optimize_images=True,
+                                  **options)
+    finally:
+        for page, (bleed, marks) in zip(document.pages, saved):
+            page.bleed = bleed
+            page._page_box.style["marks"] = marks
+
+
+def _write_press(document) -> bytes:
+    """The press variant: bleed and marks as laid out, full-resolution pictures, PDF/X-4 with an sRGB intent."""
+    saved_intent, saved_profiles = document.output_intent, dict(document.color_profiles)
+    try:
+        document.output_intent = "srgb"
+        return document.write_pdf(pdf_variant="pdf/x-4", output_intent="srgb")
+    finally:
+        document.output_intent, document.color_profiles = saved_intent, saved_profiles
+
+
+def main() -> None:  # pragma: no cover - debugging aid: python -m publish.formats.pdf_render FILE.html ROOT
+    job = Job(Path(sys.argv[1]).read_text(encoding="utf-8"), Path(sys.argv[2]), ("press", "screen"), {}, 600)
+    res = render(job)
+    print(res.pages, res.seconds, res.error)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

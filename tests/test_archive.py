@@ -1,0 +1,194 @@
+"""Archive builds: change detection, isolation of failures, resuming a killed build, the lock, and Dask."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from bench.generate import generate
+from conftest import REPO
+
+TEXT = "dist/{n}/benchmark-weekly-{n}.txt"
+
+
+@pytest.fixture(scope="session")
+def archive_source(tmp_path_factory) -> Path:
+    """A synthetic archive of 6 small issues (generated once per session)."""
+    root = tmp_path_factory.mktemp("archive") / "pub"
+    generate(root, 6, seed=3, articles=4, words=1500, pictures=1)
+    return root
+
+
+@pytest.fixture
+def archive(archive_source, tmp_path) -> Path:
+    root = tmp_path / "pub"
+    shutil.copytree(archive_source, root)
+    return root
+
+
+def _stamps(root: Path) -> dict[int, int]:
+    return {int(p.parent.name): p.stat().st_mtime_ns for p in (root / "dist").glob("*/*.txt")}
+
+
+def _touch(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_change_detection_rules(archive, run):
+    assert run(archive, "build", "--all", "--format", "text").exit_code == 0
+    first = _stamps(archive)
+    assert sorted(first) == [1000, 1001, 1002, 1003, 1004, 1005]
+
+    # nothing changed: nothing rebuilt
+    result = run(archive, "build", "--all", "--format", "text")
+    assert "6 issues: 0 built, 6 unchanged, 0 failed" in result.output
+    assert _stamps(archive) == first
+
+    # one article edited: only its issue
+    article = sorted((archive / "issues/1003").glob("*.md"))[0]
+    _touch(article, "title:", "title: Edited")
+    run(archive, "build", "--all", "--format", "text")
+    second = _stamps(archive)
+    assert [n for n in first if first[n] != second[n]] == [1003]
+
+    # the text layout edited: every issue's text; the site's template: no text
+    _touch(archive / "layouts/default/text/edition.txt", "CONTENTS", "IN THIS ISSUE")
+    run(archive, "build", "--all", "--format", "text")
+    third = _stamps(archive)
+    assert all(third[n] != second[n] for n in third)
+    assert "IN THIS ISSUE" in (archive / TEXT.format(n=1000)).read_text()
+    site = archive / "layouts/default/site"
+    site.mkdir(parents=True, exist_ok=True)
+    (site / "extra.html").write_text("<p>new site template</p>")
+    (archive / "fonts/new-font-licence.txt").write_text("fonts do not feed the text edition")
+    result = run(archive, "build", "--all", "--format", "text")
+    assert "0 built, 6 unchanged" in result.output
+    assert _stamps(archive) == third
+
+    # publication.toml edited: everything; --force: everything
+    _touch(archive / "publication.toml", "tagline = ", "tagline = \"New\" #")
+    assert "6 built" in run(archive, "build", "--all", "--format", "text").output
+    assert "6 built" in run(archive, "build", "--all", "--format", "text", "--force").output
+
+
+def test_digests_follow_the_formats_layout_parts(archive):
+    from publish.check import load_publication
+    from publish.state import Inputs
+
+    pub, _ = load_publication(archive)
+    folder = archive / "issues/1000"
+    before = {fmt: Inputs(pub).digest(folder, fmt) for fmt in ("text", "epub", "pdf", "site")}
+    (archive / "layouts/default/css").mkdir(parents=True, exist_ok=True)
+    (archive / "layouts/default/css/print.css").write_text("/* edited */", encoding="utf-8")
+    after = {fmt: Inputs(pub).digest(folder, fmt) for fmt in ("text", "epub", "pdf", "site")}
+    assert before["text"] == after["text"] and before["epub"] == after["epub"]
+    assert before["site"] == after["site"]
+    assert before["pdf"] != after["pdf"]
+    (archive / "layouts/default/base.html").write_text("{# edited #}" + (
+        archive / "layouts/default/base.html").read_text(), encoding="utf-8")
+    shared = {fmt: Inputs(pub).digest(folder, fmt) for fmt in ("text", "epub", "pdf", "site")}
+    assert shared["text"] == after["text"]
+    assert all(shared[f] != after[f] for f in ("epub", "pdf", "site"))
+
+
+def test_a_poisoned_issue_does_not_stop_the_others(archive, run, monkeypatch):
+    # 1001: a source error; 1002: a renderer crash (the worker dies); 1003: a hang past the time limit
+    _touch(sorted((archive / "issues/1001").glob("*.md"))[0], "section:", "section: nowhere\nx:")
+    from publish.formats import text
+
+    real = text.render_text
+
+    def poisoned(issue):
+        if issue.number == 1002:
+            os._exit(3)
+        if issue.number == 1003:
+            time.sleep(60)
+        return real(issue)
+
+    monkeypatch.setattr(text, "render_text", poisoned)  # reaches the forked workers
+    result = run(archive, "build", "--all", "--format", "text", "--jobs", "2", "--timeout", "4")
+    assert result.exit_code == 1
+    assert "6 issues: 3 built, 0 unchanged, 3 failed" in result.output
+    assert "unknown section 'nowhere'" in result.output
+    assert "issues/1002: the worker exited with status 3" in result.output
+    assert "issues/1003: took longer than 4 s and was stopped" in result.output
+    assert sorted(_stamps(archive)) == [1000, 1004, 1005]
+    report = json.loads((archive / "dist/build-report.json").read_text())
+    assert report["failed"] == 3 and report["built"] == 3
+    statuses = {i["number"]: i["status"] for i in report["issues"]}
+    assert statuses == {1000: "built", 1001: "failed", 1002: "failed", 1003: "failed",
+                        1004: "built", 1005: "built"}
+    assert all(i["peak_rss_mb"] > 0 for i in report["issues"] if i["status"] == "built")
+
+
+def test_killed_build_resumes_where_it_stopped(tmp_path):
+    root = tmp_path / "pub"
+    generate(root, 24, seed=5, articles=12, words=9000, pictures=0)
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    command = [sys.executable, "-m", "publish", "--root", str(root), "build", "--all", "--format", "text",
+               "--jobs", "1"]
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and len(list(root.glob("dist/*/.publish-state.json"))) < 2:
+        time.sleep(0.005)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    done = {int(p.parent.name) for p in root.glob("dist/*/.publish-state.json")}
+    assert 2 <= len(done) < 24, "the build finished before it could be killed; make the issues bigger"
+    # a crash may leave a temporary file mid-write; plant one to be sure
+    (root / "dist/1023").mkdir(parents=True, exist_ok=True)
+    (root / "dist/1023/.benchmark-weekly-1023.txt.publish-tmp-x").write_text("half")
+    result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert f"24 issues: {24 - len(done)} built, {len(done)} unchanged, 0 failed" in result.stdout + result.stderr
+    assert not list(root.glob("dist/**/*publish-tmp*"))
+    assert len(list(root.glob("dist/*/*.txt"))) == 24
+
+
+def test_a_second_build_fails_fast_while_one_runs(archive, run):
+    from publish.archive import lock
+
+    (archive / "dist").mkdir()
+    with lock(archive / "dist"):
+        result = run(archive, "build", "1000", "--format", "text")
+    assert result.exit_code == 1
+    assert "another publish build is writing here" in result.output
+    assert run(archive, "build", "1000", "--format", "text").exit_code == 0
+
+
+def test_parallel_and_serial_builds_are_identical(archive, run, tmp_path):
+    run(archive, "build", "--all", "--format", "text", "--jobs", "1", "--out", str(tmp_path / "one"))
+    run(archive, "build", "--all", "--format", "text", "--jobs", "2", "--out", str(tmp_path / "two"))
+    for path in (tmp_path / "one").glob("*/*.txt"):
+        assert path.read_bytes() == (tmp_path / "two" / path.relative_to(tmp_path / "one")).read_bytes()
+
+
+def test_dask_cluster_builds_the_same_files(archive, run, tmp_path):
+    distributed = pytest.importorskip("distributed", reason="dask[distributed] is a test dependency")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None, host="127.0.0.1") as cluster:
+        result = run(archive, "build", "--all", "--format", "text", "--scheduler", cluster.scheduler_address,
+                     "--out", str(tmp_path / "dask"))
+    assert result.exit_code == 0, result.output
+    assert "6 issues: 6 built" in result.output
+    run(archive, "build", "--all", "--format", "text", "--jobs", "1", "--out", str(tmp_path / "local"))
+    names = sorted(p.relative_to(tmp_path / "local") for p in (tmp_path / "local").glob("*/*.txt"))
+    assert len(names) == 6
+    for name in names:
+        assert (tmp_path / "dask" / name).read_bytes() == (tmp_path / "local" / name).read_bytes()
+
+
+def test_unreachable_scheduler_is_a_clear_error(archive, run):
+    result = run(archive, "build", "--all", "--format", "text", "--scheduler", "tcp://127.0.0.1:9")
+    assert result.exit_code == 1
+    assert "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in result.output
