@@ -41,9 +41,9 @@ def cli(ctx: click.Context, root: Path, debug: bool) -> None:
 
 
 def _register() -> None:
-    from publish.commands import build, check, new
+    from publish.commands import build, check, new, serve
 
-    for module in (build, check, new):
+    for module in (build, check, new, serve):
         cli.add_command(module.command)
 
 

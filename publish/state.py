@@ -44,6 +44,15 @@ def _uses(fmt: str, layout_name: str) -> bool:
     return spec.shared_html
 
 
+def _tool_files(fmt: str) -> list[Path]:
+    """The code a format's output depends on: the core modules and the format's own modules."""
+    module = FORMATS[fmt].module
+    core = sorted(PACKAGE.glob("*.py"))
+    own = [PACKAGE / "formats" / "__init__.py", *sorted((PACKAGE / "formats").glob(f"{module}.py")),
+           *sorted((PACKAGE / "formats").glob(f"{module}_*.py"))]
+    return core + own
+
+
 class Inputs:
     """Digests of the inputs of each (issue, format), sharing the publication-wide parts between issues."""
 
@@ -98,8 +107,7 @@ class Inputs:
             if FORMATS[fmt].uses_fonts:
                 named += [(f"fonts:{p.relative_to(pub.root / 'fonts').as_posix()}", p)
                           for p in _files(pub.root / "fonts")]
-            named += [(f"tool:{p.relative_to(PACKAGE).as_posix()}", p) for p in _files(PACKAGE)
-                      if p.suffix == ".py"]
+            named += [(f"tool:{p.relative_to(PACKAGE).as_posix()}", p) for p in _tool_files(fmt)]
             epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
             self._shared[fmt] = hashlib.sha256(
                 f"publish {__version__}\0{fmt}\0{epoch}\0{self._group(named)}".encode()).hexdigest()

@@ -32,7 +32,7 @@ class Job:
     articles: dict[str, str]  # anchor id ("article-<slug>") → source file as users see it
     time_limit: float
     label: str = ""
-    tag_screen: bool = True
+    front: bool = False  # the front page followed by the furniture pages
 
 
 @dataclass
@@ -125,14 +125,21 @@ def render(job: Job) -> Result:
             if document.pages:
                 result.width, result.height = document.pages[0].width, document.pages[0].height
             result.anchors = [sorted(page.anchors) for page in document.pages]
-            if "screen" in job.variants:
-                t0 = time.perf_counter()
-                result.pdf["screen"] = _write_screen(document, fetcher, job.tag_screen)
-                result.seconds["screen"] = time.perf_counter() - t0
-            if "press" in job.variants:
-                t0 = time.perf_counter()
-                result.pdf["press"] = _write_press(document)
-                result.seconds["press"] = time.perf_counter() - t0
+            if job.front:
+                # page 1 is the front page; the others only carry running heads and page numbers
+                front, folios = document.copy(document.pages[:1]), document.copy(document.pages[1:])
+                writes = {"screen": lambda: _write_screen(front, tagged=True),
+                          "press": lambda: _write_press(front),
+                          "screen-folios": lambda: _write_screen(folios, tagged=False),
+                          "press-folios": lambda: _write_plain(folios)}
+            else:
+                writes = {"screen": lambda: _write_screen(document, tagged=True),
+                          "press": lambda: _write_press(document)}
+            for name, write in writes.items():
+                if name.split("-")[0] in job.variants:
+                    t0 = time.perf_counter()
+                    result.pdf[name] = write()
+                    result.seconds[name] = time.perf_counter() - t0
     except TimeLimit as exc:
         where = _culprit(job, anchor=str(exc))
         result.error = (f"{where}: the PDF layout took longer than {job.time_limit:g} s and was stopped — "
@@ -157,21 +164,30 @@ def _no_attachments(document) -> None:
         page.links = [link for link in page.links if link[0] != "attachment"]
 
 
-def _write_screen(document, fetcher: ConfinedFetcher, tagged: bool) -> bytes:
-    """The trimmed variant: no bleed, no marks, pictures at screen resolution, tagged."""
+@contextlib.contextmanager
+def _page_setup(document, bleed: bool, marks: bool):
+    """Take the bleed and/or the marks off the laid-out pages while writing, then put them back."""
     # The Page's bleed sets the PDF boxes; what the page box paints beyond them is clipped away.
     saved = [(page.bleed, page._page_box.style["marks"]) for page in document.pages]
     try:
         for page in document.pages:
-            page.bleed = dict.fromkeys(page.bleed, 0)
-            page._page_box.style["marks"] = ()
-        options = {"pdf_variant": "pdf/ua-1"} if tagged else {}
+            if not bleed:
+                page.bleed = dict.fromkeys(page.bleed, 0)
+            if not marks:
+                page._page_box.style["marks"] = ()
+        yield
+    finally:
+        for page, (saved_bleed, saved_marks) in zip(document.pages, saved):
+            page.bleed = saved_bleed
+            page._page_box.style["marks"] = saved_marks
+
+
+def _write_screen(document, tagged: bool) -> bytes:
+    """The trimmed variant: no bleed, no marks, pictures at screen resolution, tagged (PDF/UA-1)."""
+    options = {"pdf_variant": "pdf/ua-1"} if tagged else {}
+    with _page_setup(document, bleed=False, marks=False):
         return document.write_pdf(dpi=SCREEN_DPI, jpeg_quality=SCREEN_JPEG_QUALITY, optimize_images=True,
                                   **options)
-    finally:
-        for page, (bleed, marks) in zip(document.pages, saved):
-            page.bleed = bleed
-            page._page_box.style["marks"] = marks
 
 
 def _write_press(document) -> bytes:
@@ -182,6 +198,12 @@ def _write_press(document) -> bytes:
         return document.write_pdf(pdf_variant="pdf/x-4", output_intent="srgb")
     finally:
         document.output_intent, document.color_profiles = saved_intent, saved_profiles
+
+
+def _write_plain(document) -> bytes:
+    """The bleed-sized furniture pages without marks (the body pages under them carry the marks)."""
+    with _page_setup(document, bleed=True, marks=False):
+        return document.write_pdf()
 
 
 def main() -> None:  # pragma: no cover - debugging aid: python -m publish.formats.pdf_render FILE.html ROOT

@@ -1,0 +1,241 @@
+"""Separately laid-out PDFs (the front page with furniture, the body parts) → one PDF, with pypdf.
+
+Pages are appended in order; each body page gets its running head and page
+number drawn from the furniture document (as an artifact, outside the
+structure tree); named destinations, bookmarks (section → article), the
+structure trees of tagged parts, page boxes, metadata and the document ID
+are rebuilt for the whole.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from dataclasses import dataclass
+
+from pypdf import PdfReader, PdfWriter
+from pypdf.generic import (
+    ArrayObject,
+    ByteStringObject,
+    DecodedStreamObject,
+    DictionaryObject,
+    IndirectObject,
+    NameObject,
+    NumberObject,
+    RectangleObject,
+    TextStringObject,
+)
+
+INFO_KEYS = ("/Title", "/Author", "/Subject", "/Keywords", "/Creator", "/Producer", "/CreationDate",
+             "/ModDate", "/Trapped")
+CATALOG_KEYS = ("/Lang", "/Metadata", "/OutputIntents", "/ViewerPreferences", "/MarkInfo")
+
+
+@dataclass
+class Bookmark:
+    title: str
+    anchor: str
+    children: list["Bookmark"]
+
+
+def join(front: bytes, folios: bytes | None, parts: list[bytes], outline: list[Bookmark], *,
+         press_bleed_pt: float | None, tagged: bool, version: str) -> bytes:
+    """The whole edition: page 1 of `front`, then every page of `parts`, with `folios` page i laid on page i."""
+    writer = PdfWriter()
+    front_reader = PdfReader(io.BytesIO(front))
+    readers = [front_reader] + [PdfReader(io.BytesIO(p)) for p in parts]
+    pages_of: list[list] = []
+    writer.add_page(front_reader.pages[0])
+    pages_of.append([writer.pages[-1]])
+    for reader in readers[1:]:
+        start = len(writer.pages)
+        for page in reader.pages:
+            writer.add_page(page)
+        pages_of.append(list(writer.pages[start:]))
+    if folios is not None:
+        _lay_folios(writer, PdfReader(io.BytesIO(folios)))
+    dests = _merge_dests(writer, readers)
+    if tagged:
+        _merge_structure(writer, readers, pages_of)
+    _outline(writer, outline, dests)
+    _boxes(writer, press_bleed_pt)
+    _catalog(writer, front_reader, tagged)
+    writer.pdf_header = f"%PDF-{version}".encode()
+    out = io.BytesIO()
+    writer.write(out)
+    data = out.getvalue()
+    # a stable ID: the same sources and SOURCE_DATE_EPOCH give the same bytes
+    digest = ByteStringObject(hashlib.md5(data).digest())
+    writer._ID = ArrayObject([digest, digest])
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def _lay_folios(writer: PdfWriter, folios: PdfReader) -> None:
+    """Draw furniture page i - 1 over page i (i ≥ 2) as a form XObject marked as a pagination artifact."""
+    for index in range(1, min(len(writer.pages), len(folios.pages) + 1)):
+        page = writer.pages[index]
+        source = folios.pages[index - 1]
+        form = DecodedStreamObject()
+        form.set_data(source.get_contents().get_data() if source.get_contents() is not None else b"")
+        form.update({
+            NameObject("/Type"): NameObject("/XObject"),
+            NameObject("/Subtype"): NameObject("/Form"),
+            NameObject("/BBox"): RectangleObject(source.mediabox),
+            NameObject("/Resources"): source["/Resources"].clone(writer),
+        })
+        form = form.flate_encode()
+        name = f"/PublishFolio{index + 1}"
+        resources = page["/Resources"].get_object()
+        if "/XObject" not in resources:
+            resources[NameObject("/XObject")] = DictionaryObject()
+        resources["/XObject"].get_object()[NameObject(name)] = writer._add_object(form)
+        before = writer._add_object(_stream(b"q\n"))
+        after = writer._add_object(_stream(f"Q\n/Artifact <</Type /Pagination>> BDC q {name} Do Q EMC\n".encode()))
+        contents = page.raw_get("/Contents")
+        existing = list(contents) if isinstance(contents.get_object(), ArrayObject) else [contents]
+        page[NameObject("/Contents")] = ArrayObject([before, *existing, after])
+
+
+def _stream(data: bytes):
+    stream = DecodedStreamObject()
+    stream.set_data(data)
+    return stream
+
+
+def _merge_dests(writer: PdfWriter, readers: list[PdfReader]) -> dict[str, ArrayObject]:
+    """Every named destination of the body parts, pointing at the writer's pages, as one name tree."""
+    dests: dict[str, ArrayObject] = {}
+    for reader in readers[1:]:
+        names = reader.trailer["/Root"].get("/Names", {}).get("/Dests", {}).get("/Names", [])
+        for i in range(0, len(names) - 1, 2):
+            dests.setdefault(str(names[i]), names[i + 1].clone(writer))
+    tree = ArrayObject()
+    for name in sorted(dests):
+        tree.extend([TextStringObject(name), dests[name]])
+    writer._root_object[NameObject("/Names")] = DictionaryObject(
+        {NameObject("/Dests"): writer._add_object(DictionaryObject({NameObject("/Names"): tree}))})
+    return dests
+
+
+def _outline(writer: PdfWriter, outline: list[Bookmark], dests: dict[str, ArrayObject]) -> None:
+    from pypdf.generic import Fit
+
+    def add(mark: Bookmark, parent):
+        dest = dests.get(mark.anchor)
+        if dest is None:
+            return
+        page = writer.pages.index(dest[0].get_object()) if isinstance(dest[0], IndirectObject) else 0
+        fit = Fit.xyz(float(dest[2]), float(dest[3]), 0)
+        item = writer.add_outline_item(mark.title, page, parent, fit=fit, is_open=bool(mark.children))
+        for child in mark.children:
+            add(child, item)
+
+    for mark in outline:
+        add(mark, None)
+
+
+def _boxes(writer: PdfWriter, bleed: float | None) -> None:
+    """Press: TrimBox = the page, BleedBox = the page plus [print] bleed. Screen: all boxes the page."""
+    for page in writer.pages:
+        trim = page.trimbox
+        if bleed is None:
+            page.mediabox = RectangleObject(trim)
+            for key in ("/BleedBox", "/CropBox", "/ArtBox"):
+                page.pop(key, None)
+            page[NameObject("/TrimBox")] = RectangleObject(trim)
+            continue
+        left, bottom, right, top = (float(v) for v in trim)
+        page[NameObject("/TrimBox")] = RectangleObject((left, bottom, right, top))
+        page[NameObject("/BleedBox")] = RectangleObject((left - bleed, bottom - bleed, right + bleed, top + bleed))
+        page.pop("/CropBox", None)
+        page.pop("/ArtBox", None)
+
+
+def _catalog(writer: PdfWriter, front: PdfReader, tagged: bool) -> None:
+    """Document-level entries (metadata, language, output intent, tagging marks) from the front document."""
+    source = front.trailer["/Root"]
+    for key in CATALOG_KEYS:
+        if key in source and (tagged or key != "/MarkInfo"):
+            writer._root_object[NameObject(key)] = source.raw_get(key).clone(writer)
+    if tagged:
+        writer._root_object[NameObject("/PageMode")] = NameObject("/UseOutlines")
+    info = front.trailer.get("/Info")
+    if info is not None:
+        info = info.get_object()
+        writer.add_metadata({key: info[key] for key in INFO_KEYS if key in info})
+        if "/Trapped" in info:
+            writer._info.get_object()[NameObject("/Trapped")] = NameObject(str(info["/Trapped"]))
+
+
+def _merge_structure(writer: PdfWriter, readers: list[PdfReader], pages_of: list[list]) -> None:
+    """One structure tree: the parts' Document elements' children under one Document, parent tree renumbered."""
+    root = DictionaryObject({NameObject("/Type"): NameObject("/StructTreeRoot")})
+    root_ref = writer._add_object(root)
+    document = DictionaryObject({
+        NameObject("/Type"): NameObject("/StructElem"), NameObject("/S"): NameObject("/Document"),
+        NameObject("/P"): root_ref, NameObject("/K"): ArrayObject(),
+    })
+    document_ref = writer._add_object(document)
+    root[NameObject("/K")] = ArrayObject([document_ref])
+    nums = ArrayObject()
+    offset = 0
+    for reader, pages in zip(readers, pages_of):
+        tree = reader.trailer["/Root"].get("/StructTreeRoot")
+        if tree is None:
+            continue
+        tree = tree.get_object()
+        kids = tree["/K"]
+        kids = kids if isinstance(kids, list) else [kids]
+        source_document = kids[0].get_object()
+        top = source_document.get("/K", ArrayObject())
+        top = top if isinstance(top, list) else [top]
+        for kid in top:
+            cloned = kid.clone(writer, ignore_fields=["/P"]) if isinstance(kid, IndirectObject) else kid
+            document["/K"].append(cloned)
+            _set_parents(cloned, document_ref)
+        source_nums = tree["/ParentTree"].get_object().get("/Nums", [])
+        largest = -1
+        for i in range(0, len(source_nums) - 1, 2):
+            key = int(source_nums[i])
+            largest = max(largest, key)
+            value = source_nums[i + 1]
+            nums.extend([NumberObject(key + offset), value.clone(writer, ignore_fields=["/P"])])
+        for number, page in enumerate(pages):
+            if "/StructParents" in reader.pages[number]:
+                page[NameObject("/StructParents")] = NumberObject(int(reader.pages[number]["/StructParents"]) + offset)
+            for annot in page.get("/Annots", []) or []:
+                annot = annot.get_object()
+                if "/StructParent" in annot:
+                    annot[NameObject("/StructParent")] = NumberObject(int(annot["/StructParent"]) + offset)
+        offset += largest + 1
+    root[NameObject("/ParentTree")] = writer._add_object(DictionaryObject({NameObject("/Nums"): nums}))
+    root[NameObject("/ParentTreeNextKey")] = NumberObject(offset)
+    writer._root_object[NameObject("/StructTreeRoot")] = root_ref
+
+
+def _set_parents(node, parent_ref) -> None:
+    """Give every structure element below `node` its /P (dropped while cloning so old trees stay behind)."""
+    stack = [(node, parent_ref)]
+    seen: set[int] = set()
+    while stack:
+        item, parent = stack.pop()
+        if not isinstance(item, IndirectObject):
+            continue
+        if item.idnum in seen:
+            continue
+        seen.add(item.idnum)
+        element = item.get_object()
+        if not isinstance(element, DictionaryObject) or element.get("/Type") not in ("/StructElem", None):
+            continue
+        if "/S" not in element:
+            continue
+        element[NameObject("/P")] = parent
+        kids = element.get("/K")
+        if kids is None:
+            continue
+        kids = kids if isinstance(kids, ArrayObject) else [element.raw_get("/K")]
+        for kid in kids:
+            stack.append((kid, item))
+
