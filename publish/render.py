@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import textwrap
 from functools import lru_cache
 from pathlib import Path
@@ -158,14 +159,27 @@ ALLOWED_ATTRIBUTES = {
 }
 
 
-def sanitize(html: str) -> str:
-    """Raw HTML in sources is allowed only as this safe subset: no scripts, frames, handlers or remote styles."""
+_IMG_WITHOUT_SRC = re.compile(r"<img(?![^>]*\ssrc=)[^>]*>")
+
+
+def sanitize(html: str, pictures: frozenset[str] | None = None) -> str:
+    """Raw HTML in sources is allowed only as this safe subset: no scripts, frames, handlers or remote styles.
+
+    With `pictures`, an <img> may only show one of those URLs (the checked
+    pictures); any other is removed, so raw HTML cannot pull in other files.
+    """
+
+    def keep(tag: str, attribute: str, value: str) -> str | None:
+        if tag == "img" and attribute == "src" and pictures is not None and value not in pictures:
+            return None
+        return value
+
     clean = nh3.clean(
         html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, url_schemes={"http", "https", "mailto"},
-        link_rel=None, strip_comments=True, filter_style_properties={"text-align"},
+        link_rel=None, strip_comments=True, filter_style_properties={"text-align"}, attribute_filter=keep,
     )
     # the serializer writes &nbsp;, which XML (EPUB) does not know: keep the character
-    return clean.replace("&nbsp;", "\u00a0")
+    return _IMG_WITHOUT_SRC.sub("", clean).replace("&nbsp;", "\u00a0")
 
 
 def _render_rules(md, picture_url: Callable[[str], str], article: Article):
@@ -225,7 +239,8 @@ def body_html(article: Article, language: str, picture_url: Callable[[Picture], 
     finally:
         md.renderer.rules.clear()
         md.renderer.rules.update(saved)
-    html = Markup(sanitize(rendered))
+    url = picture_url or (lambda p: p.src)
+    html = Markup(sanitize(rendered, frozenset(url(p) for p in article.pictures)))
     _BODY_CACHE[key] = html
     return html
 

@@ -55,6 +55,14 @@ class Report:
 def read_text(path: Path, report: Report) -> str | None:
     """A source file as text: UTF-8 (a BOM is fine), LF line ends; None after reporting why not."""
     try:
+        real = path.resolve(strict=True)
+        if not real.is_relative_to(report.root.resolve()):
+            report.add(path, None, "the file is a link to something outside the publication folder",
+                       "copy the file itself into the folder")
+            return None
+        if not real.is_file():
+            report.add(path, None, "not a regular file", "replace it with a text file")
+            return None
         size = path.stat().st_size
         if size > MAX_SOURCE_BYTES:
             report.add(path, None, f"the file is {size // 2**20} MB, over the 8 MB limit for a source file",
@@ -373,9 +381,15 @@ def _body_pictures(body: str, body_line: int, path: Path, pub: Publication, repo
                    base: Path) -> tuple[Picture, ...]:
     pictures: dict[str, Picture] = {}
     line = body_line
+    limit = markdown.parser(pub.language).options["maxNesting"] - 1
+    too_deep = False
     for token in markdown.parse(body, pub.language):
         if token.map:
             line = body_line + token.map[0]
+        if token.level >= limit and not too_deep:
+            too_deep = True
+            report.add(path, line, f"lists or quotes are nested more than {limit} levels deep; what is "
+                       "inside is lost", "flatten the nesting")
         if token.type == "heading_open" and token.tag == "h1":
             report.warn(path, line, "a level-1 heading in the body",
                         "the title is the only level-1 heading: use ## for subheadings")

@@ -23,7 +23,7 @@ MM = 96 / 25.4  # CSS px per millimetre
 SLUG_MM = 9.0  # room beyond the bleed for crop and registration marks
 SIDE_MARGIN_MM = 12.0  # must match @page in css/print.css
 BOTTOM_MARGIN_MM = 15.0
-MASTHEAD_MM = 34.0
+MASTHEAD_MM = 38.0
 _UNITS = {"mm": 1.0, "cm": 10.0, "q": 0.25, "in": 25.4, "pt": 25.4 / 72, "pc": 25.4 / 6, "px": 25.4 / 96}
 
 
@@ -97,7 +97,7 @@ def _meta(issue: Issue) -> dict:
     return {"title": f"{pub.title} — issue {issue.number}, {long_date(issue.date)}", "created": created}
 
 
-def page_css(issue: Issue, front_height_px: float | None = None) -> Markup:
+def page_css(issue: Issue, front_height_px: float | None = None, entries: int = 0) -> Markup:
     """The stylesheet lines that depend on publication.toml's [print] (values checked by the reader)."""
     settings = issue.publication.print
     bleed = length_mm(settings.bleed)
@@ -106,13 +106,19 @@ def page_css(issue: Issue, front_height_px: float | None = None) -> Markup:
         f"@page {{ size: {settings.page_size}; bleed: {bleed + SLUG_MM:.3f}mm; }}",
         f".article-body {{ column-count: {settings.columns}; }}",
         f".masthead {{ margin: -{bleed:.3f}mm -{outer:.3f}mm 0 -{outer:.3f}mm; "
-        f"padding: {bleed + 6:.3f}mm {outer:.3f}mm 3mm {outer:.3f}mm; "
+        f"padding: {bleed + 5:.3f}mm {outer:.3f}mm 3mm {outer:.3f}mm; "
         f"height: {MASTHEAD_MM + bleed:.3f}mm; box-sizing: border-box; }}",
     ]
     if front_height_px:
         body = front_height_px - (MASTHEAD_MM + BOTTOM_MARGIN_MM) * MM
         lines.append(f".front-body {{ height: {body:.2f}px; overflow: hidden; }}")
-        lines.append(f".cover-picture img {{ max-height: {max(body * 0.42, 30 * MM):.2f}px; }}")
+        lines.append(f".cover-picture img {{ max-height: {max(body * 0.5, 30 * MM):.2f}px; }}")
+        # a long headline or a long contents list gets smaller type, so the front stays one page
+        words = len(issue.headline)
+        size = 50 if words <= 45 else 42 if words <= 70 else 34
+        lines.append(f".cover-headline {{ font-size: {size}pt; }}")
+        if entries > 14:
+            lines.append(f".inside {{ font-size: {max(6.5, 8.5 - (entries - 14) * 0.12):.2f}pt; }}")
     return Markup("\n".join(lines))
 
 
@@ -133,8 +139,8 @@ def opening(article: Article | None, language: str) -> str:
     return html_lib.unescape(re.sub(r"<[^>]+>", "", match.group(1))).strip() if match else ""
 
 
-def front_html(issue: Issue, starts: dict[str, int], folios: list[dict], page_height_px: float) -> str:
-    """The front page (contents with page numbers) followed by the furniture pages 2..N."""
+def front_html(issue: Issue, starts: dict[str, int], page_height_px: float) -> str:
+    """The front page, its contents box naming the page each article starts on."""
     pub = issue.publication
     contents = [
         {"section": run.section.title,
@@ -144,7 +150,39 @@ def front_html(issue: Issue, starts: dict[str, int], folios: list[dict], page_he
     cover = issue.cover_story
     return render_template(
         pub, "pdf/front.html", issue=issue, cover=cover, contents=contents, meta=_meta(issue),
-        cover_page=starts.get(cover.slug, "") if cover else "", opening=opening(cover, pub.language), folios=folios,
-        page_css=page_css(issue, page_height_px), picture_url=picture_url,
+        cover_page=starts.get(cover.slug, "") if cover else "", opening=opening(cover, pub.language),
+        page_css=page_css(issue, page_height_px, len(issue.articles)), picture_url=picture_url,
     )
 
+
+def folios_html(issue: Issue, folios: list[dict]) -> str:
+    """Pages 2..N, empty but for each one's running head (section) and page number."""
+    return render_template(issue.publication, "pdf/folios.html", issue=issue, folios=folios, meta=_meta(issue),
+                           page_css=page_css(issue), picture_url=picture_url)
+
+
+
+PAGE_SIZES_MM = {
+    "a3": (297, 420), "a4": (210, 297), "a5": (148, 210), "a6": (105, 148), "b4": (250, 353), "b5": (176, 250),
+    "letter": (215.9, 279.4), "legal": (215.9, 355.6), "ledger": (279.4, 431.8),
+    "jis-b4": (257, 364), "jis-b5": (182, 257),
+}
+COLUMN_GAP_MM = 4.5  # must match .article-body in css/print.css
+
+
+def page_size_mm(text: str) -> tuple[float, float]:
+    """A CSS page size from [print] page-size ("A4", "A3 landscape", "289mm 380mm") in millimetres."""
+    words = text.lower().split()
+    if words and words[0] in PAGE_SIZES_MM:
+        width, height = PAGE_SIZES_MM[words[0]]
+        return (height, width) if "landscape" in words[1:] else (width, height)
+    sizes = [length_mm(w) for w in words]
+    return (sizes[0], sizes[-1]) if sizes else PAGE_SIZES_MM["a4"]
+
+
+def text_widths(pub) -> tuple[float, float]:
+    """The printed width of the text area and of one column, in millimetres."""
+    width, _ = page_size_mm(pub.print.page_size)
+    text = width - 2 * SIDE_MARGIN_MM
+    columns = pub.print.columns
+    return text, (text - (columns - 1) * COLUMN_GAP_MM) / columns

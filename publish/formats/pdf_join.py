@@ -111,6 +111,9 @@ def _merge_dests(writer: PdfWriter, readers: list[PdfReader]) -> dict[str, Array
         names = reader.trailer["/Root"].get("/Names", {}).get("/Dests", {}).get("/Names", [])
         for i in range(0, len(names) - 1, 2):
             dests.setdefault(str(names[i]), names[i + 1].clone(writer))
+    first = writer.pages[0]
+    dests["front-page"] = ArrayObject([first.indirect_reference, NameObject("/XYZ"), NumberObject(0),
+                                       NumberObject(int(float(first.trimbox[3]))), NumberObject(0)])
     tree = ArrayObject()
     for name in sorted(dests):
         tree.extend([TextStringObject(name), dests[name]])

@@ -32,7 +32,8 @@ class Job:
     articles: dict[str, str]  # anchor id ("article-<slug>") → source file as users see it
     time_limit: float
     label: str = ""
-    front: bool = False  # the front page followed by the furniture pages
+    front: bool = False  # the front page; `folios` then holds the furniture pages' HTML
+    folios: str = ""
 
 
 @dataclass
@@ -126,10 +127,11 @@ def render(job: Job) -> Result:
                 result.width, result.height = document.pages[0].width, document.pages[0].height
             result.anchors = [sorted(page.anchors) for page in document.pages]
             if job.front:
-                # page 1 is the front page; the others only carry running heads and page numbers
-                front, folios = document.copy(document.pages[:1]), document.copy(document.pages[1:])
-                writes = {"screen": lambda: _write_screen(front, tagged=True),
-                          "press": lambda: _write_press(front),
+                # the furniture pages (running heads, page numbers) are a document of their own
+                folios = HTML(string=job.folios, base_url=root_url(job.root), url_fetcher=fetcher).render(
+                    font_config=fonts)
+                writes = {"screen": lambda: _write_screen(document, tagged=True),
+                          "press": lambda: _write_press(document),
                           "screen-folios": lambda: _write_screen(folios, tagged=False),
                           "press-folios": lambda: _write_plain(folios)}
             else:

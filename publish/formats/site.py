@@ -289,6 +289,7 @@ def write(pub: Publication, out_root: Path, context=None) -> list[Path]:
     works = _gather(pub, out_root, strict)
     writer = Writer()
     writer.put(out_root / "site.css", site_pages.stylesheet(pub))
+    writer.put(out_root / "favicon.png", site_pages.favicon(pub))
     for work in works:  # pictures, covers and article pages first: nothing links to them yet
         if work.issue is not None:
             work.files = site_pages.write_issue_files(work.issue, work.entry, work.out_dir, writer)

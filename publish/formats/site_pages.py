@@ -253,6 +253,18 @@ def draw_cover(issue: Issue) -> Image.Image:
     return cover
 
 
+def favicon(pub: Publication) -> bytes:
+    """The masthead in a square: the title's first letter, white on red."""
+    size = 64
+    icon = Image.new("RGB", (size, size), MASTHEAD_RED)
+    letter = (pub.title.strip()[:1] or "?").upper()
+    font = _font(_fonts(pub)[0], 52)
+    ImageDraw.Draw(icon).text((size / 2, size / 2), letter, font=font, fill="white", anchor="mm")
+    buffer = io.BytesIO()
+    icon.save(buffer, "PNG", optimize=True)
+    return buffer.getvalue()
+
+
 def _jpeg(image: Image.Image) -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, "JPEG", quality=85, optimize=True)

@@ -1,0 +1,242 @@
+"""An Issue → the download PDF (`<slug>-<n>.pdf`) and the press PDF (`<slug>-<n>-print.pdf`) from one layout.
+
+The body is cut into parts at section openings and the parts are laid out
+in parallel processes (pdf_parallel), each written twice from its one layout:
+trimmed, tagged and with screen-resolution pictures for the download PDF,
+with bleed, marks and full-resolution pictures for the press. The front page
+and the running heads are laid out last, once every page number is known, and
+pdf_join puts each edition together. Both formats of one run share the work
+through `context.cache`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from publish import state
+from publish.atomic import write_bytes
+from publish.errors import Problem, PublishError, rel
+from publish.formats import pdf_html
+from publish.formats.pdf_join import Bookmark, join
+from publish.formats.pdf_parallel import cpus, run
+from publish.formats.pdf_render import Job, Result, render
+from publish.model import Issue, Picture
+
+log = logging.getLogger("publish")
+
+DEFAULT_TIME_LIMIT = 300.0  # seconds for one layout; PUBLISH_PDF_TIME_LIMIT overrides
+MIN_PRINT_DPI = 150
+CACHE_KEY = "pdf.edition"
+
+
+@dataclass
+class Edition:
+    """Both PDFs of an issue (those asked for), and where each article starts in them."""
+
+    pdfs: dict[str, bytes]  # "screen", "press"
+    starts: dict[str, int]  # article or standing page slug → first page number
+    pages: int
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+# --- the writers -------------------------------------------------------------------------
+
+
+def write_pdf(issue: Issue, out: Path, context) -> list[Path]:
+    """The download PDF: trimmed pages, bookmarks, links, tagged, screen-resolution pictures."""
+    return [write_bytes(out / f"{issue.name}.pdf", edition(issue, context, "screen").pdfs["screen"])]
+
+
+def write_print(issue: Issue, out: Path, context) -> list[Path]:
+    """The press PDF: PDF/X-4, bleed, crop and registration marks, full-resolution pictures."""
+    return [write_bytes(out / f"{issue.name}-print.pdf", edition(issue, context, "press").pdfs["press"])]
+
+
+def page_starts(issue: Issue, context) -> dict[str, int]:
+    """Article slug → the print edition's page where it begins (for the EPUB's page-list)."""
+    return dict(edition(issue, context, None).starts)
+
+
+# --- one layout for both -------------------------------------------------------------------
+
+
+def edition(issue: Issue, context, variant: str | None) -> Edition:
+    """The issue laid out once per run; `variant` must be among what that layout wrote."""
+    cache = context.cache if context is not None else {}
+    made = cache.get(CACHE_KEY)
+    if made is not None and (variant is None or variant in made.pdfs):
+        return made
+    variants = _variants_wanted(issue, context, variant)
+    made = lay_out(issue, variants, workers=_workers(context))
+    cache[CACHE_KEY] = made
+    return made
+
+
+def _variants_wanted(issue: Issue, context, variant: str | None) -> tuple[str, ...]:
+    """Write the other PDF in the same pass if this run will build it too."""
+    wanted = {variant} if variant else set()
+    other = {"screen": ("press", "print"), "press": ("screen", "pdf"), None: ("press", "print")}[variant]
+    options = getattr(context, "options", None)
+    formats = getattr(options, "formats", None)
+    if options is None or formats is None or other[1] in formats:
+        out_dir = getattr(context, "out", None)
+        current = False
+        if out_dir is not None and not getattr(options, "force", False):
+            out_dir = Path(out_dir) / str(issue.number)
+            current = state.is_current(out_dir, other[1], state.inputs_digest(issue, other[1]))
+        if not current or variant is None:
+            wanted.add(other[0])
+    return tuple(sorted(wanted or {"screen"}))
+
+
+def _workers(context) -> int:
+    """Every core when this issue is built alone; one inside an archive's worker (which is busy with it)."""
+    import multiprocessing
+
+    return 1 if multiprocessing.current_process().daemon else cpus()
+
+
+def time_limit() -> float:
+    raw = os.environ.get("PUBLISH_PDF_TIME_LIMIT", "").strip()
+    try:
+        return float(raw) if raw else DEFAULT_TIME_LIMIT
+    except ValueError:
+        raise PublishError(f"PUBLISH_PDF_TIME_LIMIT={raw!r} is not a number of seconds — "
+                           "unset it or give e.g. PUBLISH_PDF_TIME_LIMIT=300") from None
+
+
+def lay_out(issue: Issue, variants: tuple[str, ...], workers: int = 1) -> Edition:
+    """Lay the body parts out (in parallel), then the front page and furniture; join each variant."""
+    started = time.perf_counter()
+    pub = issue.publication
+    limit = time_limit()
+    parts = pdf_html.split(issue, workers)
+    jobs = [Job(pdf_html.part_html(issue, part), pub.root, variants, _sources(issue, part.articles), limit,
+                label=_label(issue, part.articles)) for part in parts]
+    results = run(jobs, workers)
+    _raise_errors(results)
+    laid = time.perf_counter()
+
+    starts, folios, outline = _pages(issue, parts, results)
+    height = results[0].height if results and results[0].pages else 0.0
+    toml = rel(issue.folder / "issue.toml", pub.root)
+    front = render(Job(pdf_html.front_html(issue, starts, height), pub.root, variants,
+                       _sources(issue, list(issue.articles)), limit, label=toml, front=True,
+                       folios=pdf_html.folios_html(issue, folios)))
+    _raise_errors([front])
+    body_pages = sum(r.pages for r in results)
+    if front.pages != 1:
+        raise PublishError(f"{toml}: the front page does not fit on one page ({front.pages} pages) — shorten the "
+                           "cover headline or the cover story's standfirst, or use a smaller cover picture")
+    fronted = time.perf_counter()
+
+    bleed_pt = pdf_html.length_mm(pub.print.bleed) * 72 / 25.4
+    pdfs = {}
+    if "screen" in variants:
+        pdfs["screen"] = join(front.pdf["screen"], front.pdf["screen-folios"], [r.pdf["screen"] for r in results],
+                              outline, press_bleed_pt=None, tagged=True, version="1.7")
+    if "press" in variants:
+        pdfs["press"] = join(front.pdf["press"], front.pdf["press-folios"], [r.pdf["press"] for r in results],
+                             outline, press_bleed_pt=bleed_pt, tagged=False, version="1.6")
+    done = time.perf_counter()
+    timings = {"parts": laid - started, "front": fronted - laid, "join": done - fronted, "total": done - started}
+    log.debug("issue %s: PDF in %d part(s), %d pages: %s", issue.number, len(parts), body_pages + 1,
+              ", ".join(f"{k} {v:.2f}s" for k, v in timings.items()))
+    return Edition(pdfs, starts, body_pages + 1, timings)
+
+
+def _sources(issue: Issue, articles) -> dict[str, str]:
+    root = issue.publication.root
+    return {f"article-{a.slug}": rel(a.source, root) for a in articles}
+
+
+def _label(issue: Issue, articles) -> str:
+    names = [rel(a.source, issue.publication.root) for a in articles]
+    return names[0] if len(names) == 1 else ", ".join(names)
+
+
+def _raise_errors(results: list[Result]) -> None:
+    errors = [r.error for r in results if r.error]
+    if errors:
+        raise PublishError("\n".join(errors))
+
+
+def _pages(issue: Issue, parts, results) -> tuple[dict[str, int], list[dict], list[Bookmark]]:
+    """Where each article starts, each body page's running-head section, and the bookmarks."""
+    starts: dict[str, int] = {}
+    folios: list[dict] = []
+    run_titles = {run.anchor: run.section.title for part in parts for run in part.runs}
+    standing_titles = {f"standing-{a.slug}": a.title for a in issue.standing_pages}
+    number = 2
+    current = ""
+    for result in results:
+        for anchors in result.anchors:
+            for anchor in anchors:
+                if anchor in run_titles:
+                    current = run_titles[anchor]
+                elif anchor in standing_titles:
+                    current = standing_titles[anchor]
+                elif anchor.startswith("article-"):
+                    starts.setdefault(anchor[len("article-"):], number)
+            folios.append({"section": current, "page": number, "side": "left" if number % 2 == 0 else "right"})
+            number += 1
+    outline = [Bookmark("Front page", "front-page", [])]
+    for part in parts:
+        for run_ in part.runs:
+            outline.append(Bookmark(run_.section.title, run_.anchor,
+                                    [Bookmark(a.full_title, f"article-{a.slug}", []) for a in run_.articles]))
+    outline += [Bookmark(a.title, f"standing-{a.slug}", []) for a in issue.standing_pages]
+    return starts, folios, outline
+
+
+# --- checks -------------------------------------------------------------------------------
+
+
+def print_resolution_problems(issue: Issue) -> list[Problem]:
+    """A warning for each bitmap picture that would print below 150 dpi at its printed width."""
+    from PIL import Image
+
+    pub = issue.publication
+    text_mm, column_mm = pdf_html.text_widths(pub)
+    placed: list[tuple[Picture, float, Path]] = []
+    for article in issue.all_pages:
+        if article.image:
+            placed.append((article.image, text_mm, article.source))
+        placed += [(p, column_mm, article.source) for p in article.pictures]
+    if issue.cover_image:
+        placed.append((issue.cover_image, text_mm, issue.folder / "issue.toml"))
+    problems = []
+    for picture, width_mm, source in placed:
+        if picture.path.suffix.lower() == ".svg":
+            continue
+        try:
+            with Image.open(picture.path) as image:
+                pixels = image.size[0]
+        except OSError:
+            continue  # the reader reports unreadable pictures
+        dpi = pixels / (width_mm / 25.4)
+        if dpi < MIN_PRINT_DPI:
+            problems.append(Problem(
+                rel(source, pub.root), picture.line,
+                f"picture {picture.src!r} would print at {dpi:.0f} dpi ({pixels} px across {width_mm:.0f} mm)",
+                f"supply it at least {int(width_mm / 25.4 * MIN_PRINT_DPI) + 1} px wide for print", "warning"))
+    return problems
+
+
+# --- validation (publish build --validate) --------------------------------------------------
+
+
+def validate_pdf(files: list[Path], context) -> list[str]:
+    from publish.formats.pdf_check import check_screen
+
+    return [message for path in files for message in check_screen(path)]
+
+
+def validate_print(files: list[Path], context) -> list[str]:
+    from publish.formats.pdf_check import check_press
+
+    return [message for path in files for message in check_press(path)]
