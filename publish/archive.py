@@ -137,7 +137,7 @@ def _run_dask(tasks: list[Task], address: str) -> Iterator[IssueOutcome]:
         raise PublishError("--scheduler needs Dask: pip install 'publish[cluster]' "
                            "(dask[distributed]) on this machine and on every worker") from None
     try:
-        client = Client(address, timeout="10s")
+        client = Client(address, timeout="5s")
     except (OSError, TimeoutError) as exc:
         raise PublishError(f"cannot reach the Dask scheduler at {address} ({exc}) — "
                            "start it with: dask scheduler, and workers with: dask worker ADDRESS") from None

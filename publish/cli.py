@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 from pathlib import Path
 
@@ -11,8 +12,20 @@ from publish import __version__
 from publish.errors import PublishError
 
 
+# command name → its module under publish.commands, imported only when that command runs
+COMMANDS = {"build": "build", "check": "check", "new": "new", "serve": "serve"}
+
+
 class _Group(click.Group):
-    """Turns unexpected exceptions into one clean line; --debug shows the traceback."""
+    """Loads each command on first use; turns unexpected exceptions into one clean line (--debug: traceback)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str):
+        if name not in COMMANDS:
+            return None
+        return importlib.import_module(f"publish.commands.{COMMANDS[name]}").command
 
     def invoke(self, ctx: click.Context):
         try:
@@ -38,16 +51,6 @@ def cli(ctx: click.Context, root: Path, debug: bool) -> None:
     """Build a weekly paper's editions (EPUB, Kindle, PDF, press PDF, text, site) from its sources."""
     logging.basicConfig(level=logging.DEBUG if debug else logging.INFO, format="%(message)s")
     ctx.obj = {"root": root.resolve(), "debug": debug}
-
-
-def _register() -> None:
-    from publish.commands import build, check, new, serve
-
-    for module in (build, check, new, serve):
-        cli.add_command(module.command)
-
-
-_register()
 
 
 def main() -> None:
