@@ -18,11 +18,10 @@ import jinja2
 import nh3
 from markupsafe import Markup, escape
 
-from publish import markdown
+from publish import BUILTIN_LAYOUTS, markdown
 from publish.errors import PublishError
 from publish.model import Article, Issue, Picture, Publication
 
-BUILTIN_LAYOUTS = Path(__file__).resolve().parent / "layouts"
 HTML_SUFFIXES = ("html", "xhtml", "xml", "opf", "ncx", "svg", "atom")
 
 MONTHS = {
@@ -241,6 +240,8 @@ def body_html(article: Article, language: str, picture_url: Callable[[Picture], 
         md.renderer.rules.update(saved)
     url = picture_url or (lambda p: p.src)
     html = Markup(sanitize(rendered, frozenset(url(p) for p in article.pictures)))
+    if len(_BODY_CACHE) > 256:  # one build's articles; a long `serve` session must not grow it forever
+        _BODY_CACHE.clear()
     _BODY_CACHE[key] = html
     return html
 

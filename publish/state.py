@@ -16,11 +16,10 @@ import json
 import os
 from pathlib import Path
 
-from publish import __version__
+from publish import BUILTIN_LAYOUTS, __version__
 from publish.atomic import TEMP_MARK, write_text
 from publish.formats import EXCLUSIVE_LAYOUT_PARTS, FORMATS
 from publish.model import Publication
-from publish.render import BUILTIN_LAYOUTS
 
 STATE_FILE = ".publish-state.json"
 HASH_CACHE = Path(".publish-cache") / "hashes.json"
@@ -46,11 +45,11 @@ def _uses(fmt: str, layout_name: str) -> bool:
 
 def _tool_files(fmt: str) -> list[Path]:
     """The code a format's output depends on: the core modules and the format's own modules."""
-    module = FORMATS[fmt].module
-    core = sorted(PACKAGE.glob("*.py"))
-    own = [PACKAGE / "formats" / "__init__.py", *sorted((PACKAGE / "formats").glob(f"{module}.py")),
-           *sorted((PACKAGE / "formats").glob(f"{module}_*.py"))]
-    return core + own
+    own = [PACKAGE / "formats" / "__init__.py"]
+    for module in FORMATS[fmt].code:
+        own += sorted((PACKAGE / "formats").glob(f"{module}.py"))
+        own += sorted((PACKAGE / "formats").glob(f"{module}_*.py"))
+    return sorted(PACKAGE.glob("*.py")) + own
 
 
 class Inputs:

@@ -132,6 +132,7 @@ def test_archive_issue_downloads_and_article(browser, http_site, demo_site, shot
     page.go_back()
 
     page.set_viewport_size({"width": 375, "height": 812})  # a phone
+    page.evaluate("window.scrollTo(0, 0)")
     assert page.evaluate("document.documentElement.scrollWidth") <= 375  # nothing wider than the screen
     page.screenshot(path=str(shots / "article-phone.png"), full_page=False)
     page.emulate_media(media="print")  # "Text / Print": the article alone

@@ -30,7 +30,7 @@ from publish.build import Context, Options, choose_formats
 from publish.check import load_publication, read_issues, select_issues
 from publish.errors import PublishError, SourceError
 from publish.formats import FORMATS, parse_formats
-from publish.render import BUILTIN_LAYOUTS
+from publish import BUILTIN_LAYOUTS
 
 log = logging.getLogger("publish")
 

@@ -28,6 +28,12 @@ class Format:
     layout_parts: tuple[str, ...] = ()
     shared_html: bool = True  # uses base.html and partials/
     uses_fonts: bool = True  # its output depends on fonts/
+    extra_code: tuple[str, ...] = ()  # other format modules whose code shapes this output
+
+    @property
+    def code(self) -> tuple[str, ...]:
+        """The modules (publish/formats/<name>.py and <name>_*.py) this output depends on."""
+        return (self.module, *self.extra_code)
 
     def writer(self) -> Callable:
         module = importlib.import_module(f"publish.formats.{self.module}")
@@ -60,11 +66,11 @@ FORMATS: dict[str, Format] = {
     fmt.id: fmt
     for fmt in (
         Format("epub", "epub", "write", "EPUB 3 for phones, e-readers and Send to Kindle",
-               layout_parts=("epub/", "css/ebook.css")),
+               layout_parts=("epub/", "css/ebook.css"), extra_code=("kindle_preflight",)),
         Format("kindle", "kindle", "write", "AZW3 for sideloading onto Kindles",
                programs=("ebook-convert",),
                install_hint="install calibre (apt-get install calibre) to make the Kindle edition",
-               depends_on=("epub",), layout_parts=("epub/", "css/ebook.css")),
+               depends_on=("epub",), layout_parts=("epub/", "css/ebook.css"), extra_code=("epub",)),
         Format("pdf", "pdf", "write_pdf", "PDF to read on screen or print at home",
                layout_parts=("pdf/", "css/print.css")),
         Format("print", "pdf", "write_print", "press-ready PDF/X-4 with bleed and crop marks",

@@ -49,14 +49,21 @@ def make_epub(issue: Issue) -> bytes:
     pub = issue.publication
     pages = _page_files(issue)
     names = _picture_names(issue)
-    pictures, cover = _prepare_pictures(issue, names)
-    documents = _documents(issue, pages, names)
+    # Pillow decodes, scales and encodes outside the GIL: pictures and cover are made while the pages render
+    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
+        cover = pool.submit(cover_jpeg, issue)
+        prepared = {path: pool.submit(prepare, path) for path in names}
+        documents = _documents(issue, pages, names)
+        nav = _render(issue, "epub/nav.xhtml", FILES["nav"], "Contents", properties=("nav",), pages=pages)
+        pictures = [Resource(names[path], job.result().data, job.result().media_type)
+                    for path, job in prepared.items()]
+        cover_data = cover.result()
     package = Package(
         metadata=_metadata(issue),
         documents=documents,
         resources=[Resource(STYLESHEET, _stylesheet(issue), "text/css"), *pictures],
-        nav=_render(issue, "epub/nav.xhtml", FILES["nav"], "Contents", properties=("nav",), pages=pages),
-        cover_image=Resource(COVER, cover, "image/jpeg"),
+        nav=nav,
+        cover_image=Resource(COVER, cover_data, "image/jpeg"),
         toc=_toc(issue, pages),
         guide=[("cover", "Cover", FILES["cover"]), ("toc", "Contents", FILES["contents"]),
                ("text", "Start reading", _first_page(issue, pages))],
@@ -112,19 +119,6 @@ def _picture_names(issue: Issue) -> dict[Path, str]:
 
 def _first_page(issue: Issue, pages: dict[Article, str]) -> str:
     return pages[issue.articles[0]] if issue.articles else FILES["title"]
-
-
-# --- pictures ---------------------------------------------------------------------------------
-
-
-def _prepare_pictures(issue: Issue, names: dict[Path, str]) -> tuple[list[Resource], bytes]:
-    """Pictures and cover, prepared side by side (Pillow works outside the GIL)."""
-    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
-        cover = pool.submit(cover_jpeg, issue)
-        prepared = {path: pool.submit(prepare, path) for path in names}
-        resources = [Resource(names[path], job.result().data, job.result().media_type)
-                     for path, job in prepared.items()]
-        return resources, cover.result()
 
 
 # --- documents --------------------------------------------------------------------------------

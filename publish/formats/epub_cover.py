@@ -194,5 +194,5 @@ def draw(issue: Issue, picture: Path | None, spec: dict) -> bytes:
         raise PublishError(f"layouts/{pub.layout}/{DESIGN_TEMPLATE}: cannot draw the cover ({exc}) — "
                            "check the font files and colours it names") from None
     out = io.BytesIO()
-    canvas.save(out, "JPEG", quality=JPEG_QUALITY, optimize=True)
+    canvas.save(out, "JPEG", quality=JPEG_QUALITY)
     return out.getvalue()

@@ -33,6 +33,9 @@ _PNG_MODES = {"1", "L", "LA", "P", "RGB", "RGBA"}
 _SVG_BANNED = {"script", "foreignObject", "iframe", "object", "embed", "audio", "video", "handler", "listener",
                "animate", "animateMotion", "animateTransform", "set", "discard"}
 _EXTERNAL_URL = re.compile(r"url\(\s*['\"]?(?!#)", re.I)
+_EXTERNAL_URL_TOKEN = re.compile(r"url\(\s*['\"]?(?!#)[^)]*\)", re.I)
+_IMPORT = re.compile(r"@import[^;]*;?", re.I)
+_EXTERNAL_DECLARATION = re.compile(r"[\w-]+\s*:[^;{}]*url\(\s*['\"]?(?!#)[^)]*\)[^;{}]*;?", re.I)
 
 
 @dataclass(frozen=True)
@@ -145,8 +148,10 @@ def sanitize_svg(path: Path) -> bytes:
         if name.namespace not in (SVG, None) or name.localname in _SVG_BANNED:
             _drop(element)
             continue
-        if name.localname == "style" and element.text and ("@import" in element.text or _EXTERNAL_URL.search(element.text)):
-            element.text = _EXTERNAL_URL.sub("url(#", element.text.replace("@import", "/* import removed */"))
+        if name.localname == "style" and element.text:
+            # drop imports and every declaration that fetches something; what is left still styles the picture
+            text = _EXTERNAL_DECLARATION.sub("", _IMPORT.sub("", element.text))
+            element.text = _EXTERNAL_URL_TOKEN.sub("none", text)
         _clean_attributes(element)
         if name.localname in ("image", "use") and not _href(element):
             _drop(element)

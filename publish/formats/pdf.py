@@ -14,10 +14,10 @@ from __future__ import annotations
 import logging
 import os
 import time
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from publish import state
 from publish.atomic import write_bytes
 from publish.errors import Problem, PublishError, rel
 from publish.formats import pdf_html
@@ -25,6 +25,7 @@ from publish.formats.pdf_join import Bookmark, join
 from publish.formats.pdf_parallel import cpus, run
 from publish.formats.pdf_render import Job, Result, render
 from publish.model import Issue, Picture
+from publish.render import source_date
 
 log = logging.getLogger("publish")
 
@@ -77,20 +78,13 @@ def edition(issue: Issue, context, variant: str | None) -> Edition:
 
 
 def _variants_wanted(issue: Issue, context, variant: str | None) -> tuple[str, ...]:
-    """Write the other PDF in the same pass if this run will build it too."""
-    wanted = {variant} if variant else set()
+    """This variant, and the other too if this run builds its format (one layout serves both)."""
     other = {"screen": ("press", "print"), "press": ("screen", "pdf"), None: ("press", "print")}[variant]
-    options = getattr(context, "options", None)
-    formats = getattr(options, "formats", None)
-    if options is None or formats is None or other[1] in formats:
-        out_dir = getattr(context, "out", None)
-        current = False
-        if out_dir is not None and not getattr(options, "force", False):
-            out_dir = Path(out_dir) / str(issue.number)
-            current = state.is_current(out_dir, other[1], state.inputs_digest(issue, other[1]))
-        if not current or variant is None:
-            wanted.add(other[0])
-    return tuple(sorted(wanted or {"screen"}))
+    formats = getattr(getattr(context, "options", None), "formats", None)
+    wanted = {variant} if variant else set()
+    if variant is None or formats is None or other[1] in formats:
+        wanted.add(other[0])
+    return tuple(sorted(wanted))
 
 
 def _workers(context) -> int:
@@ -115,8 +109,9 @@ def lay_out(issue: Issue, variants: tuple[str, ...], workers: int = 1) -> Editio
     pub = issue.publication
     limit = time_limit()
     parts = pdf_html.split(issue, workers)
+    layout = f"layouts/{pub.layout}"
     jobs = [Job(pdf_html.part_html(issue, part), pub.root, variants, _sources(issue, part.articles), limit,
-                label=_label(issue, part.articles)) for part in parts]
+                label=_label(issue, part.articles), layout=layout) for part in parts]
     results = run(jobs, workers)
     _raise_errors(results)
     laid = time.perf_counter()
@@ -125,7 +120,7 @@ def lay_out(issue: Issue, variants: tuple[str, ...], workers: int = 1) -> Editio
     height = results[0].height if results and results[0].pages else 0.0
     toml = rel(issue.folder / "issue.toml", pub.root)
     front = render(Job(pdf_html.front_html(issue, starts, height), pub.root, variants,
-                       _sources(issue, list(issue.articles)), limit, label=toml, front=True,
+                       _sources(issue, list(issue.articles)), limit, label=toml, layout=layout, front=True,
                        folios=pdf_html.folios_html(issue, folios)))
     _raise_errors([front])
     body_pages = sum(r.pages for r in results)
@@ -135,13 +130,16 @@ def lay_out(issue: Issue, variants: tuple[str, ...], workers: int = 1) -> Editio
     fronted = time.perf_counter()
 
     bleed_pt = pdf_html.length_mm(pub.print.bleed) * 72 / 25.4
+    document_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{pub.url or pub.slug}#{issue.number}@{source_date(issue)}"))
     pdfs = {}
     if "screen" in variants:
         pdfs["screen"] = join(front.pdf["screen"], front.pdf["screen-folios"], [r.pdf["screen"] for r in results],
-                              outline, press_bleed_pt=None, tagged=True, version="1.7")
+                              outline, press_bleed_pt=None, tagged=True, version="1.7",
+                              document_id=document_id)
     if "press" in variants:
         pdfs["press"] = join(front.pdf["press"], front.pdf["press-folios"], [r.pdf["press"] for r in results],
-                             outline, press_bleed_pt=bleed_pt, tagged=False, version="1.6")
+                             outline, press_bleed_pt=bleed_pt, tagged=False, version="1.6",
+                             document_id=document_id)
     done = time.perf_counter()
     timings = {"parts": laid - started, "front": fronted - laid, "join": done - fronted, "total": done - started}
     log.debug("issue %s: PDF in %d part(s), %d pages: %s", issue.number, len(parts), body_pages + 1,

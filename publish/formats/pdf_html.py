@@ -102,23 +102,29 @@ def page_css(issue: Issue, front_height_px: float | None = None, entries: int = 
     settings = issue.publication.print
     bleed = length_mm(settings.bleed)
     outer = SIDE_MARGIN_MM + bleed
+    scale = front_scale(issue.publication)
+    masthead = MASTHEAD_MM * scale
     lines = [
         f"@page {{ size: {settings.page_size}; bleed: {bleed + SLUG_MM:.3f}mm; }}",
         f".article-body {{ column-count: {settings.columns}; }}",
         f".masthead {{ margin: -{bleed:.3f}mm -{outer:.3f}mm 0 -{outer:.3f}mm; "
         f"padding: {bleed + 5:.3f}mm {outer:.3f}mm 3mm {outer:.3f}mm; "
-        f"height: {MASTHEAD_MM + bleed:.3f}mm; box-sizing: border-box; }}",
+        f"height: {masthead + bleed:.3f}mm; box-sizing: border-box; }}",
+        # the front page's type and contents column follow the page width (A4 = 1)
+        f".masthead .paper {{ font-size: {_title_size(issue.publication, scale):.1f}pt; }}",
+        f".masthead .strap {{ font-size: {9.5 * min(scale, 1.2):.1f}pt; }}",
+        f".inside {{ flex-basis: {58 * scale:.1f}mm; }}",
     ]
     if front_height_px:
-        body = front_height_px - (MASTHEAD_MM + BOTTOM_MARGIN_MM) * MM
+        body = front_height_px - (masthead + BOTTOM_MARGIN_MM + 3) * MM  # 3 mm to spare for rounding
         lines.append(f".front-body {{ height: {body:.2f}px; overflow: hidden; }}")
         lines.append(f".cover-picture img {{ max-height: {max(body * 0.5, 30 * MM):.2f}px; }}")
         # a long headline or a long contents list gets smaller type, so the front stays one page
         words = len(issue.headline)
-        size = 50 if words <= 45 else 42 if words <= 70 else 34
-        lines.append(f".cover-headline {{ font-size: {size}pt; }}")
-        if entries > 14:
-            lines.append(f".inside {{ font-size: {max(6.5, 8.5 - (entries - 14) * 0.12):.2f}pt; }}")
+        size = (50 if words <= 45 else 42 if words <= 70 else 34) * scale
+        lines.append(f".cover-headline {{ font-size: {size:.1f}pt; }}")
+        if entries > 14 * scale:
+            lines.append(f".inside {{ font-size: {max(6.5, 8.5 - (entries - 14 * scale) * 0.12):.2f}pt; }}")
     return Markup("\n".join(lines))
 
 
@@ -131,12 +137,17 @@ def part_html(issue: Issue, part: Part) -> str:
     )
 
 
-def opening(article: Article | None, language: str) -> str:
-    """The cover story's first paragraph as plain text, for the front page."""
+def opening(article: Article | None, language: str, limit: int = 900) -> list[str]:
+    """The cover story's first paragraphs as plain text (about `limit` characters), for the front page."""
     if article is None:
-        return ""
-    match = re.search(r"<p>(.*?)</p>", str(body_html(article, language, picture_url)), re.S)
-    return html_lib.unescape(re.sub(r"<[^>]+>", "", match.group(1))).strip() if match else ""
+        return []
+    paragraphs = []
+    for match in re.finditer(r"<p>(.*?)</p>", str(body_html(article, language, picture_url)), re.S):
+        text = html_lib.unescape(re.sub(r"<[^>]+>", "", match.group(1))).strip()
+        if paragraphs and sum(map(len, paragraphs)) + len(text) > limit:
+            break
+        paragraphs.append(text)
+    return paragraphs
 
 
 def front_html(issue: Issue, starts: dict[str, int], page_height_px: float) -> str:
@@ -150,7 +161,8 @@ def front_html(issue: Issue, starts: dict[str, int], page_height_px: float) -> s
     cover = issue.cover_story
     return render_template(
         pub, "pdf/front.html", issue=issue, cover=cover, contents=contents, meta=_meta(issue),
-        cover_page=starts.get(cover.slug, "") if cover else "", opening=opening(cover, pub.language),
+        cover_page=starts.get(cover.slug, "") if cover else "",
+        opening=opening(cover, pub.language, int(900 * front_scale(pub) ** 2)),
         page_css=page_css(issue, page_height_px, len(issue.articles)), picture_url=picture_url,
     )
 
@@ -186,3 +198,17 @@ def text_widths(pub) -> tuple[float, float]:
     text = width - 2 * SIDE_MARGIN_MM
     columns = pub.print.columns
     return text, (text - (columns - 1) * COLUMN_GAP_MM) / columns
+
+
+def front_scale(pub) -> float:
+    """How much larger than on A4 the front page's big type is set: the page width over 210 mm."""
+    width, _ = page_size_mm(pub.print.page_size)
+    return max(0.6, min(1.5, width / 210))
+
+
+def _title_size(pub, scale: float) -> float:
+    """The masthead's type size: 64 pt on A4, smaller if the paper's name would not fit on one line."""
+    width, _ = page_size_mm(pub.print.page_size)
+    # uppercase Roboto Condensed Bold averages about 0.53 em a letter; 1 pt = 0.3528 mm
+    fits = (width - 2 * SIDE_MARGIN_MM) / (max(len(pub.title), 1) * 0.53 * 0.3528)
+    return min(64 * scale, fits)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 from dataclasses import dataclass
 
 from pypdf import PdfReader, PdfWriter
@@ -39,7 +40,7 @@ class Bookmark:
 
 
 def join(front: bytes, folios: bytes | None, parts: list[bytes], outline: list[Bookmark], *,
-         press_bleed_pt: float | None, tagged: bool, version: str) -> bytes:
+         press_bleed_pt: float | None, tagged: bool, version: str, document_id: str) -> bytes:
     """The whole edition: page 1 of `front`, then every page of `parts`, with `folios` page i laid on page i."""
     writer = PdfWriter()
     front_reader = PdfReader(io.BytesIO(front))
@@ -59,7 +60,7 @@ def join(front: bytes, folios: bytes | None, parts: list[bytes], outline: list[B
         _merge_structure(writer, readers, pages_of)
     _outline(writer, outline, dests)
     _boxes(writer, press_bleed_pt)
-    _catalog(writer, front_reader, tagged)
+    _catalog(writer, front_reader, tagged, document_id)
     writer.pdf_header = f"%PDF-{version}".encode()
     out = io.BytesIO()
     writer.write(out)
@@ -131,7 +132,8 @@ def _outline(writer: PdfWriter, outline: list[Bookmark], dests: dict[str, ArrayO
             return
         page = writer.pages.index(dest[0].get_object()) if isinstance(dest[0], IndirectObject) else 0
         fit = Fit.xyz(float(dest[2]), float(dest[3]), 0)
-        item = writer.add_outline_item(mark.title, page, parent, fit=fit, is_open=bool(mark.children))
+        item = writer.add_outline_item(title=mark.title, page_number=page, parent=parent, fit=fit,
+                                       is_open=bool(mark.children))
         for child in mark.children:
             add(child, item)
 
@@ -156,12 +158,20 @@ def _boxes(writer: PdfWriter, bleed: float | None) -> None:
         page.pop("/ArtBox", None)
 
 
-def _catalog(writer: PdfWriter, front: PdfReader, tagged: bool) -> None:
+def _catalog(writer: PdfWriter, front: PdfReader, tagged: bool, document_id: str) -> None:
     """Document-level entries (metadata, language, output intent, tagging marks) from the front document."""
     source = front.trailer["/Root"]
     for key in CATALOG_KEYS:
-        if key in source and (tagged or key != "/MarkInfo"):
+        if key in source and key != "/Metadata" and (tagged or key != "/MarkInfo"):
             writer._root_object[NameObject(key)] = source.raw_get(key).clone(writer)
+    if "/Metadata" in source:
+        # WeasyPrint gives PDF/X metadata a random document ID; ours follows from the issue and its date
+        xmp = source["/Metadata"].get_object().get_data()
+        xmp = re.sub(rb"xmp\.did:[0-9a-f-]+", b"xmp.did:" + document_id.encode(), xmp)
+        stream = DecodedStreamObject()
+        stream.set_data(xmp)
+        stream.update({NameObject("/Type"): NameObject("/Metadata"), NameObject("/Subtype"): NameObject("/XML")})
+        writer._root_object[NameObject("/Metadata")] = writer._add_object(stream)
     if tagged:
         writer._root_object[NameObject("/PageMode")] = NameObject("/UseOutlines")
     info = front.trailer.get("/Info")

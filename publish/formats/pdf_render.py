@@ -32,6 +32,7 @@ class Job:
     articles: dict[str, str]  # anchor id ("article-<slug>") → source file as users see it
     time_limit: float
     label: str = ""
+    layout: str = "layouts/default"  # named when a URL comes from no article
     front: bool = False  # the front page; `folios` then holds the furniture pages' HTML
     folios: str = ""
 
@@ -88,18 +89,20 @@ def _article_in_frames(frame) -> str:
 
 
 def _culprit(job: Job, anchor: str = "", url: str = "") -> str:
-    """Which article's source to name: the one laid out, or the one naming the URL."""
+    """Which source to name: the article being laid out, the one naming the URL, or the layout."""
     if anchor and anchor in job.articles:
         return job.articles[anchor]
     if url:
         tail = url.rsplit("/", 1)[-1]
         for anchor_id, source in job.articles.items():
-            if (url in job.html or tail in job.html) and _names(job.html, anchor_id, url, tail):
+            if _names(job.html, anchor_id, url, tail):
                 return source
-    return ", ".join(sorted(set(job.articles.values()))) or job.label
+        return job.layout
+    return job.label or ", ".join(sorted(set(job.articles.values())))
 
 
 def _names(html: str, anchor: str, url: str, tail: str) -> bool:
+    """Whether the <article id=anchor> element of `html` mentions the URL (or its file name)."""
     start = html.find(f'id="{anchor}"')
     if start < 0:
         return False

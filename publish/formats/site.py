@@ -32,7 +32,7 @@ from publish.check import read_issues
 from publish.formats import FORMATS
 from publish.formats import site_feeds, site_pages
 from publish.model import Issue, Publication
-from publish.render import BUILTIN_LAYOUTS
+from publish import BUILTIN_LAYOUTS
 from publish.source import issue_folders
 
 log = logging.getLogger("publish")
@@ -285,8 +285,9 @@ def write(pub: Publication, out_root: Path, context=None) -> list[Path]:
     """Bring the site in `out_root` up to date with every issue's sources and downloads."""
     started = time.perf_counter()
     out_root = Path(out_root)
-    strict = bool(context and getattr(context.options, "strict", False))
-    works = _gather(pub, out_root, strict)
+    options = getattr(context, "options", None)
+    works = _gather(pub, out_root, strict=bool(getattr(options, "strict", False)),
+                    force=bool(getattr(options, "force", False)))
     writer = Writer()
     writer.put(out_root / "site.css", site_pages.stylesheet(pub))
     writer.put(out_root / "favicon.png", site_pages.favicon(pub))
@@ -323,8 +324,8 @@ def write(pub: Publication, out_root: Path, context=None) -> list[Path]:
     return pages
 
 
-def _gather(pub: Publication, out_root: Path, strict: bool) -> list[_IssueWork]:
-    """Every issue's summary: from its record while its sources are unchanged, else read afresh."""
+def _gather(pub: Publication, out_root: Path, strict: bool, force: bool) -> list[_IssueWork]:
+    """Every issue's summary: from its record while its sources are unchanged (unless `force`), else read afresh."""
     publication_key = _publication_key(pub)
     works: list[_IssueWork] = []
     for folder in issue_folders(pub):
@@ -332,7 +333,7 @@ def _gather(pub: Publication, out_root: Path, strict: bool) -> list[_IssueWork]:
         state = _load_state(out_dir)
         key = _issue_key(folder, publication_key)
         recorded = state.get("entry")
-        if (state.get("sources") == key and recorded
+        if (not force and state.get("sources") == key and recorded
                 and all((out_dir / f).is_file() for f in state.get("files", []))):
             works.append(_IssueWork(folder, out_dir, IssueEntry.from_json(recorded), state, key))
             continue

@@ -137,10 +137,11 @@ def write_keyword_pages(pub: Publication, entries: list, folder: Path, writer) -
     groups: dict[str, dict] = {}
     for entry in entries:
         for article in entry.articles:
-            for keyword in article.keywords:
-                group = groups.setdefault(keyword_slug(keyword), {"name": keyword, "items": []})
-                if (entry, article) not in group["items"]:
-                    group["items"].append((entry, article))
+            slugs: dict[str, str] = {}
+            for keyword in article.keywords:  # "Strikes" and "strikes" in one article: listed once
+                slugs.setdefault(keyword_slug(keyword), keyword)
+            for slug, keyword in slugs.items():
+                groups.setdefault(slug, {"name": keyword, "items": []})["items"].append((entry, article))
     files = []
     for slug, group in sorted(groups.items()):
         name = f"{slug}.html"
