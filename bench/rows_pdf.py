@@ -45,7 +45,6 @@ def main(argv: list[str]) -> int:
 
     from publish.check import load_issues
     from publish.formats import pdf_html
-    from publish.formats.pdf_fetch import root_url
 
     ap = argparse.ArgumentParser(prog="python -m bench.rows_pdf")
     ap.add_argument("root", type=Path)
@@ -56,7 +55,8 @@ def main(argv: list[str]) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     for issue in issues:
         html = pdf_html.part_html(issue, pdf_html.split(issue, 1)[0])
-        HTML(string=html, base_url=root_url(issue.publication.root)).write_pdf(args.out / f"{issue.number}.pdf")
+        base = pdf_html.root_url(issue.publication.root)
+        HTML(string=html, base_url=base).write_pdf(args.out / f"{issue.number}.pdf")
     return 0
 
 

@@ -73,8 +73,17 @@ def read_issues(pub: Publication, folders: list[Path]) -> list[IssueResult]:
     for folder in folders:
         report = Report(pub.root)
         issue = read_issue(pub, folder, report)
+        if issue is not None and not report.errors:
+            report.extend(_print_warnings(issue))
         results.append(IssueResult(folder, issue, report.problems))
     return results
+
+
+def _print_warnings(issue: Issue) -> list[Problem]:
+    """Pictures that would print below 150 dpi in the press PDF (a warning: the editor may accept it)."""
+    from publish.formats.pdf_preflight import print_resolution_problems
+
+    return print_resolution_problems(issue)
 
 
 def load_issues(root: Path, selectors: tuple[str, ...] = (), all_issues: bool = False,

@@ -16,7 +16,7 @@ import json
 import os
 from pathlib import Path
 
-from publish import BUILTIN_LAYOUTS, __version__
+from publish import BUILTIN_LAYOUTS, __version__, fonts_dir
 from publish.atomic import TEMP_MARK, write_text
 from publish.formats import EXCLUSIVE_LAYOUT_PARTS, FORMATS
 from publish.model import Publication
@@ -104,8 +104,8 @@ class Inputs:
                     if _uses(fmt, name):
                         named.append((f"layout{index}:{name}", path))
             if FORMATS[fmt].uses_fonts:
-                named += [(f"fonts:{p.relative_to(pub.root / 'fonts').as_posix()}", p)
-                          for p in _files(pub.root / "fonts")]
+                fonts = fonts_dir(pub.root)
+                named += [(f"fonts:{p.relative_to(fonts).as_posix()}", p) for p in _files(fonts)]
             named += [(f"tool:{p.relative_to(PACKAGE).as_posix()}", p) for p in _tool_files(fmt)]
             epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
             self._shared[fmt] = hashlib.sha256(

@@ -102,7 +102,7 @@ def write(path: Path, text: str) -> Path:
     return path
 
 
-def picture(path: Path, size=(320, 200), mode="RGB", fmt="JPEG") -> Path:
+def picture(path: Path, size=(1400, 900), mode="RGB", fmt="JPEG") -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     Image.new(mode, size, "#c33" if mode == "RGB" else None).save(path, fmt)
     return path

@@ -197,6 +197,8 @@ WARNINGS = [
      f"{REVIEW}:7: warning: the article has no body text"),
     ("unknown-block", _replace(REVIEW, "::: box Finance appeal", "::: warning Finance appeal"),
      f"{REVIEW}:9: warning: unknown block '::: warning'"),
+    ("low-resolution-for-print", lambda root: picture(root / "issues/1112/images/picket.jpg", size=(320, 200)),
+     f"{STRIKE}:10: warning: picture 'images/picket.jpg' would print at 44 dpi"),
     ("mislabelled-picture", lambda root: picture(root / "issues/1112/images/picket.jpg", fmt="PNG"),
      f"{STRIKE}:10: warning: image 'images/picket.jpg' is a PNG file with a .jpg extension"),
 ]

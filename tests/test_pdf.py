@@ -13,7 +13,8 @@ from pypdf import PdfReader
 from publish.check import load_issues
 from publish.formats import pdf, pdf_html
 from publish.formats.pdf_check import check_press, check_screen, fonts
-from publish.formats.pdf_fetch import ConfinedFetcher, Refused, root_url
+from publish.formats.pdf_fetch import ConfinedFetcher, Refused
+from publish.formats.pdf_html import root_url
 
 from conftest import REPO, write
 
@@ -288,7 +289,16 @@ def test_layout_time_limit_names_the_article(pub, run, monkeypatch):
     assert re.search(r"issues/1112/0[12]-\w+\.md|pages/join\.md", result.output)
 
 
-def test_missing_fonts_folder_is_a_clear_error(pub, run):
+def test_publication_without_fonts_uses_the_builtin_fonts(pub, run):
+    result = _build(run, pub)
+    assert result.exit_code == 0, result.output
+    listing = subprocess.run(["pdffonts", str(pub / "dist/1112/weekly-worker-1112.pdf")],
+                             capture_output=True, text=True, check=True).stdout
+    assert "Noto-Serif" in listing and "Roboto" in listing
+
+
+def test_missing_font_file_is_a_clear_error(pub, run):
+    (pub / "fonts").mkdir()  # the publication has its own fonts/, without the layout's fonts
     result = _build(run, pub)
     assert result.exit_code == 1
     assert "fonts/NotoSerif-Regular.ttf" in result.output
@@ -321,6 +331,9 @@ def test_fetcher_serves_files_inside(tmp_path):
 
 
 def test_low_resolution_pictures_are_warned_about(pub):
+    from conftest import picture
+
+    picture(pub / "issues/1112/images/picket.jpg", size=(320, 200))
     _, issues, _ = load_issues(pub, ("1112",))
     problems = pdf.print_resolution_problems(issues[0])
     assert len(problems) == 1
@@ -337,3 +350,15 @@ def test_parts_are_whole_sections_in_order(demo_copy):
         assert len(parts) == min(count, len(issue.sections))
         assert [a for p in parts for a in p.articles] == list(issue.articles) + list(issue.standing_pages)
         assert all(p.runs for p in parts)
+
+
+def test_download_pictures_at_screen_resolution_press_at_full(demo_pdfs):
+    issue, screen, press = demo_pdfs[1112]
+    def widths(path):
+        return sorted(img.image.width for page in PdfReader(path).pages[:3] for img in page.images)
+    full, small = widths(press), widths(screen)
+    assert len(full) == len(small) and full
+    assert sum(small) < sum(full)
+    from PIL import Image
+    with Image.open(issue.cover_picture.path) as original:
+        assert max(full) == original.width  # the press gets the file as it is

@@ -14,6 +14,7 @@ import tomllib
 from pathlib import Path
 
 from publish.errors import PublishError
+from publish import fonts_dir
 from publish.model import Issue, Picture
 from publish.render import environment, long_date
 
@@ -123,7 +124,7 @@ def draw(issue: Issue, picture: Path | None, spec: dict) -> bytes:
     from PIL import Image, ImageDraw, ImageOps
 
     pub = issue.publication
-    fonts = pub.root / "fonts"
+    fonts = fonts_dir(pub.root)
     width, height = int(spec.get("width", 1600)), int(spec.get("height", 2400))
     margin = int(spec.get("margin", 90))
     colours = {key: spec.get(key, default) for key, default in (

@@ -11,6 +11,7 @@ through `context.cache`.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import time
@@ -19,18 +20,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from publish.atomic import write_bytes
-from publish.errors import Problem, PublishError, rel
+from publish.errors import PublishError, rel
 from publish.formats import pdf_html
+from publish.formats import pdf_preflight
+from publish.formats.pdf_fetch import VIRTUAL_ROOT
 from publish.formats.pdf_join import Bookmark, join
-from publish.formats.pdf_parallel import cpus, run
-from publish.formats.pdf_render import Job, Result, render
-from publish.model import Issue, Picture
+from publish.formats.pdf_parallel import call, cpus, run
+from publish.formats.pdf_render import Job, Result
+from publish.model import Issue
 from publish.render import source_date
 
 log = logging.getLogger("publish")
 
 DEFAULT_TIME_LIMIT = 300.0  # seconds for one layout; PUBLISH_PDF_TIME_LIMIT overrides
-MIN_PRINT_DPI = 150
 CACHE_KEY = "pdf.edition"
 
 
@@ -108,7 +110,7 @@ def lay_out(issue: Issue, variants: tuple[str, ...], workers: int = 1) -> Editio
     started = time.perf_counter()
     pub = issue.publication
     limit = time_limit()
-    parts = pdf_html.split(issue, workers)
+    parts = pdf_html.split(issue)
     layout = f"layouts/{pub.layout}"
     jobs = [Job(pdf_html.part_html(issue, part), pub.root, variants, _sources(issue, part.articles), limit,
                 label=_label(issue, part.articles), layout=layout) for part in parts]
@@ -119,27 +121,31 @@ def lay_out(issue: Issue, variants: tuple[str, ...], workers: int = 1) -> Editio
     starts, folios, outline = _pages(issue, parts, results)
     height = results[0].height if results and results[0].pages else 0.0
     toml = rel(issue.folder / "issue.toml", pub.root)
-    front = render(Job(pdf_html.front_html(issue, starts, height), pub.root, variants,
-                       _sources(issue, list(issue.articles)), limit, label=toml, layout=layout, front=True,
-                       folios=pdf_html.folios_html(issue, folios)))
-    _raise_errors([front])
+    front_job = Job(pdf_html.front_html(issue, starts, height), pub.root, variants,
+                    _sources(issue, list(issue.articles)), limit, label=toml, layout=layout, kind="front")
+    folios_job = Job(pdf_html.folios_html(issue, folios), pub.root, variants, {}, limit, label=toml,
+                     layout=layout, kind="folios")
+    front, furniture = run([front_job, folios_job], workers)
+    _raise_errors([front, furniture])
     body_pages = sum(r.pages for r in results)
     if front.pages != 1:
         raise PublishError(f"{toml}: the front page does not fit on one page ({front.pages} pages) — shorten the "
                            "cover headline or the cover story's standfirst, or use a smaller cover picture")
     fronted = time.perf_counter()
 
-    bleed_pt = pdf_html.length_mm(pub.print.bleed) * 72 / 25.4
     document_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{pub.url or pub.slug}#{issue.number}@{source_date(issue)}"))
-    pdfs = {}
-    if "screen" in variants:
-        pdfs["screen"] = join(front.pdf["screen"], front.pdf["screen-folios"], [r.pdf["screen"] for r in results],
-                              outline, press_bleed_pt=None, tagged=True, version="1.7",
-                              document_id=document_id)
-    if "press" in variants:
-        pdfs["press"] = join(front.pdf["press"], front.pdf["press-folios"], [r.pdf["press"] for r in results],
-                             outline, press_bleed_pt=bleed_pt, tagged=False, version="1.6",
-                             document_id=document_id)
+    content = hashlib.sha256()
+    here = pdf_html.root_url(pub.root)  # the folder's own path must not change the ID
+    for job in [*jobs, front_job, folios_job]:
+        content.update(job.html.replace(here, VIRTUAL_ROOT).encode())
+    bleed_pt = pdf_html.length_mm(pub.print.bleed) * 72 / 25.4
+    settings = {"screen": dict(press_bleed_pt=None, tagged=True, version="1.7"),
+                "press": dict(press_bleed_pt=bleed_pt, tagged=False, version="1.6")}
+    joins = [lambda v=v: join(front.pdf[v], furniture.pdf[v], [r.pdf[v] for r in results], outline,
+                              document_id=document_id, content_digest=content.digest(), **settings[v])
+             for v in variants]
+    pdfs = dict(zip(variants, call(joins, workers, [toml] * len(joins), [limit] * len(joins))))
+    _raise_errors([p for p in pdfs.values() if isinstance(p, Result)])
     done = time.perf_counter()
     timings = {"parts": laid - started, "front": fronted - laid, "join": done - fronted, "total": done - started}
     log.debug("issue %s: PDF in %d part(s), %d pages: %s", issue.number, len(parts), body_pages + 1,
@@ -193,36 +199,8 @@ def _pages(issue: Issue, parts, results) -> tuple[dict[str, int], list[dict], li
 
 # --- checks -------------------------------------------------------------------------------
 
-
-def print_resolution_problems(issue: Issue) -> list[Problem]:
-    """A warning for each bitmap picture that would print below 150 dpi at its printed width."""
-    from PIL import Image
-
-    pub = issue.publication
-    text_mm, column_mm = pdf_html.text_widths(pub)
-    placed: list[tuple[Picture, float, Path]] = []
-    for article in issue.all_pages:
-        if article.image:
-            placed.append((article.image, text_mm, article.source))
-        placed += [(p, column_mm, article.source) for p in article.pictures]
-    if issue.cover_image:
-        placed.append((issue.cover_image, text_mm, issue.folder / "issue.toml"))
-    problems = []
-    for picture, width_mm, source in placed:
-        if picture.path.suffix.lower() == ".svg":
-            continue
-        try:
-            with Image.open(picture.path) as image:
-                pixels = image.size[0]
-        except OSError:
-            continue  # the reader reports unreadable pictures
-        dpi = pixels / (width_mm / 25.4)
-        if dpi < MIN_PRINT_DPI:
-            problems.append(Problem(
-                rel(source, pub.root), picture.line,
-                f"picture {picture.src!r} would print at {dpi:.0f} dpi ({pixels} px across {width_mm:.0f} mm)",
-                f"supply it at least {int(width_mm / 25.4 * MIN_PRINT_DPI) + 1} px wide for print", "warning"))
-    return problems
+# `publish check` calls this through publish.formats.pdf_preflight, which does not load WeasyPrint
+print_resolution_problems = pdf_preflight.print_resolution_problems
 
 
 # --- validation (publish build --validate) --------------------------------------------------

@@ -11,13 +11,24 @@ font of the machine can slip into a PDF as a fallback.
 from __future__ import annotations
 
 import contextlib
+import logging
 import mimetypes
 import os
 import tempfile
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from weasyprint.urls import URLFetcher, URLFetcherResponse, path2url
+# WeasyPrint reports every step and page at INFO (from its first import on, when it parses its own
+# stylesheets); the build's log says what matters.
+logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
+
+from weasyprint.urls import URLFetcher, URLFetcherResponse  # noqa: E402
+
+from publish import fonts_dir  # noqa: E402
+
+
+# The base URL the PDF's HTML is laid out under, mapped to the publication folder by the fetcher.
+VIRTUAL_ROOT = "file:///publication/"
 
 
 class Refused(Exception):
@@ -35,6 +46,8 @@ class ConfinedFetcher(URLFetcher):
     def __init__(self, root: Path):
         super().__init__(fail_on_errors=True)
         self.root = root.resolve()
+        # a publication without fonts/ gets the built-in fonts, under the same fonts/ names
+        self.fonts = fonts_dir(self.root).resolve()
         self.served: list[Path] = []
 
     def fetch(self, url, headers=None):
@@ -49,25 +62,25 @@ class ConfinedFetcher(URLFetcher):
 
     def resolve(self, url: str) -> Path:
         """The file a URL names, if the PDF may read it; Refused otherwise."""
+        if url.startswith(VIRTUAL_ROOT):
+            url = self.root.as_uri().rstrip("/") + "/" + url[len(VIRTUAL_ROOT):]
         parts = urlsplit(url)
         if parts.scheme.lower() != "file":
             raise Refused(url, "is not a file of the publication (nothing is fetched from the network)")
         if parts.netloc not in ("", "localhost"):
             raise Refused(url, "names another machine")
+        named = Path(unquote(parts.path))
+        if self.fonts != (self.root / "fonts") and named.is_relative_to(self.root / "fonts"):
+            named = self.fonts / named.relative_to(self.root / "fonts")
         try:
-            path = Path(unquote(parts.path)).resolve(strict=True)
+            path = named.resolve(strict=True)
         except (OSError, RuntimeError):
             raise Refused(url, "does not exist") from None
-        if not path.is_relative_to(self.root):
+        if not (path.is_relative_to(self.root) or path.is_relative_to(self.fonts)):
             raise Refused(url, "is outside the publication folder")
         if not path.is_file():
             raise Refused(url, "is not a file")
         return path
-
-
-def root_url(root: Path) -> str:
-    """The base URL of the publication folder, ending in a slash."""
-    return path2url(str(root.resolve())).rstrip("/") + "/"
 
 
 FONTS_CONF = """<?xml version="1.0"?>
@@ -86,7 +99,7 @@ def isolated_fonts(root: Path):
 
     with tempfile.TemporaryDirectory(prefix="publish-fonts-") as tmp:
         conf = Path(tmp) / "fonts.conf"
-        fonts = (root / "fonts").resolve()
+        fonts = fonts_dir(root).resolve()
         conf.write_text(FONTS_CONF.format(fonts=escape(str(fonts)), cache=escape(tmp)), encoding="utf-8")
         saved = {k: os.environ.get(k) for k in ("FONTCONFIG_FILE", "FONTCONFIG_PATH")}
         os.environ["FONTCONFIG_FILE"] = str(conf)

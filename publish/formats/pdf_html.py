@@ -12,10 +12,10 @@ from __future__ import annotations
 import html as html_lib
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from markupsafe import Markup
 
-from publish.formats.pdf_fetch import root_url
 from publish.model import Article, Issue, Picture
 from publish.render import body_html, long_date, render_template, source_date
 
@@ -64,7 +64,10 @@ def _weight(article: Article) -> float:
     return len(article.body) + 1500 * (len(article.pictures) + bool(article.image)) + 800
 
 
-def split(issue: Issue, parts: int) -> list[Part]:
+PARTS = 4  # fixed, so that the output does not depend on how many cores the machine has
+
+
+def split(issue: Issue, parts: int = PARTS) -> list[Part]:
     """Cut the issue at section openings into at most `parts` runs of nearly equal weight."""
     all_runs = runs(issue)
     weights = [sum(_weight(a) for a in r.articles) for r in all_runs]
@@ -87,8 +90,13 @@ def split(issue: Issue, parts: int) -> list[Part]:
     return cut
 
 
+def root_url(root: Path) -> str:
+    """The base URL of a folder (the publication's), ending in a slash."""
+    return root.resolve().as_uri().rstrip("/") + "/"
+
+
 def picture_url(picture: Picture) -> str:
-    return root_url(picture.path.parent) + picture.path.name
+    return picture.path.resolve().as_uri()
 
 
 def _meta(issue: Issue) -> dict:

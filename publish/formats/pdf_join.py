@@ -40,7 +40,8 @@ class Bookmark:
 
 
 def join(front: bytes, folios: bytes | None, parts: list[bytes], outline: list[Bookmark], *,
-         press_bleed_pt: float | None, tagged: bool, version: str, document_id: str) -> bytes:
+         press_bleed_pt: float | None, tagged: bool, version: str, document_id: str,
+         content_digest: bytes = b"") -> bytes:
     """The whole edition: page 1 of `front`, then every page of `parts`, with `folios` page i laid on page i."""
     writer = PdfWriter()
     front_reader = PdfReader(io.BytesIO(front))
@@ -60,14 +61,14 @@ def join(front: bytes, folios: bytes | None, parts: list[bytes], outline: list[B
         _merge_structure(writer, readers, pages_of)
     _outline(writer, outline, dests)
     _boxes(writer, press_bleed_pt)
+    if press_bleed_pt is not None:
+        _marks(writer, press_bleed_pt)
     _catalog(writer, front_reader, tagged, document_id)
     writer.pdf_header = f"%PDF-{version}".encode()
-    out = io.BytesIO()
-    writer.write(out)
-    data = out.getvalue()
-    # a stable ID: the same sources and SOURCE_DATE_EPOCH give the same bytes
-    digest = ByteStringObject(hashlib.md5(data).digest())
-    writer._ID = ArrayObject([digest, digest])
+    # a stable ID: the same sources (the HTML laid out) and SOURCE_DATE_EPOCH give the same bytes
+    identifier = ByteStringObject(hashlib.md5(b"%s\0%s\0%s" % (content_digest, document_id.encode(),
+                                                                 version.encode())).digest())
+    writer._ID = ArrayObject([identifier, identifier])
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
@@ -97,6 +98,60 @@ def _lay_folios(writer: PdfWriter, folios: PdfReader) -> None:
         contents = page.raw_get("/Contents")
         existing = list(contents) if isinstance(contents.get_object(), ArrayObject) else [contents]
         page[NameObject("/Contents")] = ArrayObject([before, *existing, after])
+
+
+def _marks(writer: PdfWriter, bleed: float) -> None:
+    """Crop marks at the corners and registration targets on each side, in the slug beyond the bleed.
+
+    One form XObject serves every page of a size; it is drawn last, outside the structure, as an artifact.
+    """
+    forms: dict[tuple, object] = {}
+    for index, page in enumerate(writer.pages):
+        media = tuple(round(float(v), 3) for v in page.mediabox)
+        trim = tuple(round(float(v), 3) for v in page.trimbox)
+        key = (media, trim)
+        if key not in forms:
+            form = DecodedStreamObject()
+            form.set_data(_marks_ops(media, trim, bleed))
+            form.update({NameObject("/Type"): NameObject("/XObject"), NameObject("/Subtype"): NameObject("/Form"),
+                         NameObject("/BBox"): RectangleObject(media)})
+            forms[key] = writer._add_object(form.flate_encode())
+        resources = page["/Resources"].get_object()
+        if "/XObject" not in resources:
+            resources[NameObject("/XObject")] = DictionaryObject()
+        name = f"/PublishMarks{list(forms).index(key)}"
+        resources["/XObject"].get_object()[NameObject(name)] = forms[key]
+        after = writer._add_object(_stream(f"/Artifact <</Type /Pagination>> BDC q {name} Do Q EMC\n".encode()))
+        contents = page.raw_get("/Contents")
+        page[NameObject("/Contents")] = ArrayObject([*contents, after] if isinstance(contents, ArrayObject)
+                                                    else [contents, after])
+
+
+def _marks_ops(media: tuple, trim: tuple, bleed: float) -> bytes:
+    left, bottom, right, top = trim
+    gap = bleed + 3  # marks start 3 pt beyond the bleed
+    out = ["q 0.25 w 0 G"]
+    for x, y, dx, dy in ((left, bottom, -1, -1), (right, bottom, 1, -1), (left, top, -1, 1), (right, top, 1, 1)):
+        edge_x = media[2] if dx > 0 else media[0]
+        edge_y = media[3] if dy > 0 else media[1]
+        out.append(f"{x + dx * gap:.3f} {y:.3f} m {edge_x:.3f} {y:.3f} l S")  # horizontal crop mark
+        out.append(f"{x:.3f} {y + dy * gap:.3f} m {x:.3f} {edge_y:.3f} l S")  # vertical crop mark
+    middle_x, middle_y = (left + right) / 2, (bottom + top) / 2
+    slug = min(left - media[0], media[3] - top) - gap
+    radius = max(1.5, min(5.0, slug / 3))
+    for cx, cy in ((middle_x, (media[1] + bottom - gap) / 2),
+                   (middle_x, (top + gap + media[3]) / 2), ((media[0] + left - gap) / 2, middle_y),
+                   ((right + gap + media[2]) / 2, middle_y)):
+        k = radius * 0.5523
+        out.append(f"{cx + radius:.3f} {cy:.3f} m "
+                   f"{cx + radius:.3f} {cy + k:.3f} {cx + k:.3f} {cy + radius:.3f} {cx:.3f} {cy + radius:.3f} c "
+                   f"{cx - k:.3f} {cy + radius:.3f} {cx - radius:.3f} {cy + k:.3f} {cx - radius:.3f} {cy:.3f} c "
+                   f"{cx - radius:.3f} {cy - k:.3f} {cx - k:.3f} {cy - radius:.3f} {cx:.3f} {cy - radius:.3f} c "
+                   f"{cx + k:.3f} {cy - radius:.3f} {cx + radius:.3f} {cy - k:.3f} {cx + radius:.3f} {cy:.3f} c S")
+        out.append(f"{cx - 1.6 * radius:.3f} {cy:.3f} m {cx + 1.6 * radius:.3f} {cy:.3f} l S "
+                   f"{cx:.3f} {cy - 1.6 * radius:.3f} m {cx:.3f} {cy + 1.6 * radius:.3f} l S")
+    out.append("Q")
+    return "\n".join(out).encode()
 
 
 def _stream(data: bytes):

@@ -1,4 +1,4 @@
-"""Render jobs → their results, each laid out in a forked process of its own, a few at a time, under a time limit.
+"""Tasks (render jobs, joins) → their results, each run in a forked process of its own, a few at a time, timed.
 
 Forking keeps the start-up cost near zero (the child inherits the imported
 WeasyPrint and the parsed issue) and keeps the large layout trees out of the
@@ -13,6 +13,8 @@ import os
 import time
 from multiprocessing.connection import wait
 
+from typing import Callable
+
 from publish.formats.pdf_render import Job, Result, render
 
 GRACE = 15.0  # seconds after the limit before a silent child is killed
@@ -25,11 +27,11 @@ def cpus() -> int:
         return os.cpu_count() or 1
 
 
-def _child(job: Job, conn) -> None:  # pragma: no cover - runs in the forked process
+def _child(task: Callable, label: str, conn) -> None:  # pragma: no cover - runs in the forked process
     try:
-        result = render(job)
+        result = task()
     except BaseException as exc:  # noqa: BLE001 - everything must reach the parent
-        result = Result(error=f"{job.label}: the PDF layout failed ({type(exc).__name__}: {exc})")
+        result = Result(error=f"{label}: making the PDF failed ({type(exc).__name__}: {exc})")
     try:
         conn.send(result)
     finally:
@@ -37,22 +39,31 @@ def _child(job: Job, conn) -> None:  # pragma: no cover - runs in the forked pro
 
 
 def run(jobs: list[Job], workers: int) -> list[Result]:
-    """Results in the order of `jobs`. With one worker or no fork, jobs run here, one after another."""
-    if workers <= 1 or not _can_fork():
-        return [render(job) for job in jobs]
+    """Each job rendered; results in the order of `jobs`."""
+    # the longest documents first, so that the short ones fill in at the end
+    order = sorted(range(len(jobs)), key=lambda i: -len(jobs[i].html))
+    return call([lambda job=job: render(job) for job in jobs], workers,
+                [job.label for job in jobs], [job.time_limit for job in jobs], order)
+
+
+def call(tasks: list[Callable], workers: int, labels: list[str], limits: list[float],
+         order: list[int] | None = None) -> list:
+    """Each task's return value, in order. With one worker or no fork, tasks run here, one after another."""
+    if workers <= 1 or len(tasks) <= 1 or not _can_fork():
+        return [task() for task in tasks]
     context = multiprocessing.get_context("fork")
-    results: list[Result | None] = [None] * len(jobs)
-    pending = list(range(len(jobs)))
+    results: list = [None] * len(tasks)
+    pending = list(order if order is not None else range(len(tasks)))
     running: dict = {}  # connection → (index, process, deadline)
     try:
         while pending or running:
             while pending and len(running) < workers:
                 index = pending.pop(0)
                 receiver, sender = context.Pipe(duplex=False)
-                process = context.Process(target=_child, args=(jobs[index], sender), daemon=True)
+                process = context.Process(target=_child, args=(tasks[index], labels[index], sender), daemon=True)
                 process.start()
                 sender.close()
-                running[receiver] = (index, process, time.monotonic() + jobs[index].time_limit + GRACE)
+                running[receiver] = (index, process, time.monotonic() + limits[index] + GRACE)
             soonest = min(deadline for _, _, deadline in running.values())
             ready = wait(list(running), timeout=max(0.0, soonest - time.monotonic()))
             for conn in ready:
@@ -60,7 +71,7 @@ def run(jobs: list[Job], workers: int) -> list[Result]:
                 try:
                     results[index] = conn.recv()
                 except EOFError:
-                    results[index] = Result(error=f"{jobs[index].label}: the PDF layout process died "
+                    results[index] = Result(error=f"{labels[index]}: the PDF process died "
                                                   f"(exit code {process.exitcode}) — is the machine out of memory?")
                 conn.close()
                 process.join()
@@ -71,15 +82,15 @@ def run(jobs: list[Job], workers: int) -> list[Result]:
                     process.join()
                     conn.close()
                     del running[conn]
-                    results[index] = Result(error=f"{jobs[index].label}: the PDF layout took longer than "
-                                                  f"{jobs[index].time_limit:g} s and was stopped — look for a "
+                    results[index] = Result(error=f"{labels[index]}: making the PDF took longer than "
+                                                  f"{limits[index]:g} s and was stopped — look for a "
                                                   "very long table or unbroken line, or raise PUBLISH_PDF_TIME_LIMIT")
     finally:
         for conn, (_, process, _) in running.items():
             process.kill()
             process.join()
             conn.close()
-    return [r for r in results if r is not None]
+    return results
 
 
 def _can_fork() -> bool:

@@ -1,7 +1,7 @@
 """One HTML document → laid out once by WeasyPrint → its press and screen PDF bytes, page anchors and size.
 
-The press variant keeps the bleed and the crop and registration marks, at full
-picture resolution; the screen variant is the same layout written again with
+The press variant keeps the bleed, at full picture resolution (the marks are
+drawn when the parts are joined); the screen variant is the same layout written again with
 the bleed and marks taken off, tagged, with pictures at screen resolution.
 A layout that runs past the time limit, or asks for a file it may not have,
 fails with the article it was working on named.
@@ -16,10 +16,10 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from publish.formats.pdf_fetch import ConfinedFetcher, Refused, isolated_fonts, root_url
+from publish.formats.pdf_fetch import VIRTUAL_ROOT, ConfinedFetcher, Refused, isolated_fonts
+from publish.formats.pdf_html import root_url
 
 SCREEN_DPI = 150
-SCREEN_JPEG_QUALITY = 82
 
 
 @dataclass
@@ -33,8 +33,7 @@ class Job:
     time_limit: float
     label: str = ""
     layout: str = "layouts/default"  # named when a URL comes from no article
-    front: bool = False  # the front page; `folios` then holds the furniture pages' HTML
-    folios: str = ""
+    kind: str = "part"  # "part" (body pages), "front" (the front page), "folios" (running heads, numbers)
 
 
 @dataclass
@@ -121,27 +120,27 @@ def render(job: Job) -> Result:
     started = time.perf_counter()
     try:
         with isolated_fonts(job.root) as fonts, _alarm(job.time_limit):
-            html = HTML(string=job.html, base_url=root_url(job.root), url_fetcher=fetcher)
-            document = html.render(font_config=fonts)
+            # WeasyPrint names pictures after their URLs: a fixed root keeps the folder's path out of the PDF
+            page = job.html.replace(root_url(job.root), VIRTUAL_ROOT)
+            html = HTML(string=page, base_url=VIRTUAL_ROOT, url_fetcher=fetcher)
+            images: dict = {}  # url → WeasyPrint image; their resolution is set per variant below
+            document = html.render(font_config=fonts, cache=images)
             result.seconds["layout"] = time.perf_counter() - started
             _no_attachments(document)
             result.pages = len(document.pages)
             if document.pages:
                 result.width, result.height = document.pages[0].width, document.pages[0].height
             result.anchors = [sorted(page.anchors) for page in document.pages]
-            if job.front:
-                # the furniture pages (running heads, page numbers) are a document of their own
-                folios = HTML(string=job.folios, base_url=root_url(job.root), url_fetcher=fetcher).render(
-                    font_config=fonts)
-                writes = {"screen": lambda: _write_screen(document, tagged=True),
-                          "press": lambda: _write_press(document),
-                          "screen-folios": lambda: _write_screen(folios, tagged=False),
-                          "press-folios": lambda: _write_plain(folios)}
+            # the press first: writing at screen resolution replaces each picture by its thumbnail
+            if job.kind == "folios":
+                # laid over the body pages, which carry the structure: untagged, no marks
+                writes = {"press": lambda: _write_plain(document),
+                          "screen": lambda: _write_screen(document, images, tagged=False)}
             else:
-                writes = {"screen": lambda: _write_screen(document, tagged=True),
-                          "press": lambda: _write_press(document)}
+                writes = {"press": lambda: _write_press(document, images),
+                          "screen": lambda: _write_screen(document, images, tagged=True)}
             for name, write in writes.items():
-                if name.split("-")[0] in job.variants:
+                if name in job.variants:
                     t0 = time.perf_counter()
                     result.pdf[name] = write()
                     result.seconds[name] = time.perf_counter() - t0
@@ -153,8 +152,9 @@ def render(job: Job) -> Result:
     except FatalURLFetchingError as exc:
         cause = exc.__cause__
         if isinstance(cause, Refused):
-            where = _culprit(job, url=cause.url)
-            shown = cause.url.replace(root_url(job.root), "")
+            url = cause.url.replace(VIRTUAL_ROOT, root_url(job.root))
+            where = _culprit(job, url=url)
+            shown = url.replace(root_url(job.root), "")
             result.error = (f"{where}: the PDF may not load {shown!r}: {cause.reason} — "
                             "use files inside the publication folder only (pictures in the issue's images/)")
         else:
@@ -187,20 +187,33 @@ def _page_setup(document, bleed: bool, marks: bool):
             page._page_box.style["marks"] = saved_marks
 
 
-def _write_screen(document, tagged: bool) -> bytes:
+def _resolution(images: dict, dpi: int | None) -> None:
+    """WeasyPrint fixes a picture's maximum resolution when it loads it; set it for the next write."""
+    for image in images.values():
+        if hasattr(image, "_dpi"):
+            image._dpi = dpi
+
+
+def _write_screen(document, images: dict, tagged: bool) -> bytes:
     """The trimmed variant: no bleed, no marks, pictures at screen resolution, tagged (PDF/UA-1)."""
     options = {"pdf_variant": "pdf/ua-1"} if tagged else {}
+    _resolution(images, SCREEN_DPI)
     with _page_setup(document, bleed=False, marks=False):
-        return document.write_pdf(dpi=SCREEN_DPI, jpeg_quality=SCREEN_JPEG_QUALITY, optimize_images=True,
-                                  **options)
+        return document.write_pdf(**options)
 
 
-def _write_press(document) -> bytes:
-    """The press variant: bleed and marks as laid out, full-resolution pictures, PDF/X-4 with an sRGB intent."""
+def _write_press(document, images: dict) -> bytes:
+    """The press variant: bleed as laid out, full-resolution pictures, PDF/X-4 with an sRGB intent.
+
+    The crop and registration marks are added when the parts are joined: WeasyPrint draws
+    them as an SVG on every page, which costs more than the rest of the page.
+    """
     saved_intent, saved_profiles = document.output_intent, dict(document.color_profiles)
+    _resolution(images, None)
     try:
         document.output_intent = "srgb"
-        return document.write_pdf(pdf_variant="pdf/x-4", output_intent="srgb")
+        with _page_setup(document, bleed=True, marks=False):
+            return document.write_pdf(pdf_variant="pdf/x-4", output_intent="srgb")
     finally:
         document.output_intent, document.color_profiles = saved_intent, saved_profiles
 

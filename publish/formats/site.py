@@ -32,7 +32,7 @@ from publish.check import read_issues
 from publish.formats import FORMATS
 from publish.formats import site_feeds, site_pages
 from publish.model import Issue, Publication
-from publish import BUILTIN_LAYOUTS
+from publish import BUILTIN_LAYOUTS, fonts_dir
 from publish.source import issue_folders
 
 log = logging.getLogger("publish")
@@ -180,7 +180,7 @@ def _publication_key(pub: Publication) -> str:
     _hash_tree(digest, BUILTIN_LAYOUTS / "default", BUILTIN_LAYOUTS, content=True)
     if pub.layout_dir.is_dir():
         _hash_tree(digest, pub.layout_dir, pub.root, content=True)
-    _hash_tree(digest, pub.root / "fonts", pub.root, content=False)  # covers are drawn with them
+    _hash_tree(digest, fonts_dir(pub.root), fonts_dir(pub.root).parent, content=False)  # covers are drawn with them
     return digest.hexdigest()
 
 

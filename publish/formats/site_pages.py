@@ -18,6 +18,7 @@ import jinja2
 from PIL import Image, ImageDraw, ImageFont, ImageOps
 
 from publish.errors import PublishError
+from publish import fonts_dir
 from publish.model import Issue, Picture, Publication
 from publish.render import body_html, environment, long_date, render_template
 from publish.source import slugify
@@ -164,7 +165,7 @@ def write_keyword_pages(pub: Publication, entries: list, folder: Path, writer) -
 
 def _fonts(pub: Publication) -> tuple[Path | None, Path | None]:
     """(a bold sans for the masthead, a bold serif for the headline) from the publication's fonts/."""
-    files = sorted(p for p in (pub.root / "fonts").glob("*") if p.suffix.lower() in (".ttf", ".otf"))
+    files = sorted(p for p in fonts_dir(pub.root).glob("*") if p.suffix.lower() in (".ttf", ".otf"))
     bold = [p for p in files if "bold" in p.stem.lower() and "italic" not in p.stem.lower()] or files
 
     def serif(path: Path) -> bool:
