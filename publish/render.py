@@ -159,6 +159,7 @@ ALLOWED_ATTRIBUTES = {
 
 
 _IMG_WITHOUT_SRC = re.compile(r"<img(?![^>]*\ssrc=)[^>]*>")
+_IMG_SRC = re.compile(r'(<img\b[^>]*?\ssrc=")([^"]*)"')
 
 
 def sanitize(html: str, pictures: frozenset[str] | None = None) -> str:
@@ -181,16 +182,14 @@ def sanitize(html: str, pictures: frozenset[str] | None = None) -> str:
     return _IMG_WITHOUT_SRC.sub("", clean).replace("&nbsp;", "\u00a0")
 
 
-def _render_rules(md, picture_url: Callable[[str], str], article: Article):
+def _render_rules(md, article: Article):
     renderer = md.renderer
 
     def image(tokens, idx, options, env):
         token = tokens[idx]
         src = token.attrGet("src") or ""
         alt = renderer.renderInlineAsText(token.children or [], options, env)
-        picture = article.picture(src)
-        url = picture_url(picture) if picture else src
-        img = f'<img src="{escape(url)}" alt="{escape(alt)}" />'
+        img = f'<img src="{escape(src)}" alt="{escape(alt)}" />'
         caption = token.attrGet("title") or ""
         if token.meta.get("figure"):
             credit = ""
@@ -200,7 +199,7 @@ def _render_rules(md, picture_url: Callable[[str], str], article: Article):
 
     def container_open(tokens, idx, options, env):
         title = markdown.box_title(tokens[idx])
-        heading = f'<h3 class="box-title">{escape(md.renderInline(title) if title else "")}</h3>' if title else ""
+        heading = f'<h3 class="box-title">{md.renderInline(title)}</h3>' if title else ""
         return f'<aside class="box">{heading}\n'
 
     def container_close(tokens, idx, options, env):
@@ -230,7 +229,7 @@ def body_html(article: Article, language: str, picture_url: Callable[[Picture], 
         return cached
     md = markdown.parser(language)
     tokens = markdown.parse(article.body, language, article.slug)
-    rules = _render_rules(md, picture_url or (lambda p: p.src), article)
+    rules = _render_rules(md, article)
     saved = dict(md.renderer.rules)
     try:
         md.renderer.rules.update(rules)
@@ -238,8 +237,12 @@ def body_html(article: Article, language: str, picture_url: Callable[[Picture], 
     finally:
         md.renderer.rules.clear()
         md.renderer.rules.update(saved)
-    url = picture_url or (lambda p: p.src)
-    html = Markup(sanitize(rendered, frozenset(url(p) for p in article.pictures)))
+    # sanitise with the pictures as the article names them, then give each its format's URL
+    clean = sanitize(rendered, frozenset(p.src for p in article.pictures))
+    if picture_url:
+        urls = {str(escape(p.src)): str(escape(picture_url(p))) for p in article.pictures}
+        clean = _IMG_SRC.sub(lambda m: m.group(1) + urls.get(m.group(2), m.group(2)) + '"', clean)
+    html = Markup(clean)
     if len(_BODY_CACHE) > 256:  # one build's articles; a long `serve` session must not grow it forever
         _BODY_CACHE.clear()
     _BODY_CACHE[key] = html

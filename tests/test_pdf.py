@@ -362,3 +362,20 @@ def test_download_pictures_at_screen_resolution_press_at_full(demo_pdfs):
     from PIL import Image
     with Image.open(issue.cover_picture.path) as original:
         assert max(full) == original.width  # the press gets the file as it is
+
+
+def test_every_picture_of_every_article_is_printed(demo_pdfs):
+    """Lead pictures and pictures inside bodies alike (bitmaps are image objects; SVGs are drawn as vectors)."""
+    for issue, screen, press in demo_pdfs.values():
+        bitmaps = {p.path for a in issue.all_pages for p in ([a.image] if a.image else []) + list(a.pictures)
+                   if p.path.suffix.lower() != ".svg"}
+        for pdf in (screen, press):
+            listing = subprocess.run(["pdfimages", "-list", str(pdf)], capture_output=True, text=True,
+                                     check=True).stdout.splitlines()[2:]
+            images = [line for line in listing if line.split()[2] == "image"]
+            assert len(images) >= len(bitmaps), (pdf.name, len(images), len(bitmaps))
+    issue, screen, _ = demo_pdfs[1112]
+    page_of_ballot = [line.split()[0] for line in subprocess.run(
+        ["pdfimages", "-list", str(screen)], capture_output=True, text=True).stdout.splitlines()[2:]
+        if line.split()[2] == "smask"]
+    assert page_of_ballot, "the transparent PNG inside an article body is missing"
