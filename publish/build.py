@@ -83,10 +83,14 @@ class Summary:
     skipped: dict[str, str] = field(default_factory=dict)  # format → why the machine cannot make it
     warnings: list[Problem] = field(default_factory=list)
     seconds: float = 0.0
+    validation: list[str] = field(default_factory=list)  # the publication-wide formats' findings (the site)
 
     @property
     def failed(self) -> list[IssueOutcome]:
         return [o for o in self.outcomes if o.error]
+
+    def validation_failed(self, strict: bool) -> list[str]:
+        return [m for m in self.validation if ": error:" in m or (strict and ": warning:" in m)]
 
 
 def choose_formats(requested: tuple[str, ...] | None) -> tuple[tuple[str, ...], dict[str, str]]:
@@ -137,6 +141,9 @@ def build(root: Path, selectors: tuple[str, ...] = (), all_issues: bool = False,
         for fmt in formats:
             if not FORMATS[fmt].per_issue:
                 FORMATS[fmt].writer()(pub, out, Context(options, out))
+                validator = FORMATS[fmt].validator() if options.validate else None
+                if validator:
+                    summary.validation += [f"{fmt}: {m}" for m in validator(out)]
         summary.warnings += [p for o in summary.outcomes for p in o.problems if not p.is_error]
         summary.seconds = time.perf_counter() - started
         if len(folders) > 1 or any(o.built for o in summary.outcomes):

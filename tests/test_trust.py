@@ -126,6 +126,7 @@ def test_validation_gate_on_the_demo_issue(demo_copy, tmp_path):
     assert result.returncode == 0, output
     lines = [line.strip() for line in output.splitlines() if line.strip().startswith("validate ")]
     joined = "\n".join(lines)
-    for expected in ("epub: ok: epubcheck", "epub: ok: Kindle pre-flight", "pdf: ok", "print: ok"):
+    for expected in ("epub: ok: epubcheck", "epub: ok: Kindle pre-flight", "pdf: ok", "print: ok",
+                     "site: ok: feed.atom parses", "site: ok: opds.xml parses", "site: ok: opds.json parses"):
         assert expected in joined, joined
     assert not any(": error:" in line or ": skipped:" in line for line in lines), joined

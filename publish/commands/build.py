@@ -112,5 +112,10 @@ def command(obj: dict, issues, all_issues, formats, out, jobs, scheduler, timeou
             f"in {summary.seconds:.1f} s", err=bool(failed))
         for outcome in failed:
             click.echo(f"  failed {outcome.number}: {outcome.error.splitlines()[0]}", err=True)
-    if failed:
+    for line in summary.validation:
+        say(f"  validate {line}", err=True)
+    site_failures = summary.validation_failed(strict)
+    if site_failures:
+        click.echo("validation failed:\n" + "\n".join(site_failures), err=True)
+    if failed or site_failures:
         raise click.exceptions.Exit(1)

@@ -360,3 +360,43 @@ def _remove_stale(folder: Path, before: list[str], now: list[str]) -> None:
             path.unlink()
             log.debug("site: removed %s", path)
 
+
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+def validate_site(out_root: Path) -> list[str]:
+    """The feeds parsed back and checked against the structure Atom and OPDS require ("ok: …"/"error: …")."""
+    from lxml import etree
+
+    messages = []
+    for name, acquisition in (("feed.atom", False), ("opds.xml", True)):
+        path = out_root / name
+        try:
+            root = etree.parse(str(path), etree.XMLParser(resolve_entities=False, no_network=True)).getroot()
+        except (OSError, etree.XMLSyntaxError) as exc:
+            messages.append(f"error: {name} does not parse: {exc}")
+            continue
+        missing = [f"feed/{tag}" for tag in ("id", "title", "updated") if root.find(ATOM + tag) is None]
+        entries = root.findall(ATOM + "entry")
+        for entry in entries:
+            missing += [f"entry/{tag}" for tag in ("id", "title", "updated") if entry.find(ATOM + tag) is None]
+            links = entry.findall(ATOM + "link")
+            if acquisition and not any(l.get("rel", "").startswith("http://opds-spec.org/acquisition")
+                                       and l.get("type") for l in links):
+                missing.append(f"an acquisition link in {entry.findtext(ATOM + 'id')}")
+        if root.tag != ATOM + "feed" or missing:
+            messages.append(f"error: {name} lacks {', '.join(sorted(set(missing))) or 'an Atom <feed> root'}")
+        else:
+            messages.append(f"ok: {name} parses, {len(entries)} entries with the required elements")
+    try:
+        catalogue = json.loads((out_root / "opds.json").read_text(encoding="utf-8"))
+        good = (isinstance(catalogue.get("metadata", {}).get("title"), str)
+                and any(l.get("rel") == "self" for l in catalogue.get("links", []))
+                and all(p.get("metadata", {}).get("title") and p.get("links")
+                        for p in catalogue.get("publications", [])))
+        messages.append("ok: opds.json parses, with metadata, a self link and linked publications" if good
+                        else "error: opds.json lacks metadata.title, a self link or publications' links")
+    except (OSError, ValueError, AttributeError) as exc:
+        messages.append(f"error: opds.json does not parse: {exc}")
+    return messages
