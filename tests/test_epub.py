@@ -15,6 +15,7 @@ from click.testing import CliRunner
 from lxml import etree
 from PIL import Image, ImageDraw
 
+from conftest import PUBLICATION_TOML
 from publish.cli import cli
 from publish.errors import PublishError
 from publish.formats import epub as epub_format
@@ -32,28 +33,6 @@ NS = {
 }
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
-PUBLICATION = """\
-title = "The Weekly Worker"
-slug = "weekly-worker"
-tagline = "Paper of the test party"
-publisher = "Test Party"
-language = "en-GB"
-url = "https://example.org/ww/"
-issn = "1234-5679"
-standing-pages = ["pages/join.md"]
-
-[[sections]]
-id = "news"
-title = "News"
-
-[[sections]]
-id = "reviews"
-title = "Reviews"
-
-[[sections]]
-id = "international"
-title = "International"
-"""
 
 ARTICLES = {
     "01-strike.md": """\
@@ -143,7 +122,8 @@ def _write(path: Path, text: str) -> None:
 
 def make_feature_publication(root: Path, with_fonts: bool = True) -> Path:
     """A publication whose issue 1200 uses every feature the EPUB must carry."""
-    _write(root / "publication.toml", PUBLICATION)
+    # the shared small publication, with one more section for the non-Latin articles
+    _write(root / "publication.toml", PUBLICATION_TOML + '\n[[sections]]\nid = "international"\ntitle = "International"\n')
     _write(root / "issues/1200/issue.toml", 'number = 1200\ndate = 2020-12-02\n'
            'headline = "Bread, education, freedom"\ncover-article = "strike"\n')
     for name, text in ARTICLES.items():

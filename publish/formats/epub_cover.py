@@ -15,6 +15,7 @@ from pathlib import Path
 
 from publish.errors import PublishError
 from publish import fonts_dir
+from publish.drawing import wrap_words
 from publish.model import Issue, Picture
 from publish.render import environment, long_date
 
@@ -88,16 +89,6 @@ def _font(fonts: Path, name: str, size: int):
     return ImageFont.load_default(size)
 
 
-def _wrap(text: str, font, width: float) -> list[str]:
-    lines: list[str] = []
-    for word in text.split():
-        if lines and font.getlength(f"{lines[-1]} {word}") <= width:
-            lines[-1] = f"{lines[-1]} {word}"
-        else:
-            lines.append(word)
-    return lines or [""]
-
-
 def _fit_line(text: str, fonts: Path, name: str, size: int, width: float):
     """The largest font (down from `size`) that sets `text` on one line within `width`."""
     font = _font(fonts, name, size)
@@ -111,7 +102,7 @@ def _fit_block(text: str, fonts: Path, name: str, size: int, width: float, heigh
     """The largest font whose wrapped lines fit the box; returns (font, lines, line height)."""
     while True:
         font = _font(fonts, name, size)
-        lines = _wrap(text, font, width)
+        lines = (wrap_words(text, font, width) or [""])
         step = int(size * leading)
         widest = max(font.getlength(line) for line in lines)
         if (len(lines) * step <= height and widest <= width) or size <= 28:

@@ -16,6 +16,7 @@ from pathlib import Path
 from lxml import etree
 
 from publish.errors import PublishError
+from publish.formats.epub_xhtml import remove_keeping_tail
 from publish.pictures import sniff
 
 MAX_EDGE = 1600
@@ -142,11 +143,11 @@ def sanitize_svg(path: Path) -> bytes:
         if element is not root and element.getparent() is None:
             continue  # inside something already removed
         if not isinstance(element.tag, str):  # entity references
-            _drop(element)
+            remove_keeping_tail(element)
             continue
         name = etree.QName(element)
         if name.namespace not in (SVG, None) or name.localname in _SVG_BANNED:
-            _drop(element)
+            remove_keeping_tail(element)
             continue
         if name.localname == "style" and element.text:
             # drop imports and every declaration that fetches something; what is left still styles the picture
@@ -154,7 +155,7 @@ def sanitize_svg(path: Path) -> bytes:
             element.text = _EXTERNAL_URL_TOKEN.sub("none", text)
         _clean_attributes(element)
         if name.localname in ("image", "use") and not _href(element):
-            _drop(element)
+            remove_keeping_tail(element)
     _namespace(root)
     _ensure_viewbox(root)
     return etree.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
@@ -177,19 +178,6 @@ def _clean_attributes(element) -> None:
             del element.attrib[attribute]
         elif _EXTERNAL_URL.search(value):
             del element.attrib[attribute]
-
-
-def _drop(element) -> None:
-    parent = element.getparent()
-    if parent is None:
-        return
-    if element.tail and element.tail.strip():
-        previous = element.getprevious()
-        if previous is not None:
-            previous.tail = (previous.tail or "") + element.tail
-        else:
-            parent.text = (parent.text or "") + element.tail
-    parent.remove(element)
 
 
 def _namespace(root) -> None:

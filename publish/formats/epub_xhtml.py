@@ -91,7 +91,7 @@ def _footnotes(root) -> None:
             numbers[li.get("id", "")] = _footnote(li, notes)
         rule = section.getprevious()
         if rule is not None and rule.tag == _q("hr") and "footnotes-sep" in _classes(rule):
-            _remove(rule)
+            remove_keeping_tail(rule)
         heading = etree.SubElement(notes, _q("h2"))
         heading.set("class", "footnotes-title")
         heading.text = "Notes"
@@ -114,7 +114,7 @@ def _footnote(li, notes) -> str:
     backlink = next((a for a in li.iter(_q("a")) if "footnote-backref" in _classes(a)), None)
     number = (backlink.text or "").strip().rstrip(".") if backlink is not None else ""
     if backlink is not None:
-        _remove(backlink)
+        remove_keeping_tail(backlink)
         backlink.tail = " "
         backlink.set("role", "doc-backlink")
     blocks = list(li)
@@ -150,9 +150,11 @@ def _noteref(sup, numbers: dict[str, str]) -> None:
         link.text = number
 
 
-def _remove(element) -> None:
+def remove_keeping_tail(element) -> None:
     """Remove an element, keeping its tail text in place."""
     parent = element.getparent()
+    if parent is None:
+        return
     if element.tail:
         previous = element.getprevious()
         if previous is not None:

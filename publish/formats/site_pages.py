@@ -19,6 +19,7 @@ from PIL import Image, ImageDraw, ImageFont, ImageOps
 
 from publish.errors import PublishError
 from publish import fonts_dir
+from publish.drawing import wrap_words
 from publish.model import Issue, Picture, Publication
 from publish.render import body_html, environment, long_date, render_template
 from publish.source import slugify
@@ -186,27 +187,17 @@ def _font(path: Path | None, size: int) -> ImageFont.FreeTypeFont:
     return ImageFont.load_default(size=size)
 
 
-def _lines(text: str, font, width: int) -> list[str]:
-    lines: list[str] = []
-    for word in text.split():
-        if lines and font.getlength(f"{lines[-1]} {word}") <= width:
-            lines[-1] = f"{lines[-1]} {word}"
-        else:
-            lines.append(word)
-    return lines
-
-
 def _fit(text: str, path: Path | None, box: tuple[int, int], largest: int, smallest: int = 14):
     """The largest font size at which `text` wraps into `box`: (font, lines, line height)."""
     for size in range(largest, smallest - 1, -2):
         font = _font(path, size)
-        lines = _lines(text, font, box[0])
+        lines = wrap_words(text, font, box[0])
         height = int(size * 1.15)
         if len(lines) * height <= box[1] and all(font.getlength(line) <= box[0] for line in lines):
             return font, lines, height
     font = _font(path, smallest)
     height = int(smallest * 1.15)
-    return font, _lines(text, font, box[0])[: max(1, box[1] // height)], height
+    return font, wrap_words(text, font, box[0])[: max(1, box[1] // height)], height
 
 
 def _picture(picture: Picture | None) -> Image.Image | None:
