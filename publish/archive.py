@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import multiprocessing
-import os
 import resource
 import time
 import traceback

@@ -179,7 +179,7 @@ def build_issue(task: Task) -> IssueOutcome:
     started = time.perf_counter()
     options = task.options
     pub, _ = load_publication(task.root, options.strict)
-    result = read_issues(pub, [task.folder])[0]
+    result = read_issues(pub, [task.folder], print_checks="print" in task.formats)[0]
     outcome = IssueOutcome(task.number, problems=result.problems, unchanged=list(task.current))
     if result.failed(options.strict):
         outcome.error = SourceError(result.problems, options.strict).message

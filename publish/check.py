@@ -67,13 +67,13 @@ def _resolve(pub: Publication, selector: str) -> Path:
     return pub.issues_dir / folder.name
 
 
-def read_issues(pub: Publication, folders: list[Path]) -> list[IssueResult]:
-    """Read every chosen issue, keeping each one's problems apart."""
+def read_issues(pub: Publication, folders: list[Path], print_checks: bool = True) -> list[IssueResult]:
+    """Read every chosen issue, keeping each one's problems apart (with the press checks unless told not to)."""
     results = []
     for folder in folders:
         report = Report(pub.root)
         issue = read_issue(pub, folder, report)
-        if issue is not None and not report.errors:
+        if print_checks and issue is not None and not report.errors:
             report.extend(_print_warnings(issue))
         results.append(IssueResult(folder, issue, report.problems))
     return results

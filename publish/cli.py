@@ -49,7 +49,8 @@ class _Group(click.Group):
 @click.pass_context
 def cli(ctx: click.Context, root: Path, debug: bool) -> None:
     """Build a weekly paper's editions (EPUB, Kindle, PDF, press PDF, text, site) from its sources."""
-    logging.basicConfig(level=logging.DEBUG if debug else logging.INFO, format="%(message)s")
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    logging.getLogger("publish").setLevel(logging.DEBUG if debug else logging.INFO)
     ctx.obj = {"root": root.resolve(), "debug": debug}
 
 

@@ -3,8 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
+
+_XML_NAME = re.compile(r"[a-z][a-z0-9-]*")
+
+
+def anchor_key(slug: str) -> str:
+    """A slug as the start of XML ids and anchors: itself if plain ASCII, else a folded form plus a hash."""
+    if _XML_NAME.fullmatch(slug):
+        return slug
+    plain = unicodedata.normalize("NFKD", slug).encode("ascii", "ignore").decode().lower()
+    plain = re.sub(r"[^a-z0-9]+", "-", plain).strip("-")[:40].strip("-")
+    digest = hashlib.sha1(slug.encode("utf-8")).hexdigest()[:8]
+    return f"a-{plain}-{digest}" if plain else f"a-{digest}"
 
 
 @dataclass(frozen=True)
@@ -86,6 +101,11 @@ class Article:
             return self.affiliation
         joined = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
         return f"{joined}, {self.affiliation}" if self.affiliation else joined
+
+    @property
+    def key(self) -> str:
+        """The slug as a valid id: anchors, footnote and block ids in every format start with it."""
+        return anchor_key(self.slug)
 
     @property
     def full_title(self) -> str:

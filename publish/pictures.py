@@ -127,6 +127,9 @@ def _decode_bitmap(path: Path) -> tuple[str, str] | None:
                 width, height = image.size
                 if width * height > (Image.MAX_IMAGE_PIXELS or 89_478_485):
                     raise Image.DecompressionBombError("too many pixels")
+                if image.format == "JPEG":
+                    # decode at 1/8 scale: every byte is still read (truncation shows), 8× faster
+                    image.draft(image.mode, (max(1, width // 8), max(1, height // 8)))
                 image.load()
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         return ("is too large to decode safely (a decompression bomb?)",

@@ -182,6 +182,35 @@ def sanitize(html: str, pictures: frozenset[str] | None = None) -> str:
     return _IMG_WITHOUT_SRC.sub("", clean).replace("&nbsp;", "\u00a0")
 
 
+# the top-level blocks that get a stable id (`<key>-b<n>`), so the PDF and the EPUB share anchors
+_BLOCKS = {"paragraph_open": "p", "heading_open": None, "blockquote_open": "blockquote",
+           "bullet_list_open": "ul", "ordered_list_open": "ol", "table_open": "table",
+           f"container_{markdown.BOX}_open": "aside", "fence": "pre", "code_block": "pre"}
+
+
+def _block_id(env) -> str:
+    env["blocks"] = env.get("blocks", 0) + 1
+    return f"{env['blockKey']}-b{env['blocks']}"
+
+
+def _with_id(tag: str | None, rule: Callable) -> Callable:
+    """A renderer rule that gives a top-level block its id (a figure's hidden paragraph passes it on)."""
+
+    def render(tokens, idx, options, env, *rest):
+        token = tokens[idx]
+        html = rule(tokens, idx, options, env, *rest)
+        if token.level != 0 or "blockKey" not in env:
+            return html
+        anchor = _block_id(env)
+        if token.hidden:
+            env["figureId"] = anchor
+            return html
+        name = tag or token.tag
+        return html.replace(f"<{name}", f'<{name} id="{anchor}"', 1) if token.attrGet("id") is None else html
+
+    return render
+
+
 def _render_rules(md, article: Article):
     renderer = md.renderer
 
@@ -194,7 +223,9 @@ def _render_rules(md, article: Article):
         if token.meta.get("figure"):
             credit = ""
             figcaption = f"<figcaption>{escape(caption)}{credit}</figcaption>" if caption else ""
-            return f'<figure class="picture">{img}{figcaption}</figure>'
+            anchor = env.pop("figureId", None)
+            figure_id = f' id="{anchor}"' if anchor else ""
+            return f'<figure class="picture"{figure_id}>{img}{figcaption}</figure>'
         return img
 
     def container_open(tokens, idx, options, env):
@@ -216,9 +247,16 @@ def _render_rules(md, article: Article):
     def footnote_anchor(tokens, idx, options, env):
         return ""
 
-    return {"image": image, f"container_{markdown.BOX}_open": container_open,
-            f"container_{markdown.BOX}_close": container_close,
-            "footnote_open": footnote_open, "footnote_anchor": footnote_anchor}
+    rules = {"image": image, f"container_{markdown.BOX}_open": container_open,
+             f"container_{markdown.BOX}_close": container_close,
+             "footnote_open": footnote_open, "footnote_anchor": footnote_anchor}
+    for type_, tag in _BLOCKS.items():
+        rule = rules.get(type_) or renderer.rules.get(type_)
+        if rule is None:  # rendered by renderToken
+            rule = lambda tokens, idx, options, env, *rest: renderer.renderToken(  # noqa: E731
+                tokens, idx, options, env)
+        rules[type_] = _with_id(tag, rule)
+    return rules
 
 
 def body_html(article: Article, language: str, picture_url: Callable[[Picture], str] | None = None) -> Markup:
@@ -228,12 +266,13 @@ def body_html(article: Article, language: str, picture_url: Callable[[Picture], 
     if cached is not None:
         return cached
     md = markdown.parser(language)
-    tokens = markdown.parse(article.body, language, article.slug)
+    tokens = markdown.parse(article.body, language, article.key)
     rules = _render_rules(md, article)
     saved = dict(md.renderer.rules)
     try:
         md.renderer.rules.update(rules)
-        rendered = md.renderer.render(tokens, md.options, {"docId": article.slug})
+        rendered = md.renderer.render(tokens, md.options,
+                                       {"docId": article.key, "blockKey": article.key})
     finally:
         md.renderer.rules.clear()
         md.renderer.rules.update(saved)

@@ -11,7 +11,6 @@ from PIL import Image
 
 from conftest import picture, write
 from publish.check import load_issues
-from publish.formats.text import render_text
 from publish.render import body_html
 
 MARKER = "SECRET-MARKER-7f3a9c"
@@ -145,6 +144,13 @@ def test_file_names_with_spaces_and_accents(pub, run):
     assert result.exit_code == 0, result.output
     _, [issue], _ = load_issues(pub, ("1112",))
     assert "Ünïcode story" in [a.slug for a in issue.articles]
+    # every id made from the slug is a valid XML id: epubcheck passes, the PDF and site build
+    path = pub / "issues/1112/03-Ünïcode story.md"
+    path.write_text(path.read_text() + "\nWith a note.[^1]\n\n[^1]: The note.\n")
+    result = run(pub, "build", "1112", "--format", "epub,pdf,site", "--validate", "--jobs", "1")
+    assert result.exit_code == 0, result.output
+    assert "epub: ok: epubcheck" in result.output and "0 errors, 0 warnings" in result.output
+    assert (pub / "dist/1112/Ünïcode story.html").is_file()
 
 
 @pytest.mark.parametrize("first, second", [("01-strike.md", "03-Strike.md"), ("04-café.md", "05-cafe\u0301.md")])

@@ -264,7 +264,8 @@ def test_accessibility_metadata(book):
     assert "textual" in values("accessModeSufficient")
     assert {"alternativeText", "structuralNavigation", "tableOfContents", "readingOrder"} <= set(
         values("accessibilityFeature"))
-    assert "printPageNumbers" not in values("accessibilityFeature")  # no page-list
+    assert "printPageNumbers" in values("accessibilityFeature")  # the print edition's page-list
+    assert x(opf, "//opf:meta[@property='pageBreakSource']/text()")
     assert values("accessibilityHazard") == ["none"]
     assert values("accessibilitySummary")[0].strip()
     assert x(opf, "//opf:item[@properties='nav']/@href") == ["nav.xhtml"]

@@ -9,7 +9,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from lxml import etree
 
 from publish.formats import FORMATS
 from publish.formats import kindle as kindle_format

@@ -369,11 +369,11 @@ def test_every_picture_of_every_article_is_printed(demo_pdfs):
     for issue, screen, press in demo_pdfs.values():
         bitmaps = {p.path for a in issue.all_pages for p in ([a.image] if a.image else []) + list(a.pictures)
                    if p.path.suffix.lower() != ".svg"}
-        for pdf in (screen, press):
-            listing = subprocess.run(["pdfimages", "-list", str(pdf)], capture_output=True, text=True,
+        for path in (screen, press):
+            listing = subprocess.run(["pdfimages", "-list", str(path)], capture_output=True, text=True,
                                      check=True).stdout.splitlines()[2:]
             images = [line for line in listing if line.split()[2] == "image"]
-            assert len(images) >= len(bitmaps), (pdf.name, len(images), len(bitmaps))
+            assert len(images) >= len(bitmaps), (path.name, len(images), len(bitmaps))
     issue, screen, _ = demo_pdfs[1112]
     page_of_ballot = [line.split()[0] for line in subprocess.run(
         ["pdfimages", "-list", str(screen)], capture_output=True, text=True).stdout.splitlines()[2:]

@@ -66,11 +66,13 @@ FORMATS: dict[str, Format] = {
     fmt.id: fmt
     for fmt in (
         Format("epub", "epub", "write", "EPUB 3 for phones, e-readers and Send to Kindle",
-               layout_parts=("epub/", "css/ebook.css"), extra_code=("kindle_preflight",)),
+               layout_parts=("epub/", "css/ebook.css", "pdf/", "css/print.css"),
+               extra_code=("kindle_preflight", "pdf")),
         Format("kindle", "kindle", "write", "AZW3 for sideloading onto Kindles",
                programs=("ebook-convert",),
                install_hint="install calibre (apt-get install calibre) to make the Kindle edition",
-               depends_on=("epub",), layout_parts=("epub/", "css/ebook.css"), extra_code=("epub",)),
+               depends_on=("epub",), layout_parts=("epub/", "css/ebook.css", "pdf/", "css/print.css"),
+               extra_code=("epub", "pdf")),
         Format("pdf", "pdf", "write_pdf", "PDF to read on screen or print at home",
                layout_parts=("pdf/", "css/print.css")),
         Format("print", "pdf", "write_print", "press-ready PDF/X-4 with bleed and crop marks",

@@ -40,26 +40,37 @@ EPUBCHECK_TIMEOUT = 600
 
 def write(issue: Issue, out: Path, context=None) -> list[Path]:
     target = out / f"{issue.name}.epub"
-    write_bytes(target, make_epub(issue))
+    write_bytes(target, make_epub(issue, context))
     return [target]
 
 
-def make_epub(issue: Issue) -> bytes:
+def make_epub(issue: Issue, context=None) -> bytes:
     """The whole EPUB as bytes; raises PublishError if it would not pass Kindle's pre-flight."""
     pub = issue.publication
     pages = _page_files(issue)
     names = _picture_names(issue)
+    breaks = _print_pages(issue, pages, context)
     # Pillow decodes, scales and encodes outside the GIL: pictures and cover are made while the pages render
     with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
         cover = pool.submit(cover_jpeg, issue)
         prepared = {path: pool.submit(prepare, path) for path in names}
-        documents = _documents(issue, pages, names)
-        nav = _render(issue, "epub/nav.xhtml", FILES["nav"], "Contents", properties=("nav",), pages=pages)
+        page_list = [(number, f"{name}#page-{number}") for name, marks in breaks.items() for number, _ in marks]
+        nav = _render(issue, "epub/nav.xhtml", FILES["nav"], "Contents", properties=("nav",), pages=pages,
+                      page_list=sorted(page_list))
+        if breaks and b'epub:type="page-list"' not in nav.content:
+            log.warning("layouts/%s/epub/nav.xhtml: no page-list (see the built-in layout's) — "
+                        "the EPUB of issue %s goes without the print edition's page numbers", pub.layout, issue.number)
+            breaks = {}
+        documents = _documents(issue, pages, names, breaks)
         pictures = [Resource(names[path], job.result().data, job.result().media_type)
                     for path, job in prepared.items()]
         cover_data = cover.result()
+    metadata = _metadata(issue)
+    if breaks:
+        metadata.page_source = (f"{pub.title}, issue {issue.number}, {long_date(issue.date)}: "
+                                f"the print edition ({issue.name}-print.pdf)")
     package = Package(
-        metadata=_metadata(issue),
+        metadata=metadata,
         documents=documents,
         resources=[Resource(STYLESHEET, _stylesheet(issue), "text/css"), *pictures],
         nav=nav,
@@ -117,6 +128,22 @@ def _picture_names(issue: Issue) -> dict[Path, str]:
     return names
 
 
+def _print_pages(issue: Issue, pages: dict[Article, str], context) -> dict[str, list[tuple[int, str]]]:
+    """Where each page of the print edition begins: EPUB file → [(page, element id)], from the PDF's layout."""
+    from publish.formats.pdf import page_breaks  # the run's one layout, shared with the PDF formats
+
+    by_anchor = {"front-page": FILES["title"]}
+    for article in issue.all_pages:
+        by_anchor[f"article-{article.key}"] = pages[article]
+    keys = {article.key: pages[article] for article in issue.all_pages}
+    found: dict[str, list[tuple[int, str]]] = {}
+    for number, anchor in page_breaks(issue, context):
+        name = by_anchor.get(anchor) or keys.get(anchor.rsplit("-b", 1)[0])
+        if name:
+            found.setdefault(name, []).append((number, anchor))
+    return found
+
+
 def _first_page(issue: Issue, pages: dict[Article, str]) -> str:
     return pages[issue.articles[0]] if issue.articles else FILES["title"]
 
@@ -125,7 +152,8 @@ def _first_page(issue: Issue, pages: dict[Article, str]) -> str:
 
 
 def _render(issue: Issue, template: str, name: str, title: str, properties: tuple[str, ...] = (),
-            linear: bool = True, pages: dict[Article, str] | None = None, **context) -> Document:
+            linear: bool = True, pages: dict[Article, str] | None = None,
+            breaks: dict[str, list[tuple[int, str]]] | None = None, **context) -> Document:
     pub = issue.publication
     pages = pages or {}
     html = render_template(
@@ -133,10 +161,11 @@ def _render(issue: Issue, template: str, name: str, title: str, properties: tupl
         href=lambda article: pages[article], colophon_href=FILES["colophon"],
         first_article=_first_page(issue, pages) if pages else FILES["title"], **context,
     )
-    return Document(name, to_xhtml(html, pub.language), title, linear, properties)
+    return Document(name, to_xhtml(html, pub.language, (breaks or {}).get(name, [])), title, linear, properties)
 
 
-def _documents(issue: Issue, pages: dict[Article, str], names: dict[Path, str]) -> list[Document]:
+def _documents(issue: Issue, pages: dict[Article, str], names: dict[Path, str],
+               breaks: dict[str, list[tuple[int, str]]]) -> list[Document]:
     """The spine: cover, title page, contents, articles, standing pages, colophon."""
     pub = issue.publication
 
@@ -145,13 +174,15 @@ def _documents(issue: Issue, pages: dict[Article, str], names: dict[Path, str]) 
 
     documents = [
         _render(issue, "epub/cover.xhtml", FILES["cover"], "Cover", pages=pages, cover_src=COVER),
-        _render(issue, "epub/title.xhtml", FILES["title"], f"{pub.title}, issue {issue.number}", pages=pages),
+        _render(issue, "epub/title.xhtml", FILES["title"], f"{pub.title}, issue {issue.number}", pages=pages,
+                breaks=breaks),
         _render(issue, "epub/contents.xhtml", FILES["contents"], "Contents", pages=pages),
     ]
     for article in issue.all_pages:
         section = pub.section(article.section) if article.section else None
         documents.append(_render(
-            issue, "epub/article.xhtml", pages[article], article.full_title, pages=pages, article=article,
+            issue, "epub/article.xhtml", pages[article], article.full_title, pages=pages, breaks=breaks,
+            article=article,
             body=body_html(article, pub.language, picture_url), picture_url=picture_url,
             section_title=section.title if section else "",
         ))

@@ -59,6 +59,7 @@ class Metadata:
     issn: str = ""
     has_pictures: bool = True
     accessibility_summary: str = ""
+    page_source: str = ""  # the print edition the page-list follows ("": no page-list)
 
 
 @dataclass
@@ -100,12 +101,15 @@ def _metadata(book: epub.EpubBook, meta: Metadata) -> None:
     book.add_metadata(None, "meta", meta.series, {"property": "belongs-to-collection", "id": "series"})
     book.add_metadata(None, "meta", "series", {"refines": "#series", "property": "collection-type"})
     book.add_metadata(None, "meta", str(meta.series_index), {"refines": "#series", "property": "group-position"})
+    if meta.page_source:
+        # where the page-list's numbers come from (EPUB Accessibility; replaces dc:source + source-of)
+        book.add_metadata(None, "meta", meta.page_source, {"property": "pageBreakSource"})
     _accessibility(book, meta)
     book.add_metadata(None, "meta", "", {"name": "cover", "content": "cover-image"})
 
 
 def _accessibility(book: epub.EpubBook, meta: Metadata) -> None:
-    """EPUB Accessibility 1.1 metadata (no page-list yet, so no printPageNumbers)."""
+    """EPUB Accessibility 1.1 metadata (printPageNumbers when there is a page-list)."""
     modes = ["textual", "visual"] if meta.has_pictures else ["textual"]
     for mode in modes:
         book.add_metadata(None, "meta", mode, {"property": "schema:accessMode"})
@@ -113,6 +117,8 @@ def _accessibility(book: epub.EpubBook, meta: Metadata) -> None:
     if meta.has_pictures:
         book.add_metadata(None, "meta", "textual,visual", {"property": "schema:accessModeSufficient"})
     features = ["structuralNavigation", "tableOfContents", "readingOrder", "displayTransformability"]
+    if meta.page_source:
+        features.append("printPageNumbers")
     if meta.has_pictures:
         features.insert(0, "alternativeText")
     for feature in features:

@@ -24,12 +24,17 @@ DECLARATION = b'<?xml version="1.0" encoding="utf-8"?>\n<!DOCTYPE html>\n'
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
-def to_xhtml(html: str, language: str) -> bytes:
-    """A whole rendered page (HTML syntax) → XHTML bytes with the declaration Kindle wants."""
+def to_xhtml(html: str, language: str, page_breaks: list[tuple[int, str]] = ()) -> bytes:
+    """A whole rendered page (HTML syntax) → XHTML bytes with the declaration Kindle wants.
+
+    `page_breaks` are (print page, element id): a page-break marker goes before each
+    element (at the start of the body if the page has no such element).
+    """
     document = lxml.html.document_fromstring(_NOT_XML.sub("", html))
     root = _rebuild(document)
     root.set("lang", root.get("lang") or language)
     root.set(f"{{{XML}}}lang", root.get("lang"))
+    _page_breaks(root, page_breaks)
     _footnotes(root)
     _mirror_lang(root)
     return DECLARATION + etree.tostring(root, encoding="utf-8") + b"\n"
@@ -72,6 +77,29 @@ def _rebuild(source, parent=None):
 
 def _q(name: str) -> str:
     return f"{{{XHTML}}}{name}"
+
+
+def _page_breaks(root, breaks: list[tuple[int, str]]) -> None:
+    """An empty `pagebreak` span (id "page-N", labelled N) before the element where print page N begins."""
+    if not breaks:
+        return
+    ids = {element.get("id"): element for element in root.iter() if element.get("id")}
+    body = root.find(_q("body"))
+    at_start = 0
+    for number, anchor in breaks:
+        span = etree.Element(_q("span"))
+        span.set(f"{{{OPS}}}type", "pagebreak")
+        span.set("role", "doc-pagebreak")
+        span.set("id", f"page-{number}")
+        span.set("aria-label", str(number))
+        target = ids.get(anchor)
+        if target is not None and target.getparent() is not None and target is not body:
+            target.addprevious(span)
+        elif body is not None:
+            if at_start == 0:
+                span.tail, body.text = body.text, None
+            body.insert(at_start, span)
+            at_start += 1
 
 
 def _classes(element) -> set[str]:

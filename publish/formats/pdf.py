@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import re
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -44,6 +45,7 @@ class Edition:
     starts: dict[str, int]  # article or standing page slug → first page number
     pages: int
     timings: dict[str, float] = field(default_factory=dict)
+    breaks: list[tuple[int, str]] = field(default_factory=list)  # page number → the anchor it starts at
 
 
 # --- the writers -------------------------------------------------------------------------
@@ -62,6 +64,32 @@ def write_print(issue: Issue, out: Path, context) -> list[Path]:
 def page_starts(issue: Issue, context) -> dict[str, int]:
     """Article slug → the print edition's page where it begins (for the EPUB's page-list)."""
     return dict(edition(issue, context, None).starts)
+
+
+def page_breaks(issue: Issue, context) -> list[tuple[int, str]]:
+    """(page, anchor) for every page of the print edition: where in the text each page begins.
+
+    Page 1 is the front page ("front-page"); each body page starts at the first article or
+    block anchor (`<key>-b<n>`, publish.render) that begins on it, or, if none does, at the
+    block that runs on over it. The layout is the run's shared one: the PDF variants this
+    run will write are written from it, and an EPUB-only run lays out without writing any.
+    """
+    cache = context.cache if context is not None else {}
+    made = cache.get(CACHE_KEY)
+    if made is None:
+        made = lay_out(issue, _variants_to_build(context), workers=_workers(context))
+        cache[CACHE_KEY] = made
+    return list(made.breaks)
+
+
+def _variants_to_build(context) -> tuple[str, ...]:
+    """The PDF variants whose formats this run still builds (a format already current is not rebuilt)."""
+    if context is None:
+        return ()
+    formats = getattr(getattr(context, "options", None), "formats", None)
+    done = getattr(context, "outputs", {}) or {}
+    return tuple(sorted(variant for variant, fmt in (("press", "print"), ("screen", "pdf"))
+                        if (formats is None or fmt in formats) and fmt not in done))
 
 
 # --- one layout for both -------------------------------------------------------------------
@@ -119,6 +147,10 @@ def lay_out(issue: Issue, variants: tuple[str, ...], workers: int = 1) -> Editio
     laid = time.perf_counter()
 
     starts, folios, outline = _pages(issue, parts, results)
+    breaks = _breaks(issue, results)
+    if not variants:  # only where the pages begin (an EPUB-only run): no front page, no PDF
+        laid = time.perf_counter() - started
+        return Edition({}, starts, sum(r.pages for r in results) + 1, {"parts": laid, "total": laid}, breaks)
     height = results[0].height if results and results[0].pages else 0.0
     toml = rel(issue.folder / "issue.toml", pub.root)
     front_job = Job(pdf_html.front_html(issue, starts, height), pub.root, variants,
@@ -150,12 +182,12 @@ def lay_out(issue: Issue, variants: tuple[str, ...], workers: int = 1) -> Editio
     timings = {"parts": laid - started, "front": fronted - laid, "join": done - fronted, "total": done - started}
     log.debug("issue %s: PDF in %d part(s), %d pages: %s", issue.number, len(parts), body_pages + 1,
               ", ".join(f"{k} {v:.2f}s" for k, v in timings.items()))
-    return Edition(pdfs, starts, body_pages + 1, timings)
+    return Edition(pdfs, starts, body_pages + 1, timings, breaks)
 
 
 def _sources(issue: Issue, articles) -> dict[str, str]:
     root = issue.publication.root
-    return {f"article-{a.slug}": rel(a.source, root) for a in articles}
+    return {f"article-{a.key}": rel(a.source, root) for a in articles}
 
 
 def _label(issue: Issue, articles) -> str:
@@ -174,7 +206,8 @@ def _pages(issue: Issue, parts, results) -> tuple[dict[str, int], list[dict], li
     starts: dict[str, int] = {}
     folios: list[dict] = []
     run_titles = {run.anchor: run.section.title for part in parts for run in part.runs}
-    standing_titles = {f"standing-{a.slug}": a.title for a in issue.standing_pages}
+    standing_titles = {f"standing-{a.key}": a.title for a in issue.standing_pages}
+    slug_of = {a.key: a.slug for a in issue.all_pages}  # anchors carry keys; starts are by slug
     number = 2
     current = ""
     for result in results:
@@ -185,16 +218,48 @@ def _pages(issue: Issue, parts, results) -> tuple[dict[str, int], list[dict], li
                 elif anchor in standing_titles:
                     current = standing_titles[anchor]
                 elif anchor.startswith("article-"):
-                    starts.setdefault(anchor[len("article-"):], number)
+                    key = anchor[len("article-"):]
+                    starts.setdefault(slug_of.get(key, key), number)
             folios.append({"section": current, "page": number, "side": "left" if number % 2 == 0 else "right"})
             number += 1
     outline = [Bookmark("Front page", "front-page", [])]
     for part in parts:
         for run_ in part.runs:
             outline.append(Bookmark(run_.section.title, run_.anchor,
-                                    [Bookmark(a.full_title, f"article-{a.slug}", []) for a in run_.articles]))
-    outline += [Bookmark(a.title, f"standing-{a.slug}", []) for a in issue.standing_pages]
+                                    [Bookmark(a.full_title, f"article-{a.key}", []) for a in run_.articles]))
+    outline += [Bookmark(a.title, f"standing-{a.key}", []) for a in issue.standing_pages]
     return starts, folios, outline
+
+
+_BLOCK = re.compile(r"(.+)-b(\d+)")
+
+
+def _breaks(issue: Issue, results: list[Result]) -> list[tuple[int, str]]:
+    """Each page's first article or block anchor in reading order (the front page is page 1)."""
+    order = {a.key: i for i, a in enumerate(issue.all_pages)}
+    starts = {f"article-{a.key}": i for i, a in enumerate(issue.all_pages)}
+
+    def rank(anchor: str) -> tuple[int, int] | None:
+        if anchor in starts:
+            return (starts[anchor], 0)
+        match = _BLOCK.fullmatch(anchor)
+        if match and match.group(1) in order:
+            return (order[match.group(1)], int(match.group(2)))
+        return None
+
+    breaks = [(1, "front-page")]
+    number, seen = 2, set()
+    for result in results:
+        for anchors in result.anchors:
+            # a box split over pages names its anchor on each of them: the page begins at the first new one,
+            # or, if nothing begins on it, inside the last block that runs on
+            ranked = sorted((a for a in anchors if rank(a) is not None), key=rank)
+            new = [a for a in ranked if a not in seen]
+            if new or ranked:
+                breaks.append((number, new[0] if new else ranked[-1]))
+            seen.update(ranked)
+            number += 1
+    return breaks
 
 
 # --- checks -------------------------------------------------------------------------------

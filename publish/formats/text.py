@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import html
 import re
-import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -220,7 +219,7 @@ def _indent(text: str, prefix: str) -> str:
 
 def article_text(article: Article, language: str, width: int = WIDTH) -> ArticleText:
     """An article's body as wrapped text blocks, with its numbered notes."""
-    tokens = markdown.parse(article.body, language, article.slug)
+    tokens = markdown.parse(article.body, language, article.key)
     tree = SyntaxTreeNode(tokens)
     walker = _Walker(article, language)
     for node in tree.walk():
