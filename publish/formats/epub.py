@@ -130,14 +130,19 @@ def _picture_names(issue: Issue) -> dict[Path, str]:
 
 def _print_pages(issue: Issue, pages: dict[Article, str], context) -> dict[str, list[tuple[int, str]]]:
     """Where each page of the print edition begins: EPUB file → [(page, element id)], from the PDF's layout."""
-    from publish.formats.pdf import page_breaks  # the run's one layout, shared with the PDF formats
+    from publish.formats.pdf_breaks import stored_breaks
 
+    breaks = stored_breaks(issue)
+    if breaks is None:  # no layout of these inputs yet: make the run's one layout, shared with the PDFs
+        from publish.formats.pdf import page_breaks
+
+        breaks = page_breaks(issue, context)
     by_anchor = {"front-page": FILES["title"]}
     for article in issue.all_pages:
         by_anchor[f"article-{article.key}"] = pages[article]
     keys = {article.key: pages[article] for article in issue.all_pages}
     found: dict[str, list[tuple[int, str]]] = {}
-    for number, anchor in page_breaks(issue, context):
+    for number, anchor in breaks:
         name = by_anchor.get(anchor) or keys.get(anchor.rsplit("-b", 1)[0])
         if name:
             found.setdefault(name, []).append((number, anchor))

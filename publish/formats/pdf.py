@@ -24,6 +24,7 @@ from publish.atomic import write_bytes
 from publish.errors import PublishError, rel
 from publish.formats import pdf_html
 from publish.formats import pdf_preflight
+from publish.formats.pdf_breaks import store_breaks, stored_breaks
 from publish.formats.pdf_fetch import VIRTUAL_ROOT
 from publish.formats.pdf_join import Bookmark, join
 from publish.formats.pdf_parallel import call, cpus, run
@@ -77,9 +78,14 @@ def page_breaks(issue: Issue, context) -> list[tuple[int, str]]:
     cache = context.cache if context is not None else {}
     made = cache.get(CACHE_KEY)
     if made is None:
+        stored = stored_breaks(issue)
+        if stored is not None:  # this layout was made before, from the very same inputs
+            return stored
         made = lay_out(issue, _variants_to_build(context), workers=_workers(context))
         cache[CACHE_KEY] = made
     return list(made.breaks)
+
+
 
 
 def _variants_to_build(context) -> tuple[str, ...]:
@@ -148,6 +154,7 @@ def lay_out(issue: Issue, variants: tuple[str, ...], workers: int = 1) -> Editio
 
     starts, folios, outline = _pages(issue, parts, results)
     breaks = _breaks(issue, results)
+    store_breaks(issue, breaks)
     if not variants:  # only where the pages begin (an EPUB-only run): no front page, no PDF
         laid = time.perf_counter() - started
         return Edition({}, starts, sum(r.pages for r in results) + 1, {"parts": laid, "total": laid}, breaks)
