@@ -1,0 +1,70 @@
+"""kill -9 in the middle of each format's build: the previous file stays whole, and the next build cleans up."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO
+
+FORMATS = {"epub": ".epub", "kindle": ".azw3", "pdf": ".pdf", "print": "-print.pdf", "text": ".txt"}
+
+
+@pytest.fixture(scope="module")
+def built(demo_copy, tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("kill") / "paper"
+    shutil.copytree(demo_copy, root, ignore=shutil.ignore_patterns("dist", ".publish-cache"))
+    result = _publish(root, "build", "1113", "--format", ",".join(FORMATS), "--jobs", "1")
+    assert result.returncode == 0, result.stderr
+    return root
+
+
+def _publish(root: Path, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    return subprocess.run([sys.executable, "-m", "publish", *args], cwd=root, env=env, capture_output=True,
+                          text=True, timeout=600)
+
+
+def _whole(path: Path) -> bool:
+    """The file is complete of its kind (an interrupted write would not be)."""
+    data = path.read_bytes()
+    if path.suffix == ".epub":
+        with zipfile.ZipFile(path) as archive:
+            return archive.testzip() is None
+    if path.suffix == ".pdf":
+        return data.rstrip().endswith(b"%%EOF") and subprocess.run(
+            ["qpdf", "--check", str(path)], capture_output=True).returncode in (0, 3)
+    if path.suffix == ".azw3":
+        return data[60:68] == b"BOOKMOBI"
+    return data.endswith(b"\n")
+
+
+@pytest.mark.parametrize("fmt", list(FORMATS))
+@pytest.mark.parametrize("delay", [0.3, 1.0, 2.5])
+def test_kill_9_during_a_build(built, fmt, delay):
+    root = built
+    target = root / "dist/1113" / f"the-socialist-1113{FORMATS[fmt]}"
+    before = target.read_bytes()
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    process = subprocess.Popen([sys.executable, "-m", "publish", "build", "1113", "--format", fmt, "--force",
+                                "--jobs", "1"], cwd=root, env=env, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL, start_new_session=True)
+    time.sleep(delay)
+    with_children = process.poll() is None
+    if with_children:
+        os.killpg(process.pid, signal.SIGKILL)  # the build and every worker it forked
+    process.wait()
+    after = target.read_bytes()
+    assert after == before or _whole(target), "a killed build left a partial file in dist/"
+    again = _publish(root, "build", "1113", "--format", fmt)
+    assert again.returncode == 0, again.stderr
+    assert not list((root / "dist").rglob("*publish-tmp*"))
+    assert _whole(target)
