@@ -230,7 +230,7 @@ def _render_rules(md, article: Article):
 
     def container_open(tokens, idx, options, env):
         title = markdown.box_title(tokens[idx])
-        heading = f'<h3 class="box-title">{md.renderInline(title)}</h3>' if title else ""
+        heading = f'<h2 class="box-title">{md.renderInline(title)}</h2>' if title else ""
         return f'<aside class="box">{heading}\n'
 
     def container_close(tokens, idx, options, env):

@@ -173,8 +173,8 @@ def test_pages_are_accessible_and_need_no_javascript(site):
         doc = page(path)
         assert doc.xpath("/html/@lang") == ["en-GB"], path
         assert not doc.xpath("//script"), path
-        # not box titles: publish.render makes them <h3> wherever the box stands (reported to the lead)
-        levels = [int(h.tag[1]) for h in doc.xpath("//h1|//h2|//h3|//h4") if "box-title" not in h.classes]
+        # box titles are <h2>: a box stands among the article's sections, never below a subheading's level
+        levels = [int(h.tag[1]) for h in doc.xpath("//h1|//h2|//h3|//h4")]
         assert levels and levels[0] == 1 and levels.count(1) == 1, path
         assert all(b - a <= 1 for a, b in zip(levels, levels[1:])), (path, levels)
         for img in doc.xpath("//img"):
