@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import shutil
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from publish import state
-from publish.atomic import remove_leftovers, write_text
+from publish.atomic import TEMP_MARK, remove_leftovers, write_text
 from publish.check import load_publication, read_issues, select_issues
 from publish.errors import Problem, PublishError, SourceError
 from publish.formats import FORMATS, ORDER
@@ -138,7 +140,13 @@ def build(root: Path, selectors: tuple[str, ...] = (), all_issues: bool = False,
             if progress:
                 progress(outcome)
         summary.outcomes.sort(key=lambda o: o.number)
-        for fmt in formats:
+        site_formats = [f for f in formats if not FORMATS[f].per_issue]
+        if (not site_formats and any(o.built for o in summary.outcomes) and (out / "index.html").is_file()
+                and FORMATS["site"].missing() is None):
+            # the site lists each download's size and SHA-256: keep it true to the files just replaced
+            log.info("site: refreshing its download records")
+            site_formats = ["site"]
+        for fmt in site_formats:
             if not FORMATS[fmt].per_issue:
                 FORMATS[fmt].writer()(pub, out, Context(options, out))
                 validator = FORMATS[fmt].validator() if options.validate else None
@@ -188,22 +196,42 @@ def build_issue(task: Task) -> IssueOutcome:
     out = (options.out or task.root / "dist").resolve()
     out_dir = out / str(issue.number)
     context = Context(options, out, outputs=dict(task.current))
+    # every format is written into a staging folder first and moves into dist/<n>/ only when all of
+    # them (and their validation) succeeded: a failed issue leaves its previous files as they were
+    stage = out / f".{issue.number}{TEMP_MARK}stage"
     try:
+        shutil.rmtree(stage, ignore_errors=True)
+        stage.mkdir(parents=True)
         for fmt in task.formats:
             log.debug("issue %s: building %s", issue.number, fmt)
-            files = FORMATS[fmt].writer()(issue, out_dir, context)
+            files = FORMATS[fmt].writer()(issue, stage, context)
             context.outputs[fmt] = files
             outcome.built[fmt] = files
-            state.record(out_dir, fmt, task.digests[fmt], files)
         if options.validate:
             _validate(list(task.current) + list(task.formats), context, outcome, options.strict)
+        if not outcome.error:
+            for fmt, files in outcome.built.items():
+                outcome.built[fmt] = [_place(file, stage, out_dir) for file in files]
+                state.record(out_dir, fmt, task.digests[fmt], outcome.built[fmt])
     except PublishError as exc:
         outcome.error = exc.format_message()
     except OSError as exc:
         where = exc.filename or out_dir
         outcome.error = f"{where}: cannot write ({exc.strerror}) — check free space and permissions"
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+    if outcome.error:
+        outcome.built = {}
     outcome.seconds = time.perf_counter() - started
     return outcome
+
+
+def _place(file: Path, stage: Path, out_dir: Path) -> Path:
+    """Move a finished file from the staging folder to its place in dist/<n>/ (a rename: atomic)."""
+    target = out_dir / file.relative_to(stage)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    os.replace(file, target)
+    return target
 
 
 def _validate(formats: list[str], context: Context, outcome: IssueOutcome, strict: bool) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -9,7 +10,7 @@ import click
 
 from publish.errors import Problem, SourceError
 from publish.model import Issue, Publication
-from publish.source import Report, issue_folders, read_issue, read_publication
+from publish.source import ISSUE_FOLDER, Report, issue_folders, read_issue, read_publication
 
 
 @dataclass
@@ -52,14 +53,14 @@ def select_issues(pub: Publication, selectors: tuple[str, ...], all_issues: bool
 
 def _resolve(pub: Publication, selector: str) -> Path:
     text = selector.rstrip("/\\")
-    if text.isdigit():
+    if re.fullmatch(r"[0-9]+", text):
         folder = pub.issues_dir / str(int(text))
     else:
         candidate = Path(text)
         if not candidate.is_absolute():
             candidate = (Path.cwd() / candidate) if (Path.cwd() / candidate).exists() else pub.root / candidate
         folder = candidate.resolve()
-        if folder.parent != pub.issues_dir.resolve() or not folder.name.isdigit():
+        if folder.parent != pub.issues_dir.resolve() or not ISSUE_FOLDER.fullmatch(folder.name):
             raise click.UsageError(f"{selector!r} is not an issue: give a number (1112) or a folder under issues/")
     if not folder.is_dir():
         raise click.UsageError(f"no issue {selector}: there is no folder issues/{folder.name} "

@@ -12,6 +12,13 @@ from publish import __version__
 from publish.errors import PublishError
 
 
+class _EchoHandler(logging.Handler):
+    """The one log handler: plain lines on the current standard error (which tests may capture)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        click.echo(record.getMessage(), err=True)
+
+
 # command name → its module under publish.commands, imported only when that command runs
 COMMANDS = {"build": "build", "check": "check", "new": "new", "serve": "serve"}
 
@@ -49,7 +56,10 @@ class _Group(click.Group):
 @click.pass_context
 def cli(ctx: click.Context, root: Path, debug: bool) -> None:
     """Build a weekly paper's editions (EPUB, Kindle, PDF, press PDF, text, site) from its sources."""
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    root_logger = logging.getLogger()
+    if not any(isinstance(h, _EchoHandler) for h in root_logger.handlers):
+        root_logger.addHandler(_EchoHandler())
+    root_logger.setLevel(logging.INFO)
     logging.getLogger("publish").setLevel(logging.DEBUG if debug else logging.INFO)
     ctx.obj = {"root": root.resolve(), "debug": debug}
 

@@ -95,8 +95,9 @@ def read_publication(root: Path, report: Report) -> Publication | None:
 
 def _read_sections(raw, text: str, path: Path, report: Report) -> tuple[Section, ...]:
     lines = table_lines(text, "sections")
-    if raw is None:
-        report.add(path, None, "no [[sections]] given", 'add at least one: [[sections]] id = "news" title = "News"')
+    if raw is None or raw == []:
+        report.add(path, key_line(text, "sections"), "no [[sections]] given",
+                   'add at least one: [[sections]] id = "news" title = "News"')
         return ()
     if not isinstance(raw, list) or not all(isinstance(s, dict) for s in raw):
         report.add(path, key_line(text, "sections"), "sections must be a list of [[sections]] tables",
@@ -151,11 +152,14 @@ def _read_print(raw, text: str, path: Path, report: Report) -> PrintSettings:
 # --- issues -----------------------------------------------------------------------------
 
 
+ISSUE_FOLDER = re.compile(r"[1-9][0-9]*")  # an issue's folder is its number, as written in issue.toml
+
+
 def issue_folders(pub: Publication) -> list[Path]:
     """Every issue folder, by number."""
     if not pub.issues_dir.is_dir():
         return []
-    folders = [p for p in pub.issues_dir.iterdir() if p.is_dir() and p.name.isdigit()]
+    folders = [p for p in pub.issues_dir.iterdir() if p.is_dir() and ISSUE_FOLDER.fullmatch(p.name)]
     return sorted(folders, key=lambda p: int(p.name))
 
 
@@ -175,10 +179,10 @@ def read_issue(pub: Publication, folder: Path, report: Report) -> Issue | None:
     unknown_keys(data, schema.ISSUE_KEYS, report, path, line, "issue.toml")
     values = schema.check_fields(data, schema.ISSUE_FIELDS, report, path, line)
     number = values.get("number")
-    if number is not None and folder.name.isdigit() and number != int(folder.name):
+    if number is not None and ISSUE_FOLDER.fullmatch(folder.name) and number != int(folder.name):
         report.add(path, line("number"), f"number {number} does not match the folder issues/{folder.name}",
                    f"write number = {int(folder.name)} or rename the folder")
-    if not folder.name.isdigit():
+    if not ISSUE_FOLDER.fullmatch(folder.name):
         report.add(path, None, f"issue folder {folder.name!r} is not a number", "name it by the issue number, e.g. issues/1112")
 
     articles = _read_articles(pub, folder, report)
@@ -219,6 +223,10 @@ def _read_articles(pub: Publication, folder: Path, report: Report) -> list[Artic
     for file in files:
         article = read_article(file, pub, report, base=folder)
         if article is None:
+            continue
+        if not article.slug:
+            report.add(file, None, "the file name gives the article no slug",
+                       "name it NN-slug.md, e.g. 03-strike.md")
             continue
         key = unicodedata.normalize("NFKC", article.slug).casefold()
         if key in seen:

@@ -7,9 +7,11 @@ cd "$(dirname "$0")/.."
 # System programs: calibre (ebook-convert), Java (epubcheck), qpdf, poppler
 # (pdftoppm, pdffonts), pandoc (benchmark baseline), Chromium (site tests),
 # and the libraries WeasyPrint draws with.
+# make runs the quick start; tzdata and locales let the tests build in other
+# time zones and locales (a German locale is generated below).
 APT_PACKAGES=(calibre default-jre-headless qpdf poppler-utils pandoc chromium
               libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libjpeg62-turbo
-              fonts-dejavu-core)
+              fonts-dejavu-core make tzdata locales python3-venv)
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" \
@@ -25,6 +27,12 @@ if ((${#missing[@]})); then
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq
     apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if ! locale -a 2>/dev/null | grep -qi '^de_DE\.utf-\?8$' && [[ $(id -u) -eq 0 ]] \
+        && [[ -f /etc/locale.gen ]]; then
+    sed -i 's/^# *de_DE.UTF-8 UTF-8/de_DE.UTF-8 UTF-8/' /etc/locale.gen
+    locale-gen >/dev/null
 fi
 
 PYTHON=${PYTHON:-python3}

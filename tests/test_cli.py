@@ -206,3 +206,32 @@ def test_two_builds_are_byte_identical(pub, run, tmp_path):
     run(pub, "build", "1112", "--format", "text", "--out", str(tmp_path / "b"))
     name = "1112/weekly-worker-1112.txt"
     assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+
+
+def test_a_format_failing_late_leaves_every_earlier_format_as_it_was(pub, run, tmp_path, monkeypatch):
+    assert run(pub, "build", "1112", "--format", "epub,text").exit_code == 0
+    before = {p.name: p.read_bytes() for p in (pub / "dist/1112").iterdir() if p.is_file()}
+    article = pub / "issues/1112/02-dilemma.md"
+    article.write_text(article.read_text() + "\nA new paragraph.\n")
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    (fake / "ebook-convert").write_text("#!/bin/sh\necho 'calibre crashed' >&2\nexit 3\n")
+    (fake / "ebook-convert").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{fake}:{os.environ['PATH']}")
+    result = run(pub, "build", "1112", "--format", "epub,kindle,text")
+    assert result.exit_code == 1 and "ebook-convert" in result.output
+    after = {p.name: p.read_bytes() for p in (pub / "dist/1112").iterdir() if p.is_file()}
+    assert after == before  # the new EPUB and text did not replace the old ones
+    assert not [p for p in (pub / "dist").iterdir() if "publish-tmp" in p.name]
+
+
+def test_a_partial_build_keeps_the_sites_checksums_true(pub, run):
+    import hashlib
+
+    assert run(pub, "build", "1112", "--format", "text,site").exit_code == 0
+    article = pub / "issues/1112/02-dilemma.md"
+    article.write_text(article.read_text() + "\nA new paragraph.\n")
+    result = run(pub, "build", "1112", "--format", "text")
+    assert result.exit_code == 0 and "site: refreshing its download records" in result.output
+    digest = hashlib.sha256((pub / TEXT).read_bytes()).hexdigest()
+    assert digest in (pub / "dist/1112/index.html").read_text()

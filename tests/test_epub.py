@@ -348,7 +348,7 @@ def test_article_page_carries_head_picture_and_body(book):
     assert x(page, "//x:figure[contains(@class,'lead-picture')]/x:img/@src") == ["images/picket-cmyk.jpg"]
     assert "Photo: A. Reader" in x(page, "string(//x:figcaption)").replace("\u00a0", " ")
     assert x(page, "count(//x:table//x:tr)") == 3
-    assert x(page, "string(//x:aside[@class='box']/x:h3)") == "Strike fund"
+    assert x(page, "string(//x:aside[@class='box']/x:h2)") == "Strike fund"
     two = book.xml(book.item("a02-review.xhtml"))
     assert x(two, "string(//x:p[@class='byline'])") == "Joe Bloggs and Jo Smith"
     editorial = book.xml(book.item("a03-world.xhtml"))
