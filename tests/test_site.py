@@ -351,3 +351,19 @@ def test_two_builds_give_identical_sites(tmp_path, monkeypatch):
     for name in names:
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
     assert "2020-12-02T00:00:00Z" in (tmp_path / "a/feed.atom").read_text()
+
+
+def test_the_atom_feed_carries_the_newest_fifty_and_the_archive_all(tmp_path, run):
+    from lxml import etree
+
+    from bench.generate import generate
+
+    root = generate(tmp_path / "many", 52, seed=4, articles=1, words=60, pictures=0)
+    assert run(root, "build", "--all", "--format", "text,site").exit_code == 0
+    feed = etree.parse(str(root / "dist/feed.atom")).getroot()
+    ids = [e.findtext("{http://www.w3.org/2005/Atom}id") for e in feed.iter("{http://www.w3.org/2005/Atom}entry")]
+    assert len(ids) == 50 and ids[0].endswith("1051/") and ids[-1].endswith("1002/")
+    archive = (root / "dist/index.html").read_text()
+    assert 'href="1000/index.html"' in archive and 'href="1051/index.html"' in archive
+    catalogue = etree.parse(str(root / "dist/opds.xml")).getroot()
+    assert len(catalogue.findall("{http://www.w3.org/2005/Atom}entry")) == 52

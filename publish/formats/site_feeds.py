@@ -70,10 +70,15 @@ def _items(pub: Publication, entries: list, for_readers: bool) -> list[dict]:
     return items
 
 
+# A feed reader needs what is new, not the whole archive (which dist/index.html and the OPDS
+# catalogues list): the Atom feed carries the newest issues only.
+FEED_LENGTH = 50
+
+
 def atom(pub: Publication, entries: list) -> str:
-    """feed.atom: one entry per issue, newest first, each format as an enclosure, the contents as summary."""
+    """feed.atom: one entry per issue (the newest 50), newest first, each format an enclosure, contents as summary."""
     return render_template(
-        pub, "site/feed.atom", items=_items(pub, entries, for_readers=False),
+        pub, "site/feed.atom", items=_items(pub, entries[:FEED_LENGTH], for_readers=False),
         feed_id=identifier(pub, "feed.atom", "feed.atom"), updated=_stamp(feed_updated(entries)),
         self_href=link(pub, "feed.atom"), home=link(pub, "" if pub.url else "index.html"),
     )
