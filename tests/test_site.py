@@ -365,5 +365,24 @@ def test_the_atom_feed_carries_the_newest_fifty_and_the_archive_all(tmp_path, ru
     assert len(ids) == 50 and ids[0].endswith("1051/") and ids[-1].endswith("1002/")
     archive = (root / "dist/index.html").read_text()
     assert 'href="1000/index.html"' in archive and 'href="1051/index.html"' in archive
-    catalogue = etree.parse(str(root / "dist/opds.xml")).getroot()
-    assert len(catalogue.findall("{http://www.w3.org/2005/Atom}entry")) == 52
+    # the OPDS catalogues page through all 52: 50 on the first page, 2 on the second
+    atom = "{http://www.w3.org/2005/Atom}"
+    first = etree.parse(str(root / "dist/opds.xml")).getroot()
+    second = etree.parse(str(root / "dist/opds-2.xml")).getroot()
+    assert len(first.findall(atom + "entry")) == 50 and len(second.findall(atom + "entry")) == 2
+    links = {l.get("rel"): l.get("href") for l in first.findall(atom + "link")}
+    assert links["next"].endswith("/opds-2.xml") and links["last"].endswith("/opds-2.xml")
+    assert "previous" not in links
+    back = {l.get("rel"): l.get("href") for l in second.findall(atom + "link")}
+    assert back["previous"].endswith("/opds.xml") and back["first"].endswith("/opds.xml") and "next" not in back
+    pages = [json.loads((root / f"dist/{name}").read_text()) for name in ("opds.json", "opds-2.json")]
+    assert [len(p["publications"]) for p in pages] == [50, 2]
+    assert any(l["rel"] == "next" and l["href"].endswith("/opds-2.json") for l in pages[0]["links"])
+    # one issue fewer: the second page is not left behind
+    import shutil
+
+    shutil.rmtree(root / "issues/1051")
+    shutil.rmtree(root / "issues/1050")
+    assert run(root, "build", "--all", "--format", "text,site").exit_code == 0
+    assert not (root / "dist/opds-2.xml").exists() and not (root / "dist/opds-2.json").exists()
+    assert len(etree.parse(str(root / "dist/opds.xml")).getroot().findall(atom + "entry")) == 50

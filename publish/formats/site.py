@@ -308,10 +308,14 @@ def write(pub: Publication, out_root: Path, context=None) -> list[Path]:
     keyword_files = site_pages.write_keyword_pages(pub, entries, out_root / "keywords", writer)
     writer.put(out_root / "index.html", site_pages.archive_page(pub, entries))
     writer.put(out_root / "feed.atom", site_feeds.atom(pub, entries))
-    writer.put(out_root / "opds.xml", site_feeds.opds_xml(pub, entries))
-    writer.put(out_root / "opds.json", site_feeds.opds_json(pub, entries))
+    catalogue_pages = site_feeds.catalogues(pub, entries)
+    for name, text in catalogue_pages.items():
+        writer.put(out_root / name, text)
     # last: what no page links to any more, and the records of what was made
     _remove_stale(out_root / "keywords", root_state.get("keywords", []), keyword_files)
+    for old in out_root.glob("opds-*.*"):  # pages of a longer catalogue than today's
+        if old.name not in catalogue_pages:
+            old.unlink()
     for work in works:
         _remove_stale(work.out_dir, work.state.get("files", []), work.files)
         state = {"sources": work.key, "entry": work.entry.to_json(), "files": sorted(set(work.files)),

@@ -84,23 +84,63 @@ def atom(pub: Publication, entries: list) -> str:
     )
 
 
-def opds_xml(pub: Publication, entries: list) -> str:
-    """opds.xml: an OPDS 1.2 acquisition feed of every issue that has something to download."""
+# OPDS readers page through a catalogue (rel="next"): opds.xml and opds.json hold the newest
+# issues, opds-2.xml / opds-2.json the next ones, and so on.
+CATALOGUE_PAGE = 50
+
+
+def catalogue_name(page: int, suffix: str) -> str:
+    return f"opds{suffix}" if page == 1 else f"opds-{page}{suffix}"
+
+
+def catalogues(pub: Publication, entries: list) -> dict[str, str]:
+    """Every page of both OPDS catalogues (file name → text), newest issues first."""
     items = [i for i in _items(pub, entries, for_readers=True) if i["files"]]
+    chunks = [items[k:k + CATALOGUE_PAGE] for k in range(0, len(items), CATALOGUE_PAGE)] or [[]]
+    pages = {}
+    for page, chunk in enumerate(chunks, start=1):
+        for suffix, kind in ((".xml", OPDS_ACQUISITION), (".json", "application/opds+json")):
+            nav = _paging(pub, page, len(chunks), suffix)
+            make = _opds_xml if suffix == ".xml" else _opds_json
+            pages[catalogue_name(page, suffix)] = make(pub, entries, chunk, page, nav)
+    return pages
+
+
+def _paging(pub: Publication, page: int, pages: int, suffix: str) -> dict[str, str]:
+    """first/previous/next/last links, for a catalogue of more than one page."""
+    if pages == 1:
+        return {}
+    nav = {"first": link(pub, catalogue_name(1, suffix)), "last": link(pub, catalogue_name(pages, suffix))}
+    if page > 1:
+        nav["previous"] = link(pub, catalogue_name(page - 1, suffix))
+    if page < pages:
+        nav["next"] = link(pub, catalogue_name(page + 1, suffix))
+    return nav
+
+
+def opds_xml(pub: Publication, entries: list) -> str:
+    """opds.xml alone: the first page of the OPDS 1.2 catalogue."""
+    return catalogues(pub, entries)["opds.xml"]
+
+
+def _opds_xml(pub: Publication, entries: list, items: list, page: int, nav: dict) -> str:
+    name = catalogue_name(page, ".xml")
     return render_template(
-        pub, "site/opds.xml", items=items, feed_id=identifier(pub, "opds.xml", "opds.xml"),
-        updated=_stamp(feed_updated(entries)), self_href=link(pub, "opds.xml"),
-        json_href=link(pub, "opds.json"), home=link(pub, "" if pub.url else "index.html"),
+        pub, "site/opds.xml", items=items, feed_id=identifier(pub, "opds.xml", name),
+        updated=_stamp(feed_updated(entries)), self_href=link(pub, name), nav=nav,
+        json_href=link(pub, catalogue_name(page, ".json")), home=link(pub, "" if pub.url else "index.html"),
         kind=OPDS_ACQUISITION, acquisition=OPEN_ACCESS,
     )
 
 
 def opds_json(pub: Publication, entries: list) -> str:
-    """opds.json: the same catalogue as OPDS 2.0."""
+    """opds.json alone: the first page of the OPDS 2.0 catalogue."""
+    return catalogues(pub, entries)["opds.json"]
+
+
+def _opds_json(pub: Publication, entries: list, items: list, page: int, nav: dict) -> str:
     publications = []
-    for item in _items(pub, entries, for_readers=True):
-        if not item["files"]:
-            continue
+    for item in items:
         entry = item["entry"]
         metadata = {
             "@type": "http://schema.org/PublicationIssue",
@@ -124,9 +164,10 @@ def opds_json(pub: Publication, entries: list) -> str:
         "metadata": {"title": pub.title, "modified": _stamp(feed_updated(entries)),
                      "numberOfItems": len(publications)},
         "links": [
-            {"rel": "self", "href": link(pub, "opds.json"), "type": "application/opds+json"},
-            {"rel": "alternate", "href": link(pub, "opds.xml"), "type": OPDS_ACQUISITION},
+            {"rel": "self", "href": link(pub, catalogue_name(page, ".json")), "type": "application/opds+json"},
+            {"rel": "alternate", "href": link(pub, catalogue_name(page, ".xml")), "type": OPDS_ACQUISITION},
             {"rel": "alternate", "href": link(pub, "" if pub.url else "index.html"), "type": "text/html"},
+            *({"rel": rel, "href": href, "type": "application/opds+json"} for rel, href in nav.items()),
         ],
         "publications": publications,
     }
