@@ -1,16 +1,14 @@
-# The two commands of the quick start:
-#   make demo   set everything up and build the demo edition into dist/
-#   make test   set everything up and run the whole test suite
+# Shorthands for the quick start's two commands (which need only bash: see README).
 .PHONY: setup demo test bench
 
 setup:
 	./scripts/setup.sh
 
-demo: setup
-	.venv/bin/publish build --all
+demo:
+	./scripts/demo.sh
 
-test: setup
-	.venv/bin/python -m pytest -q
+test:
+	./scripts/test.sh
 
 bench: setup
 	.venv/bin/python -m bench.run

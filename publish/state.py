@@ -61,6 +61,7 @@ class Inputs:
         self._hashes: dict[str, list] = self._load_cache()
         self._dirty = False
         self._shared: dict[str, str] = {}
+        self._folders: dict[Path, str] = {}
 
     def _load_cache(self) -> dict:
         try:
@@ -114,8 +115,9 @@ class Inputs:
 
     def digest(self, folder: Path, fmt: str) -> str:
         """What format `fmt` of the issue in `folder` is made from, as one SHA-256."""
-        named = [(p.relative_to(folder).as_posix(), p) for p in _files(folder)]
-        return hashlib.sha256(f"{self._shared_digest(fmt)}\0{self._group(named)}".encode()).hexdigest()
+        if folder not in self._folders:  # listed and hashed once, whatever the number of formats
+            self._folders[folder] = self._group([(p.relative_to(folder).as_posix(), p) for p in _files(folder)])
+        return hashlib.sha256(f"{self._shared_digest(fmt)}\0{self._folders[folder]}".encode()).hexdigest()
 
     def save(self) -> None:
         if not self._dirty:

@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 # time zones and locales (a German locale is generated below).
 APT_PACKAGES=(calibre default-jre-headless qpdf poppler-utils pandoc chromium
               libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libjpeg62-turbo
-              fonts-dejavu-core make tzdata locales python3-venv)
+              fonts-dejavu-core make tzdata locales python3 python3-venv)
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" \

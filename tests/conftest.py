@@ -131,13 +131,22 @@ def run():
     return invoke
 
 
+def invoke_at(epoch: str, root: Path, *args: str):
+    """The CLI in-process with SOURCE_DATE_EPOCH set (for session fixtures, which cannot use monkeypatch)."""
+    patch = pytest.MonkeyPatch()
+    patch.setenv("SOURCE_DATE_EPOCH", epoch)
+    try:
+        return CliRunner().invoke(cli, ["--root", str(root), *args], catch_exceptions=False)
+    finally:
+        patch.undo()
+
+
 @pytest.fixture(scope="session")
 def demo_copy(tmp_path_factory) -> Path:
     """A private copy of the demo paper (sources, layouts, fonts), built into its own dist/."""
     root = tmp_path_factory.mktemp("demo") / "paper"
     root.mkdir()
-    for name in ("publication.toml",):
-        shutil.copy2(REPO / name, root / name)
+    shutil.copy2(REPO / "publication.toml", root / "publication.toml")
     for name in ("issues", "pages", "layouts", "fonts"):
         if (REPO / name).exists():
             shutil.copytree(REPO / name, root / name, symlinks=False)

@@ -175,7 +175,7 @@ def test_parallel_and_serial_builds_are_identical(archive, run, tmp_path):
 
 
 def test_dask_cluster_builds_the_same_files(archive, run, tmp_path):
-    distributed = pytest.importorskip("distributed", reason="dask[distributed] is a test dependency")
+    import distributed  # a test dependency: its absence must fail, not skip
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                   dashboard_address=None, host="127.0.0.1") as cluster:
         result = run(archive, "build", "--all", "--format", "text", "--scheduler", cluster.scheduler_address,

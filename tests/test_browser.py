@@ -26,7 +26,7 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--d
         "--disable-sync", "--no-first-run"]
 EPUB_WRITER = REPO / "publish/formats/epub.py"
 
-playwright_api = pytest.importorskip("playwright.sync_api")
+from playwright import sync_api as playwright_api  # noqa: E402 - a test dependency, never skipped
 if not CHROMIUM.exists():  # scripts/setup.sh installs it; never download a browser
     pytest.fail("/usr/bin/chromium is missing — run scripts/setup.sh", pytrace=False)
 

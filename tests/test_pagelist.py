@@ -8,12 +8,12 @@ import re
 import zipfile
 
 import pytest
-from click.testing import CliRunner
+
+from conftest import invoke_at
 from lxml import etree
 from pypdf import PdfReader
 
 from publish.check import load_issues
-from publish.cli import cli
 from publish.model import anchor_key
 from publish.render import body_html
 
@@ -51,15 +51,9 @@ def test_every_top_level_block_gets_a_stable_id(pub):
 def demo_1112(demo_copy, tmp_path_factory):
     """Issue 1112 built as EPUB alone, and as EPUB with the press PDF in one run: (issue, epub alone, epub, press)."""
     out = tmp_path_factory.mktemp("pagelist")
-    mp = pytest.MonkeyPatch()
-    mp.setenv("SOURCE_DATE_EPOCH", EPOCH)
-    try:
-        for folder, formats in (("alone", "epub"), ("both", "epub,print")):
-            result = CliRunner().invoke(cli, ["--root", str(demo_copy), "build", "1112", "--format", formats,
-                                              "--out", str(out / folder)], catch_exceptions=False)
-            assert result.exit_code == 0, result.output
-    finally:
-        mp.undo()
+    for folder, formats in (("alone", "epub"), ("both", "epub,print")):
+        result = invoke_at(EPOCH, demo_copy, "build", "1112", "--format", formats, "--out", str(out / folder))
+        assert result.exit_code == 0, result.output
     _, [issue], _ = load_issues(demo_copy, ("1112",))
     return (issue, out / "alone/1112" / f"{issue.name}.epub", out / "both/1112" / f"{issue.name}.epub",
             out / "both/1112" / f"{issue.name}-print.pdf")

@@ -16,7 +16,7 @@ from publish.formats.pdf_check import check_press, check_screen, fonts
 from publish.formats.pdf_fetch import ConfinedFetcher, Refused
 from publish.formats.pdf_html import root_url
 
-from conftest import REPO, write
+from conftest import invoke_at, REPO, write
 
 pytestmark = pytest.mark.slow
 EPOCH = "1606867200"  # 2020-12-02
@@ -27,18 +27,8 @@ BLEED_PT = 3 * 72 / 25.4
 @pytest.fixture(scope="session")
 def demo_pdfs(demo_copy, tmp_path_factory):
     """Every demo issue's two PDFs, built once through the CLI."""
-    from click.testing import CliRunner
-
-    from publish.cli import cli
-
     out = tmp_path_factory.mktemp("pdf-dist")
-    mp = pytest.MonkeyPatch()
-    mp.setenv("SOURCE_DATE_EPOCH", EPOCH)
-    try:
-        result = CliRunner().invoke(cli, ["--root", str(demo_copy), "build", "--all", "--format", "pdf,print",
-                                          "--out", str(out)], catch_exceptions=False)
-    finally:
-        mp.undo()
+    result = invoke_at(EPOCH, demo_copy, "build", "--all", "--format", "pdf,print", "--out", str(out))
     assert result.exit_code == 0, result.output
     _, issues, _ = load_issues(demo_copy, all_issues=True)
     return {issue.number: (issue, out / str(issue.number) / f"{issue.name}.pdf",
@@ -171,7 +161,6 @@ def test_running_heads_and_page_numbers(demo_pdfs):
         assert re.search(rf"(^|\n){number}(\n|$)", text), f"page {number} has no page number"
 
 
-@pytest.mark.skipif(shutil.which("pdffonts") is None, reason="pdffonts (poppler-utils) is not installed")
 def test_every_font_embedded_and_from_fonts_folder(demo_pdfs):
     for _, screen, press in demo_pdfs.values():
         for path in (screen, press):
@@ -182,7 +171,6 @@ def test_every_font_embedded_and_from_fonts_folder(demo_pdfs):
                 assert re.match(r"[A-Z]{6}\+(Noto-Serif|Roboto-Condensed)", row["name"]), row["name"]
 
 
-@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) is not installed")
 def test_text_of_every_article_is_extractable(demo_pdfs):
     for issue, screen, press in demo_pdfs.values():
         for path in (screen, press):
