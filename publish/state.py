@@ -21,9 +21,30 @@ from publish.atomic import TEMP_MARK, write_text
 from publish.formats import EXCLUSIVE_LAYOUT_PARTS, FORMATS
 from publish.model import Publication
 
-STATE_FILE = ".publish-state.json"
-HASH_CACHE = Path(".publish-cache") / "hashes.json"
+STATE_FILE = ".publish-state.json"  # the old layout's name, inside dist/<n>/ (migrated on first use)
+CACHE_DIR = ".publish-cache"
+HASH_CACHE = Path(CACHE_DIR) / "hashes.json"
 PACKAGE = Path(__file__).resolve().parent
+
+
+def state_dir(root: Path, out: Path) -> Path:
+    """The folder, outside dist/, holding the tool's records for output folder `out` (created on demand).
+
+    dist/ is what editors upload, so state, locks and reports live under the
+    publication's .publish-cache/, one folder per output folder. An output
+    folder inside the publication is keyed by its relative path, so moving the
+    whole publication keeps its records.
+    """
+    root, out = Path(root).resolve(), Path(out).resolve()
+    try:
+        key = out.relative_to(root).as_posix()
+    except ValueError:
+        key = os.fsencode(out).decode("utf-8", "surrogateescape")
+    digest = hashlib.sha256(key.encode("utf-8", "surrogateescape")).hexdigest()[:16]
+    name = "".join(c if c.isascii() and (c.isalnum() or c in "-_") else "_" for c in out.name)[:40]
+    folder = root / CACHE_DIR / "state" / f"{name or 'out'}-{digest}"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 def _files(folder: Path) -> list[Path]:
