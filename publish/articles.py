@@ -12,7 +12,7 @@ import yaml
 from publish import markdown, schema
 from publish.model import Article, Picture, Publication, anchor_key
 from publish.pictures import check_picture
-from publish.sourcefiles import Report, read_text, unknown_keys
+from publish.sourcefiles import Report, clean_values, read_text, unknown_keys
 from publish.typography import smarten
 
 _PREFIX = re.compile(r"^\d+-")
@@ -73,6 +73,7 @@ def split_front_matter(text: str, path: Path, report: Report) -> tuple[dict, dic
             if isinstance(value_node, yaml.MappingNode):
                 for sub_key, _ in value_node.value:
                     key_lines[f"{key}.{sub_key.value}"] = sub_key.start_mark.line + 2
+    data = clean_values(data, path, key_lines.get, report)  # escaped control characters, deep nesting
     return data, key_lines, "\n".join(lines[end + 1:]), end + 2
 
 

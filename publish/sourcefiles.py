@@ -17,6 +17,11 @@ from publish.errors import Problem, rel
 
 MAX_SOURCE_BYTES = 8 * 1024 * 1024
 
+# Characters no output can carry: C0 controls but tab and line ends, DEL, C1 controls, and the
+# Unicode non-characters. XML (EPUB, Atom, OPDS) refuses most of them, and none is ever meant.
+FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufdd0-\ufdef"
+                       + "".join(f"{chr(plane + 0xFFFE)}{chr(plane + 0xFFFF)}" for plane in range(0, 0x110000, 0x10000))
+                       + "]")
 
 
 @dataclass
@@ -69,11 +74,70 @@ def read_text(path: Path, report: Report) -> str | None:
         report.add(path, line, f"the file is not UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})",
                    "save it as UTF-8 in your editor")
         return None
-    if "\x00" in text:
-        line = text.count("\n", 0, text.index("\x00")) + 1
-        report.add(path, line, "the file contains a NUL byte", "save it again as plain UTF-8 text")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    found = FORBIDDEN.search(text)
+    if found:
+        line = text.count("\n", 0, found.start()) + 1
+        column = found.start() - (text.rfind("\n", 0, found.start()) + 1) + 1
+        count = len(FORBIDDEN.findall(text))
+        more = f" (and {count - 1} more)" if count > 1 else ""
+        report.add(path, line, f"column {column}: the file contains {describe(found.group())}{more}",
+                   "delete it: it is invisible in most editors, so retype the text around it, "
+                   "and save the file as plain UTF-8 text")
         return None
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
+
+
+def describe(char: str) -> str:
+    """How a message names a forbidden character."""
+    code = ord(char)
+    if code == 0:
+        return "a NUL byte (U+0000)"
+    if code < 0x20 or 0x7F <= code <= 0x9F:
+        return f"the control character U+{code:04X}"
+    return f"the Unicode non-character U+{code:04X}"
+
+
+MAX_DEPTH = 32  # no setting needs more; deeper nesting is a mistake or an attack on the parsers
+
+
+def clean_values(data, path: Path, line_of, report: Report):
+    """Parsed TOML or YAML with escaped forbidden characters (`"\\e"`, `"\\u0001"`) reported and replaced by U+FFFD.
+
+    `line_of(key)` locates a top-level key, or "key.sub" one level down. Nesting
+    deeper than MAX_DEPTH is reported, not walked; shared (aliased) values are walked once.
+    """
+    seen: set[int] = set()
+    reported: set[str] = set()
+
+    def walk(value, where: str, depth: int):
+        if isinstance(value, str):
+            if FORBIDDEN.search(value) and where not in reported:
+                reported.add(where)
+                report.add(path, line_of(where) or line_of(where.split(".")[0]),
+                           f"{where or 'a value'} contains {describe(FORBIDDEN.search(value).group())}",
+                           "remove the escape (\\e, \\x01, \\u0001 …) from the text")
+            return FORBIDDEN.sub("\ufffd", value)
+        if not isinstance(value, (dict, list)) or id(value) in seen:
+            return value
+        if depth > MAX_DEPTH:
+            if "depth" not in reported:
+                reported.add("depth")
+                report.add(path, line_of(where.split(".")[0]), f"{where or 'the file'} is nested too deeply "
+                           f"(more than {MAX_DEPTH} levels)", "flatten the lists and tables")
+            return type(value)()
+        seen.add(id(value))
+        if isinstance(value, list):
+            value[:] = [walk(item, where, depth + 1) for item in value]
+            return value
+        for key in list(value):
+            inner = f"{where}.{key}" if where else str(key)
+            value[key] = walk(value[key], inner if depth < 2 else where, depth + 1)
+            if isinstance(key, str) and FORBIDDEN.search(key):
+                value[walk(key, inner, depth + 1)] = value.pop(key)
+        return value
+
+    return walk(data, "", 0)
 
 
 def key_line(text: str, key: str, after: int = 0) -> int | None:
@@ -98,7 +162,11 @@ def load_toml(path: Path, report: Report) -> tuple[dict, str] | None:
     if text is None:
         return None
     try:
-        return tomllib.loads(text), text
+        data = tomllib.loads(text)
+    except RecursionError:
+        report.add(path, _deep_line(text), "arrays or tables are nested too deeply to read",
+                   f"flatten them: no setting needs more than {MAX_DEPTH} levels")
+        return None
     except tomllib.TOMLDecodeError as exc:
         match = re.search(r"\(at line (\d+), column \d+\)", str(exc))
         line = int(match.group(1)) if match else None
@@ -106,6 +174,22 @@ def load_toml(path: Path, report: Report) -> tuple[dict, str] | None:
         report.add(path, line, f"invalid TOML: {message}",
                    "fix the syntax (strings need quotes, dates look like 2020-12-02)")
         return None
+    line_of = lambda key: key_line(text, key.split(".")[0]) or _deep_line(text)  # noqa: E731
+    return clean_values(data, path, line_of, report), text
+
+
+def _deep_line(text: str) -> int | None:
+    """The line where brackets or a dotted table name first go deeper than MAX_DEPTH (strings roughly skipped)."""
+    depth = 0
+    for number, line in enumerate(text.split("\n"), start=1):
+        line = re.sub(r'"(?:[^"\\]|\\.)*"|\'[^\']*\'|#.*', "", line)
+        if re.match(r"\s*\[", line) and depth == 0 and line.count(".") >= MAX_DEPTH:
+            return number
+        for char in line:
+            depth += (char in "[{") - (char in "]}")
+            if depth > MAX_DEPTH:
+                return number
+    return None
 
 
 def unknown_keys(data: dict, known: tuple[str, ...], report: Report, path: Path,

@@ -1,0 +1,106 @@
+"""Hostile sources at the reader: one table of inputs with the located message each must give, then what must survive."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conftest import write
+
+STRIKE = "issues/1112/01-strike.md"
+REVIEW = "issues/1112/02-dilemma.md"
+ISSUE = "issues/1112/issue.toml"
+
+
+def _replace(path: str, old: str, new: str):
+    def mutate(root: Path) -> None:
+        target = root / path
+        text = target.read_text(encoding="utf-8")
+        assert old in text, f"fixture changed: {old!r} not in {path}"
+        target.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+    return mutate
+
+
+def _write(path: str, text: str):
+    return lambda root: write(root / path, text)
+
+
+def _bytes_name(name: bytes):
+    """A file whose name is not UTF-8 (a Windows zip's cp1252 name): os.listdir gives surrogate escapes."""
+    def mutate(root: Path) -> None:
+        folder = bytes(root / "issues/1112" / "images")
+        with open(folder + b"/" + name, "wb") as handle:
+            handle.write(b"x")
+
+    return mutate
+
+
+DEEP = "[" * 2000 + "]" * 2000
+
+# (id, mutation, where the message must be, words it must hold)
+CASES = [
+    # control characters and non-characters, raw or escaped, in every kind of source
+    ("title-raw-c0", _replace(REVIEW, 'title: "The Social Dilemma"', 'title: "The Social\x01 Dilemma"'),
+     f"{REVIEW}:2: ", "column 19: the file contains the control character U+0001"),
+    ("title-yaml-escape", _replace(REVIEW, 'title: "The Social Dilemma"', 'title: "The Social\\e Dilemma"'),
+     f"{REVIEW}:2: ", "title contains the control character U+001B"),
+    ("caption-yaml-nonchar", _replace(STRIKE, 'caption: "On the picket line"', 'caption: "On the \\uFFFE line"'),
+     f"{STRIKE}:12: ", "image.caption contains the Unicode non-character U+FFFE"),
+    ("keyword-yaml-c1", _replace(STRIKE, "keywords: [Strikes, Unions]", 'keywords: [Strikes, "Uni\\x85ons"]'),
+     f"{STRIKE}:8: ", "keywords contains the control character U+0085"),
+    ("body-raw-escape", _replace(STRIKE, "## Pay", "## P\x1bay"), f"{STRIKE}:17: ", "column 5: the file contains the control character U+001B"),
+    ("body-raw-nonchar", _replace(REVIEW, "A film about phones.", "A film \ufdd0about phones."),
+     f"{REVIEW}:7: ", "the Unicode non-character U+FDD0"),
+    ("body-raw-plane-nonchar", _replace(REVIEW, "A film about phones.", "A film \U0001FFFF about phones."),
+     f"{REVIEW}:7: ", "the Unicode non-character U+1FFFF"),
+    ("body-del", _replace(REVIEW, "A film about phones.", "A film\x7f about phones."),
+     f"{REVIEW}:7: ", "the control character U+007F"),
+    ("headline-toml-escape", _replace(ISSUE, "Better for billionaires", "Better \\u0001for billionaires"),
+     f"{ISSUE}:3: ", "headline contains the control character U+0001"),
+    ("headline-raw", _replace(ISSUE, "Better for billionaires", "Better \x0cfor billionaires"),
+     f"{ISSUE}:3: ", "the control character U+000C"),
+    ("tagline-toml-escape", _replace("publication.toml", "Paper of the test party", "Paper \\u001b of the party"),
+     "publication.toml:3: ", "tagline contains the control character U+001B"),
+    ("section-title-toml-escape", _replace("publication.toml", 'title = "Reviews"', 'title = "Re\\u0007views"'),
+     "publication.toml:", "contains the control character U+0007"),
+    # nesting that would exhaust the parsers' recursion
+    ("issue-toml-deep-array", _replace(ISSUE, 'cover-article = "strike"', f'cover-article = "strike"\nextra = {DEEP}'),
+     f"{ISSUE}:5: ", "nested too deeply"),
+    ("publication-toml-deep-array", _replace("publication.toml", 'slug = "weekly-worker"', f'slug = "weekly-worker"\nx = {DEEP}'),
+     "publication.toml:3: ", "nested too deeply"),
+    ("issue-toml-deep-inline-table", _replace(ISSUE, 'cover-article = "strike"',
+                                              'cover-article = "strike"\nextra = ' + "{a = " * 2000 + "1" + "}" * 2000),
+     f"{ISSUE}:5: ", "nested too deeply"),
+    ("issue-toml-deep-table-name", _replace(ISSUE, 'cover-article = "strike"',
+                                            'cover-article = "strike"\n[' + ".".join(["t"] * 2000) + "]\nx = 1"),
+     f"{ISSUE}:5: ", "nested too deeply"),
+    ("front-matter-deep-yaml", _replace(REVIEW, "section: reviews", "section: reviews\nkeywords: " + "[" * 2000 + "]" * 2000),
+     f"{REVIEW}:", "front matter"),
+]
+
+
+def _snapshot(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture
+def built(pub, run):
+    result = run(pub, "build", "1112", "--format", "text")
+    assert result.exit_code == 0, result.output
+    return pub, _snapshot(pub / "dist")
+
+
+@pytest.mark.parametrize("case_id, mutate, where, words", CASES, ids=[c[0] for c in CASES])
+def test_hostile_source_gives_a_located_error(built, run, case_id, mutate, where, words):
+    root, before = built
+    mutate(root)
+    for command in (["check", "1112"], ["build", "1112", "--force", "--format", "text"]):
+        result = run(root, *command)
+        output = result.output
+        assert result.exit_code == 1, output
+        assert "Traceback" not in output and "internal error" not in output, output
+        located = [line for line in output.splitlines() if line.startswith(where)]
+        assert any(words in line and " — " in line for line in located), f"{words!r} at {where!r} not in:\n{output}"
+    assert _snapshot(root / "dist") == before
