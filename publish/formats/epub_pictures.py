@@ -9,34 +9,22 @@ sRGB, shrunk and saved again without metadata.
 from __future__ import annotations
 
 import io
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from lxml import etree
-
 from publish.errors import PublishError
-from publish.formats.epub_xhtml import remove_keeping_tail
+from publish.picture_clean import publishable
 from publish.pictures import sniff
+from publish.svg_clean import sanitize_svg
 
 MAX_EDGE = 1600
 JPEG_QUALITY = 85
-SVG = "http://www.w3.org/2000/svg"
-XLINK = "http://www.w3.org/1999/xlink"
-XML = "http://www.w3.org/XML/1998/namespace"
 MEDIA_TYPES = {"jpeg": "image/jpeg", "png": "image/png", "svg": "image/svg+xml"}
 EXTENSIONS = {"jpeg": ".jpg", "png": ".png", "svg": ".svg"}
 
 # JPEG/PNG header facts that are not metadata worth stripping
 _HARMLESS = {"jfif", "jfif_version", "jfif_unit", "jfif_density", "dpi", "transparency", "gamma", "aspect", "srgb"}
 _PNG_MODES = {"1", "L", "LA", "P", "RGB", "RGBA"}
-# elements that run code, embed other documents or animate links
-_SVG_BANNED = {"script", "foreignObject", "iframe", "object", "embed", "audio", "video", "handler", "listener",
-               "animate", "animateMotion", "animateTransform", "set", "discard"}
-_EXTERNAL_URL = re.compile(r"url\(\s*['\"]?(?!#)", re.I)
-_EXTERNAL_URL_TOKEN = re.compile(r"url\(\s*['\"]?(?!#)[^)]*\)", re.I)
-_IMPORT = re.compile(r"@import[^;]*;?", re.I)
-_EXTERNAL_DECLARATION = re.compile(r"[\w-]+\s*:[^;{}]*url\(\s*['\"]?(?!#)[^)]*\)[^;{}]*;?", re.I)
 
 
 @dataclass(frozen=True)
@@ -69,7 +57,9 @@ def _bitmap(path: Path, max_edge: int) -> Prepared:
     try:
         with Image.open(path) as image:
             if _fits(image, max_edge):
-                return Prepared(path.read_bytes(), MEDIA_TYPES[image.format.lower()], image.size)
+                # the file's own bytes, less anything Pillow does not show (trailing data, private chunks)
+                data, _ = publishable(path, image.format.lower())
+                return Prepared(data, MEDIA_TYPES[image.format.lower()], image.size)
             is_jpeg = image.format == "JPEG"
             if is_jpeg and max(image.size) > max_edge:
                 image.draft(image.mode, _scaled(image.size, max_edge))  # let libjpeg decode at a smaller scale
@@ -126,75 +116,3 @@ def _to_srgb(image, keep_alpha: bool):
         image = image.convert(target)
     image.info.clear()
     return image
-
-
-# --- SVG -----------------------------------------------------------------------------------
-
-
-def sanitize_svg(path: Path) -> bytes:
-    """An SVG without scripts, event handlers, external references, entities or foreign markup."""
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, remove_comments=True,
-                             remove_pis=True, huge_tree=False)
-    try:
-        root = etree.parse(str(path), parser).getroot()
-    except (etree.XMLSyntaxError, OSError) as exc:
-        raise PublishError(f"{path}: not well-formed SVG ({exc}) — export the SVG again") from None
-    for element in list(root.iter()):
-        if element is not root and element.getparent() is None:
-            continue  # inside something already removed
-        if not isinstance(element.tag, str):  # entity references
-            remove_keeping_tail(element)
-            continue
-        name = etree.QName(element)
-        if name.namespace not in (SVG, None) or name.localname in _SVG_BANNED:
-            remove_keeping_tail(element)
-            continue
-        if name.localname == "style" and element.text:
-            # drop imports and every declaration that fetches something; what is left still styles the picture
-            text = _EXTERNAL_DECLARATION.sub("", _IMPORT.sub("", element.text))
-            element.text = _EXTERNAL_URL_TOKEN.sub("none", text)
-        _clean_attributes(element)
-        if name.localname in ("image", "use") and not _href(element):
-            remove_keeping_tail(element)
-    _namespace(root)
-    _ensure_viewbox(root)
-    return etree.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
-
-
-def _href(element) -> str | None:
-    return element.get("href") or element.get(f"{{{XLINK}}}href")
-
-
-def _clean_attributes(element) -> None:
-    for attribute in list(element.attrib):
-        qname = etree.QName(attribute)
-        value = element.get(attribute) or ""
-        local = qname.localname
-        if qname.namespace not in (None, XLINK, XML):
-            del element.attrib[attribute]
-        elif local.lower().startswith("on") or "javascript:" in value.lower().replace(" ", ""):
-            del element.attrib[attribute]
-        elif local == "href" and not value.startswith("#"):
-            del element.attrib[attribute]
-        elif _EXTERNAL_URL.search(value):
-            del element.attrib[attribute]
-
-
-def _namespace(root) -> None:
-    """Elements written without the SVG namespace are put into it (readers need it to draw them)."""
-    for element in root.iter():
-        if isinstance(element.tag, str) and etree.QName(element).namespace is None:
-            element.tag = f"{{{SVG}}}{element.tag}"
-    etree.cleanup_namespaces(root, top_nsmap={None: SVG, "xlink": XLINK})
-
-
-def _ensure_viewbox(root) -> None:
-    """A viewBox lets the picture scale to the reader's screen."""
-    if root.get("viewBox"):
-        return
-    sizes = []
-    for key in ("width", "height"):
-        match = re.fullmatch(r"\s*([0-9.]+)\s*(px)?\s*", root.get(key) or "")
-        sizes.append(match.group(1) if match else None)
-    if all(sizes):
-        root.set("viewBox", f"0 0 {sizes[0]} {sizes[1]}")
