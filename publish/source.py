@@ -9,6 +9,7 @@ article files, publish.sourcefiles the text and TOML under both.
 from __future__ import annotations
 
 import difflib
+import hashlib
 import re
 import unicodedata
 from pathlib import Path
@@ -18,7 +19,8 @@ from publish.articles import read_article
 from publish.errors import rel
 from publish.model import Article, Issue, Publication, PrintSettings, Section
 from publish.pictures import check_picture
-from publish.sourcefiles import Report, key_line, load_toml, read_text, table_lines, unknown_keys
+from publish.sourcefiles import (Report, check_names, key_line, load_toml, name_problem, printable, read_text,
+                                table_lines, unknown_keys)
 from publish.typography import smarten
 
 __all__ = ["Report", "read_text", "read_publication", "read_issue", "issue_folders", "slugify", "read_article"]
@@ -26,9 +28,21 @@ __all__ = ["Report", "read_text", "read_publication", "read_issue", "issue_folde
 # --- publication.toml ---------------------------------------------------------------------
 
 
-def slugify(text: str) -> str:
+MAX_SLUG = 80  # slugs become file names, and a file name has at most 255 bytes
+
+
+def slugify(text: str, fallback: str = "publication") -> str:
+    """The one slug maker (publication slugs, keyword pages): a-z, 0-9 and hyphens, at most MAX_SLUG characters.
+
+    A cut slug ends in a short hash of the whole text, so two long texts that
+    share their first 80 characters still get different slugs.
+    """
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-") or "publication"
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-") or fallback
+    if len(slug) <= MAX_SLUG:
+        return slug
+    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+    return slug[: MAX_SLUG - 9].rstrip("-") + "-" + digest
 
 
 def read_publication(root: Path, report: Report) -> Publication | None:
@@ -53,6 +67,9 @@ def read_publication(root: Path, report: Report) -> Publication | None:
     slug = values.get("slug") or slugify(values.get("title") or "")
     if values.get("slug") and not re.fullmatch(r"[a-z0-9][a-z0-9-]*", slug):
         report.add(path, line("slug"), f"slug {slug!r} may hold only a-z, 0-9 and hyphens",
+                   f'write e.g. slug = "{slugify(slug)}"')
+    elif len(slug) > MAX_SLUG:
+        report.add(path, line("slug"), f"slug is {len(slug)} characters long, over the limit of {MAX_SLUG}",
                    f'write e.g. slug = "{slugify(slug)}"')
     url = values.get("url") or ""
     if url and not re.match(r"^https?://[^\s/]+", url):
@@ -82,6 +99,9 @@ def read_publication(root: Path, report: Report) -> Publication | None:
         if ".." in Path(page).parts or Path(page).is_absolute() or not page.endswith(".md"):
             report.add(path, line("standing-pages"), f"standing page {page!r} must be a .md file inside the publication",
                        'write e.g. "pages/join.md"')
+        elif name_problem(Path(page).name):
+            report.add(path, line("standing-pages"), f"standing page {printable(page)!r}: "
+                       + name_problem(Path(page).name)[0], name_problem(Path(page).name)[1])
         elif not page_path.is_file():
             report.add(path, line("standing-pages"), f"standing page {page!r} does not exist",
                        f"create {page} or remove it from standing-pages")
@@ -200,7 +220,7 @@ def read_issue(pub: Publication, folder: Path, report: Report) -> Issue | None:
         report.extend(problems)
     standing = tuple(
         article for page in pub.standing_pages
-        if (pub.root / page).is_file() and ".." not in Path(page).parts
+        if not name_problem(Path(page).name) and (pub.root / page).is_file() and ".." not in Path(page).parts
         and (article := read_article(pub.root / page, pub, report, base=pub.root, standing=True))
     )
     if values.get("number") is None or values.get("date") is None:
@@ -213,7 +233,9 @@ def read_issue(pub: Publication, folder: Path, report: Report) -> Issue | None:
 
 
 def _read_articles(pub: Publication, folder: Path, report: Report) -> list[Article]:
-    files = sorted(p for p in folder.iterdir() if p.suffix == ".md" and not p.name.startswith("."))
+    unusable = check_names(folder, pub.root, report)
+    files = sorted(p for p in folder.iterdir()
+                   if p.suffix == ".md" and not p.name.startswith(".") and p not in unusable)
     if not files:
         report.add(rel(folder, pub.root), None, "the issue has no articles",
                    "add article files (NN-slug.md) to the folder")

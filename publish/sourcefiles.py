@@ -200,3 +200,57 @@ def unknown_keys(data: dict, known: tuple[str, ...], report: Report, path: Path,
         close = difflib.get_close_matches(str(key), known, n=1)
         hint = f"did you mean {close[0]!r}?" if close else f"known {what} keys: {', '.join(known)}"
         report.warn(path, line_of(key), f"unknown key {key!r}", hint)
+
+
+MAX_NAME_BYTES = 150  # leaves room under the 255-byte limit for temporary names and added suffixes
+MAX_FOLDER_DEPTH = 16
+
+
+def printable(name: str) -> str:
+    """A file name as a message can print it: undecodable bytes as \\xNN, controls as \\uNNNN."""
+    shown = name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return FORBIDDEN.sub(lambda m: f"\\u{ord(m.group()):04x}", shown)
+
+
+def name_problem(name: str) -> tuple[str, str] | None:
+    """(what is wrong, what to do) with a file name no output can carry, or None."""
+    try:
+        size = len(name.encode("utf-8"))
+    except UnicodeEncodeError:
+        return ("the file name is not UTF-8 (it came from another system, e.g. a Windows zip)",
+                "rename it with plain letters, digits and hyphens")
+    if FORBIDDEN.search(name):
+        return (f"the file name contains {describe(FORBIDDEN.search(name).group())}",
+                "rename it with plain letters, digits and hyphens")
+    if size > MAX_NAME_BYTES:
+        return (f"the file name is {size} bytes long, over the limit of {MAX_NAME_BYTES}",
+                "give it a shorter name")
+    return None
+
+
+def check_names(folder: Path, root: Path, report: Report) -> set[Path]:
+    """Report every file or folder under `folder` whose name cannot be published; returns those paths.
+
+    Walks with a stack (not recursion) and never follows links to folders.
+    """
+    bad: set[Path] = set()
+    stack = [(folder, 0)]
+    while stack:
+        current, depth = stack.pop()
+        try:
+            entries = sorted(current.iterdir())
+        except OSError:
+            continue
+        where = rel(current, root)
+        for entry in entries:
+            problem = name_problem(entry.name)
+            if problem:
+                bad.add(entry)
+                report.add(f"{printable(where)}/{printable(entry.name)}", None, *problem)
+            elif entry.is_dir() and not entry.is_symlink():
+                if depth >= MAX_FOLDER_DEPTH:
+                    report.add(rel(entry, root), None, f"folders are nested more than {MAX_FOLDER_DEPTH} deep",
+                               "keep pictures in images/ or one folder below it")
+                else:
+                    stack.append((entry, depth + 1))
+    return bad

@@ -76,9 +76,54 @@ CASES = [
     ("issue-toml-deep-table-name", _replace(ISSUE, 'cover-article = "strike"',
                                             'cover-article = "strike"\n[' + ".".join(["t"] * 2000) + "]\nx = 1"),
      f"{ISSUE}:5: ", "nested too deeply"),
+    # file names no output can carry
+    ("name-not-utf8", _bytes_name(b"caf\xe9.jpg"), "issues/1112/images/caf\\xe9.jpg: ", "the file name is not UTF-8"),
+    ("article-name-not-utf8", lambda root: (root / STRIKE).rename(root / "issues/1112" / "03-gr\udce8ve.md"),
+     "issues/1112/03-gr\\xe8ve.md: ", "the file name is not UTF-8"),
+    ("name-control-character", _write("issues/1112/images/a\x1bb.jpg", "x"), "issues/1112/images/a\\u001bb.jpg: ",
+     "the file name contains the control character U+001B"),
+    ("name-too-long", _write(f"issues/1112/03-{'n' * 236}.md", "---\ntitle: T\nsection: news\n---\nBody.\n"),
+     f"issues/1112/03-{'n' * 236}.md: ", "the file name is 242 bytes long, over the limit of 150"),
+    ("picture-name-too-long", _write(f"issues/1112/images/{'p' * 236}.jpg", "x"),
+     f"issues/1112/images/{'p' * 236}.jpg: ", "over the limit of 150"),
+    ("publication-slug-too-long", _replace("publication.toml", 'slug = "weekly-worker"', f'slug = "{"w" * 250}"'),
+     "publication.toml:2: ", "slug is 250 characters long"),
     ("front-matter-deep-yaml", _replace(REVIEW, "section: reviews", "section: reviews\nkeywords: " + "[" * 2000 + "]" * 2000),
      f"{REVIEW}:", "front matter"),
 ]
+
+
+def test_long_keywords_and_titles_get_capped_slugs(pub, run):
+    keyword = "Workers " * 35  # ~280 characters
+    _replace(STRIKE, "keywords: [Strikes, Unions]", f'keywords: [Strikes, "{keyword}", "{keyword}x"]')(pub)
+    result = run(pub, "build", "1112", "--format", "site")
+    assert result.exit_code == 0, result.output
+    names = [p.name for p in (pub / "dist").rglob("*")]
+    assert max(len(name.encode()) for name in names) <= 100, max(names, key=len)
+    pages = [n for n in names if n.startswith("workers-workers")]
+    assert len(pages) == 2, pages  # cut slugs keep a hash of the whole keyword: no collision
+
+
+def test_slugify_caps_length_and_stays_unique():
+    from publish.source import MAX_SLUG, slugify
+    long_a, long_b = "a" * 300, "a" * 299 + "b"
+    assert len(slugify(long_a)) == MAX_SLUG and slugify(long_a) != slugify(long_b)
+    assert slugify("The Socialist") == "the-socialist"
+
+
+def test_a_bad_file_name_fails_only_its_issue(pub, run):
+    write(pub / "issues/1113/issue.toml", (pub / ISSUE).read_text().replace("1112", "1113"))
+    for name in ("01-strike.md", "02-dilemma.md", "images/picket.jpg"):
+        target = pub / "issues/1113" / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes((pub / "issues/1112" / name).read_bytes())
+    _bytes_name(b"Gr\xfc\xdfe.jpg")(pub)
+    result = run(pub, "build", "--all", "--format", "text")
+    assert result.exit_code == 1, result.output
+    assert "issues/1112/images/Gr\\xfc\\xdfe.jpg: the file name is not UTF-8" in result.output
+    assert "Traceback" not in result.output and "internal error" not in result.output
+    assert (pub / "dist/1113/weekly-worker-1113.txt").is_file()
+    assert not (pub / "dist/1112").exists()
 
 
 def _snapshot(folder: Path) -> dict[str, bytes]:
