@@ -57,6 +57,7 @@ def long_date(day: dt.date) -> str:
 def wrap(text: str, width: int = 72, indent: str = "", first: str | None = None) -> str:
     """Fill text to `width` columns; non-breaking spaces hold words together."""
     first = indent if first is None else first
+    width = max(width, len(first) + 1, len(indent) + 1)  # textwrap refuses a width the indent leaves no room in
     return textwrap.fill(
         " ".join(text.split(" ")).replace("\n", " "), width=width, initial_indent=first,
         subsequent_indent=indent, break_long_words=False, break_on_hyphens=False,

@@ -149,3 +149,48 @@ def test_hostile_source_gives_a_located_error(built, run, case_id, mutate, where
         located = [line for line in output.splitlines() if line.startswith(where)]
         assert any(words in line and " — " in line for line in located), f"{words!r} at {where!r} not in:\n{output}"
     assert _snapshot(root / "dist") == before
+
+
+# --- the text edition under deep nesting -----------------------------------------------------
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+from publish.formats.text import article_text  # noqa: E402
+from publish.model import Article  # noqa: E402
+
+
+def _nest(levels: list[tuple[str, int]], leaf: str) -> str:
+    """Markdown nesting `levels` (outermost first) around a paragraph."""
+    text = leaf
+    for kind, number in reversed(levels):
+        if kind == "ol":
+            mark = f"{number}. "
+            text = mark + text.replace("\n", "\n" + " " * len(mark))
+        elif kind == "ul":
+            text = "- " + text.replace("\n", "\n  ")
+        elif kind == "quote":
+            text = "> " + text.replace("\n", "\n> ")
+        else:
+            text = f"::: box Box\n{text}\n:::"
+    return text + "\n"
+
+
+def test_six_nested_lists_from_123456789_become_text(pub, run):
+    body = _nest([("ol", 123456789)] * 6, "Deep item") + "\nAfter.\n"
+    _replace(REVIEW, "A film about phones.", body)(pub)
+    result = run(pub, "build", "1112", "--format", "text")
+    assert result.exit_code == 0, result.output
+    text = (pub / "dist/1112/weekly-worker-1112.txt").read_text()
+    assert "123456789. Deep item" in text and "After." in text
+
+
+@settings(max_examples=60, deadline=None)
+@given(levels=st.lists(st.tuples(st.sampled_from(["ol", "ul", "quote", "box"]),
+                                 st.integers(min_value=0, max_value=999_999_999)), max_size=12),
+       width=st.integers(min_value=1, max_value=80))
+def test_any_nesting_and_list_number_renders(levels, width):
+    body = _nest(levels, "Leaf words here")
+    article = Article(slug="x", source=Path("x.md"), title="T", section="news", body=body)
+    text = article_text(article, "en", width=width).body
+    if len(levels) <= 8:  # within markdown-it's nesting limit, nothing is lost
+        assert "Leaf" in text, text

@@ -21,6 +21,13 @@ from publish.render import render_template, wrap
 
 WIDTH = 72
 BULLET = "•"
+# Nested lists, quotes and boxes indent their content; past this width they stop taking room from
+# it, so deep nesting or a huge list number (`123456789.`) gives long lines, never an unreadable column.
+MIN_WIDTH = 30
+
+
+def _inner(width: int, indent: int) -> int:
+    return max(MIN_WIDTH, width - indent)
 
 
 @dataclass
@@ -124,7 +131,7 @@ class _Walker:
         if kind in ("bullet_list", "ordered_list"):
             return self._list(node, width)
         if kind == "blockquote":
-            inner = self.blocks(node.children, width - 4)
+            inner = self.blocks(node.children, _inner(width, 4))
             return _indent("\n\n".join(inner), "    ")
         if kind == f"container_{markdown.BOX}":
             return self._box(node, width)
@@ -151,7 +158,7 @@ class _Walker:
         pad = max(len(m) for m in marks) + 1 if marks else 2
         tight = any(child.type == "paragraph" and child.hidden for item in node.children for child in item.children)
         for mark, item in zip(marks, node.children):
-            inner = self.blocks(item.children, width - 2 - pad)
+            inner = self.blocks(item.children, _inner(width, 2 + pad))
             text = ("\n" if tight else "\n\n").join(inner) if inner else ""
             lines = text.split("\n") if text else [""]
             first = "  " + mark.ljust(pad) + lines[0]
@@ -161,6 +168,7 @@ class _Walker:
 
     def _box(self, node: SyntaxTreeNode, width: int) -> str:
         title = markdown.box_title(node.nester_tokens.opening) if hasattr(node, "nester_tokens") else ""
+        width = max(width, MIN_WIDTH + 4)
         inner = self.blocks(node.children, width - 4)
         body = "\n\n".join(inner).split("\n")
         label = f"+-- {title} " if title else "+"
