@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import multiprocessing
+import os
 import resource
 import time
 import traceback
@@ -17,22 +18,33 @@ from multiprocessing.connection import wait
 from pathlib import Path
 from typing import Iterator
 
+from publish import lifeline
 from publish.build import IssueOutcome, Options, Task, build_issue
 from publish.errors import PublishError
 
-LOCK_FILE = ".publish.lock"
+LOCK_FILE = "lock"  # in state.state_dir(root, out): never in dist/, which is uploaded
 
 
 @contextlib.contextmanager
-def lock(out: Path):
-    """One build at a time per output folder: a second one fails fast and says why."""
-    with open(out / LOCK_FILE, "a", encoding="utf-8") as handle:
+def lock(records: Path, out: Path):
+    """One build at a time per output folder: a second one fails fast and says why.
+
+    An flock, which the kernel drops when its holder dies (even by kill -9);
+    forked workers give up their copy (see publish.lifeline), so a dead
+    build's workers cannot keep it.
+    """
+    records.mkdir(parents=True, exist_ok=True)
+    with open(records / LOCK_FILE, "a", encoding="utf-8") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             raise PublishError(f"{out}: another publish build is writing here — "
                                "wait for it to finish, or build elsewhere with --out DIR") from None
-        yield
+        lifeline.hold(handle.fileno())
+        try:
+            yield
+        finally:
+            lifeline.release(handle.fileno())
 
 
 def run_tasks(tasks: list[Task], options: Options) -> Iterator[IssueOutcome]:
@@ -68,7 +80,8 @@ def _run_inline(tasks: list[Task]) -> Iterator[IssueOutcome]:
         yield outcome
 
 
-def _child(task: Task, conn) -> None:
+def _child(task: Task, conn, parent: int) -> None:
+    lifeline.die_with(parent)  # a killed build must not leave its workers running
     try:
         conn.send(_guarded(task))
     finally:
@@ -85,7 +98,7 @@ def _run_processes(tasks: list[Task], jobs: int, timeout: float) -> Iterator[Iss
             while pending and len(running) < jobs:
                 task = pending.pop()
                 receive, send = context.Pipe(duplex=False)
-                process = context.Process(target=_child, args=(task, send), daemon=True)
+                process = context.Process(target=_child, args=(task, send, os.getpid()), daemon=True)
                 process.start()
                 send.close()
                 running[process.sentinel] = (process, receive, task, time.monotonic())

@@ -9,14 +9,28 @@ import tempfile
 from pathlib import Path
 from typing import Iterator
 
-TEMP_MARK = ".publish-tmp-"
+# every temporary name starts with TEMP_PREFIX: "~" never occurs in a slug ([a-z0-9-]) nor in a name the
+# tool gives an output, so cleaning up after a killed build can never take a published file
+TEMP_MARK = "~publish-tmp~"
+TEMP_PREFIX = "." + TEMP_MARK
+NAME_KEPT = 60  # characters of the target's name kept in a temporary name (which must stay short enough)
+
+
+def is_temp(name: str) -> bool:
+    """Whether a file name is one of the tool's temporary names."""
+    return name.startswith(TEMP_PREFIX)
+
+
+def temp_name(target: Path, tail: str = "") -> str:
+    """A temporary name for `target`, beside it: marked, and no longer than the file system allows."""
+    return f"{TEMP_PREFIX}{target.name[:NAME_KEPT]}.{tail}"
 
 
 @contextlib.contextmanager
 def atomic_path(target: Path) -> Iterator[Path]:
     """A temporary path to write; it replaces `target` only if the block succeeds."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=f".{target.name}{TEMP_MARK}", dir=target.parent)
+    fd, name = tempfile.mkstemp(prefix=temp_name(target), dir=target.parent)
     os.close(fd)
     temp = Path(name)
     try:
@@ -51,8 +65,8 @@ def copy_file(source: Path, target: Path) -> Path:
 def atomic_dir(target: Path) -> Iterator[Path]:
     """A temporary folder to fill; it replaces the folder `target` whole if the block succeeds."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    temp = Path(tempfile.mkdtemp(prefix=f".{target.name}{TEMP_MARK}", dir=target.parent))
-    old = target.parent / f".{target.name}{TEMP_MARK}old-{os.getpid()}"
+    temp = Path(tempfile.mkdtemp(prefix=temp_name(target), dir=target.parent))
+    old = target.parent / temp_name(target, f"old-{os.getpid()}")
     try:
         yield temp
         os.chmod(temp, 0o755)
@@ -65,12 +79,15 @@ def atomic_dir(target: Path) -> Iterator[Path]:
 
 
 def remove_leftovers(folder: Path, recursive: bool = True) -> int:
-    """Delete temporary files a killed build left behind; returns how many."""
+    """Delete the temporary files and folders a killed build left behind (only those); returns how many."""
     count = 0
     if not folder.is_dir():
         return 0
-    for path in (folder.rglob if recursive else folder.glob)(f"*{TEMP_MARK}*"):
-        if path.is_dir():
+    found = [p for p in (folder.rglob if recursive else folder.glob)(f"{TEMP_PREFIX}*") if is_temp(p.name)]
+    for path in found:
+        if not path.exists() and not path.is_symlink():
+            continue  # inside a temporary folder removed just before
+        if path.is_dir() and not path.is_symlink():
             shutil.rmtree(path, ignore_errors=True)
         else:
             with contextlib.suppress(FileNotFoundError):

@@ -16,13 +16,14 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from publish import state
-from publish.atomic import TEMP_MARK, remove_leftovers, write_text
+from publish.atomic import TEMP_PREFIX, remove_leftovers, write_text
 from publish.check import load_publication, read_issues, select_issues
 from publish.errors import Problem, PublishError, SourceError
 from publish.formats import FORMATS, ORDER
 
 log = logging.getLogger("publish")
-REPORT = "build-report.json"
+REPORT = "build-report.json"  # in state.state_dir(root, out), unless --report says where
+LEGACY = (".publish.lock", REPORT)  # what older versions kept in dist/, which is uploaded
 
 
 @dataclass
@@ -35,6 +36,7 @@ class Options:
     validate: bool = False
     timeout: float = 1800.0  # seconds one issue may take
     scheduler: str | None = None  # a Dask scheduler address
+    report: Path | None = None  # where to write the build report (default: beside the state)
 
 
 @dataclass
@@ -45,6 +47,7 @@ class Context:
     out: Path  # dist/ (or --out)
     outputs: dict[str, list[Path]] = field(default_factory=dict)
     cache: dict = field(default_factory=dict)
+    failed: frozenset[int] = frozenset()  # issues whose build failed in this run: the site keeps their old pages
 
 
 @dataclass
@@ -127,10 +130,9 @@ def build(root: Path, selectors: tuple[str, ...] = (), all_issues: bool = False,
     folders = select_issues(pub, selectors, all_issues)
     summary = Summary(skipped=skipped, warnings=list(warnings))
     out.mkdir(parents=True, exist_ok=True)
-    with lock(out):
-        removed = remove_leftovers(out, recursive=False) + sum(remove_leftovers(out / f.name) for f in folders)
-        if removed:
-            log.info("removed %d temporary file(s) left by an interrupted build", removed)
+    records = state.state_dir(root, out)
+    with lock(records, out):
+        _tidy(out, folders)
         issue_formats = tuple(f for f in formats if FORMATS[f].per_issue)
         if progress and hasattr(progress, "start"):
             progress.start(len(folders))
@@ -140,33 +142,53 @@ def build(root: Path, selectors: tuple[str, ...] = (), all_issues: bool = False,
             if progress:
                 progress(outcome)
         summary.outcomes.sort(key=lambda o: o.number)
-        site_formats = [f for f in formats if not FORMATS[f].per_issue]
-        if (not site_formats and any(o.built for o in summary.outcomes) and (out / "index.html").is_file()
-                and FORMATS["site"].missing() is None):
-            # the site lists each download's size and SHA-256: keep it true to the files just replaced
-            log.info("site: refreshing its download records")
-            site_formats = ["site"]
-        for fmt in site_formats:
-            if not FORMATS[fmt].per_issue:
-                FORMATS[fmt].writer()(pub, out, Context(options, out))
-                validator = FORMATS[fmt].validator() if options.validate else None
-                if validator:
-                    summary.validation += [f"{fmt}: {m}" for m in validator(out)]
+        _site_phase(pub, out, formats, options, summary)
         summary.warnings += [p for o in summary.outcomes for p in o.problems if not p.is_error]
         summary.seconds = time.perf_counter() - started
-        if len(folders) > 1 or any(o.built for o in summary.outcomes):
-            write_report(out, pub.slug, formats, summary)
+        if len(folders) > 1 or any(o.built for o in summary.outcomes) or options.report:
+            write_report(options.report or records / REPORT, pub.slug, formats, summary)
     return summary
+
+
+def _tidy(out: Path, folders: list[Path]) -> None:
+    """Remove what a killed build left in dist/, and an older version's bookkeeping."""
+    removed = remove_leftovers(out, recursive=False) + sum(remove_leftovers(out / f.name) for f in folders)
+    if removed:
+        log.info("removed %d temporary file(s) left by an interrupted build", removed)
+    for name in LEGACY:
+        (out / name).unlink(missing_ok=True)
+
+
+def _site_phase(pub, out: Path, formats: tuple[str, ...], options: Options, summary: Summary) -> None:
+    """The publication-wide formats (the site), told which issues failed so that it keeps their old pages."""
+    site_formats = [f for f in formats if not FORMATS[f].per_issue]
+    if (not site_formats and any(o.built for o in summary.outcomes) and (out / "index.html").is_file()
+            and FORMATS["site"].missing() is None):
+        # the site lists each download's size and SHA-256: keep it true to the files just replaced
+        log.info("site: refreshing its download records")
+        site_formats = ["site"]
+    context = Context(options, out, failed=frozenset(o.number for o in summary.failed))
+    for fmt in site_formats:
+        try:
+            FORMATS[fmt].writer()(pub, out, context)
+        except OSError as exc:  # a full disk, a read-only folder: the site's writes are staged, the old one stays
+            where = exc.filename or out
+            raise PublishError(f"{where}: cannot write the {fmt} ({exc.strerror or exc}) — check free space "
+                               "and permissions; the previous files were kept") from None
+        validator = FORMATS[fmt].validator() if options.validate else None
+        if validator:
+            summary.validation += [f"{fmt}: {m}" for m in validator(out)]
 
 
 def plan(pub, out: Path, folders: list[Path], formats: tuple[str, ...], options: Options,
          summary: Summary, progress=None) -> list[Task]:
     """One task per issue with stale formats; unchanged issues go straight into the summary."""
     inputs = state.Inputs(pub)
+    records = state.state_dir(pub.root, out)
     tasks = []
     for folder in folders:
         out_dir = out / folder.name
-        recorded = state.load(out_dir)
+        recorded = state.load(records, out_dir)
         digests = {fmt: inputs.digest(folder, fmt) for fmt in formats}
         current = {fmt: [out_dir / n for n in recorded[fmt]["files"]] for fmt in formats
                    if not options.force and state.is_current(out_dir, fmt, digests[fmt], recorded)}
@@ -198,7 +220,7 @@ def build_issue(task: Task) -> IssueOutcome:
     context = Context(options, out, outputs=dict(task.current))
     # every format is written into a staging folder first and moves into dist/<n>/ only when all of
     # them (and their validation) succeeded: a failed issue leaves its previous files as they were
-    stage = out / f".{issue.number}{TEMP_MARK}stage"
+    stage = out / f"{TEMP_PREFIX}stage-{issue.number}"
     try:
         shutil.rmtree(stage, ignore_errors=True)
         stage.mkdir(parents=True)
@@ -212,7 +234,7 @@ def build_issue(task: Task) -> IssueOutcome:
         if not outcome.error:
             for fmt, files in outcome.built.items():
                 outcome.built[fmt] = [_place(file, stage, out_dir) for file in files]
-                state.record(out_dir, fmt, task.digests[fmt], outcome.built[fmt])
+                state.record(state.state_dir(task.root, out), out_dir, fmt, task.digests[fmt], outcome.built[fmt])
     except PublishError as exc:
         outcome.error = exc.format_message()
     except OSError as exc:
@@ -249,11 +271,11 @@ def _validate(formats: list[str], context: Context, outcome: IssueOutcome, stric
         outcome.error = "validation failed:\n" + "\n".join(failures)
 
 
-def write_report(out: Path, slug: str, formats: tuple[str, ...], summary: Summary) -> Path:
-    """dist/build-report.json: what happened to each issue, for scripts and CI.
+def write_report(path: Path, slug: str, formats: tuple[str, ...], summary: Summary) -> Path:
+    """The build report (JSON): what happened to each issue, for scripts and CI; never in dist/.
 
-    Written after a build of several issues, or one that changed something: a
-    single issue that fails leaves dist/ exactly as it was.
+    Written after a build of several issues, one that changed something, or
+    whenever --report asks for it.
     """
     issues = []
     for o in summary.outcomes:
@@ -268,7 +290,11 @@ def write_report(out: Path, slug: str, formats: tuple[str, ...], summary: Summar
         "unchanged": sum(o.status == "unchanged" for o in summary.outcomes),
         "failed": len(summary.failed), "seconds": round(summary.seconds, 3), "issues": issues,
     }
-    return write_text(out / REPORT, json.dumps(report, indent=1) + "\n")
+    try:
+        return write_text(path, json.dumps(report, indent=1) + "\n")
+    except OSError as exc:
+        raise PublishError(f"{path}: cannot write the build report ({exc.strerror or exc}) — "
+                           "check the folder exists and is writable") from None
 
 
 __all__ = ["Options", "Context", "Task", "IssueOutcome", "Summary", "build", "build_issue", "asdict"]

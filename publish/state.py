@@ -17,7 +17,7 @@ import os
 from pathlib import Path
 
 from publish import BUILTIN_LAYOUTS, __version__, fonts_dir
-from publish.atomic import TEMP_MARK, write_text
+from publish.atomic import is_temp, write_text
 from publish.formats import EXCLUSIVE_LAYOUT_PARTS, FORMATS
 from publish.model import Publication
 
@@ -39,7 +39,7 @@ def state_dir(root: Path, out: Path) -> Path:
     try:
         key = out.relative_to(root).as_posix()
     except ValueError:
-        key = os.fsencode(out).decode("utf-8", "surrogateescape")
+        key = str(out)
     digest = hashlib.sha256(key.encode("utf-8", "surrogateescape")).hexdigest()[:16]
     name = "".join(c if c.isascii() and (c.isalnum() or c in "-_") else "_" for c in out.name)[:40]
     folder = root / CACHE_DIR / "state" / f"{name or 'out'}-{digest}"
@@ -48,10 +48,11 @@ def state_dir(root: Path, out: Path) -> Path:
 
 
 def _files(folder: Path) -> list[Path]:
+    """Every file under `folder`, dotfiles too (a `.pic.jpg` can be a picture): all but the tool's own."""
     if not folder.is_dir():
         return []
-    return sorted(p for p in folder.rglob("*") if p.is_file() and TEMP_MARK not in p.name
-                  and "__pycache__" not in p.parts and not p.name.startswith("."))
+    return sorted(p for p in folder.rglob("*") if p.is_file() and not is_temp(p.name)
+                  and "__pycache__" not in p.parts)
 
 
 def _uses(fmt: str, layout_name: str) -> bool:
@@ -108,7 +109,8 @@ class Inputs:
     def _group(self, named: list[tuple[str, Path]]) -> str:
         digest = hashlib.sha256()
         for name, path in named:
-            digest.update(f"{name}\0{self.file_hash(path)}\0".encode())
+            # a name need not be UTF-8 (a zip from Windows): hash its bytes as the file system has them
+            digest.update(f"{name}\0{self.file_hash(path)}\0".encode("utf-8", "surrogateescape"))
         return digest.hexdigest()
 
     def _shared_digest(self, fmt: str) -> str:
@@ -151,22 +153,42 @@ class Inputs:
         self._dirty = False
 
 
-def load(out_dir: Path) -> dict:
+def _record_file(records: Path, out_dir: Path) -> Path:
+    return records / f"issue-{out_dir.name}.json"
+
+
+def _read(path: Path) -> dict:
     try:
-        data = json.loads((out_dir / STATE_FILE).read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8"))
         return data if isinstance(data, dict) else {}
     except (OSError, ValueError):
         return {}
 
 
-def is_current(out_dir: Path, fmt: str, digest: str, recorded: dict | None = None) -> bool:
-    entry = (load(out_dir) if recorded is None else recorded).get(fmt)
+def load(records: Path, out_dir: Path) -> dict:
+    """What was recorded for the formats in out_dir (dist/<n>); `records` is state_dir(root, dist).
+
+    An old-layout record inside dist/<n>/ is moved out on first sight, so
+    upgrading does not rebuild everything.
+    """
+    path, old = _record_file(records, out_dir), out_dir / STATE_FILE
+    if old.is_file():
+        if not path.is_file():
+            data = _read(old)
+            if data:
+                write_text(path, json.dumps(data, indent=1, sort_keys=True) + "\n")
+        old.unlink(missing_ok=True)
+    return _read(path)
+
+
+def is_current(out_dir: Path, fmt: str, digest: str, recorded: dict) -> bool:
+    entry = recorded.get(fmt)
     if not isinstance(entry, dict) or entry.get("inputs") != digest:
         return False
     return all((out_dir / name).is_file() for name in entry.get("files", ()))
 
 
-def record(out_dir: Path, fmt: str, digest: str, files: list[Path]) -> None:
-    data = load(out_dir)
+def record(records: Path, out_dir: Path, fmt: str, digest: str, files: list[Path]) -> None:
+    data = load(records, out_dir)
     data[fmt] = {"inputs": digest, "files": sorted(p.relative_to(out_dir).as_posix() for p in files)}
-    write_text(out_dir / STATE_FILE, json.dumps(data, indent=1, sort_keys=True) + "\n")
+    write_text(_record_file(records, out_dir), json.dumps(data, indent=1, sort_keys=True) + "\n")

@@ -124,7 +124,9 @@ def test_a_poisoned_issue_does_not_stop_the_others(archive, run, monkeypatch):
     assert "issues/1002: the worker exited with status 3" in result.output
     assert "issues/1003: took longer than 4 s and was stopped" in result.output
     assert sorted(_stamps(archive)) == [1000, 1004, 1005]
-    report = json.loads((archive / "dist/build-report.json").read_text())
+    from publish.state import state_dir
+
+    report = json.loads((state_dir(archive, archive / "dist") / "build-report.json").read_text())
     assert report["failed"] == 3 and report["built"] == 3
     statuses = {i["number"]: i["status"] for i in report["issues"]}
     assert statuses == {1000: "built", 1001: "failed", 1002: "failed", 1003: "failed",
@@ -139,16 +141,17 @@ def test_killed_build_resumes_where_it_stopped(tmp_path):
     command = [sys.executable, "-m", "publish", "--root", str(root), "build", "--all", "--format", "text",
                "--jobs", "1"]
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    records = root / ".publish-cache/state"
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and len(list(root.glob("dist/*/.publish-state.json"))) < 2:
+    while time.monotonic() < deadline and len(list(records.glob("*/issue-*.json"))) < 2:
         time.sleep(0.005)
     process.send_signal(signal.SIGKILL)
     process.wait()
-    done = {int(p.parent.name) for p in root.glob("dist/*/.publish-state.json")}
+    done = {int(p.stem.split("-")[1]) for p in records.glob("*/issue-*.json")}
     assert 2 <= len(done) < 24, "the build finished before it could be killed; make the issues bigger"
     # a crash may leave a temporary file mid-write; plant one to be sure
     (root / "dist/1023").mkdir(parents=True, exist_ok=True)
-    (root / "dist/1023/.benchmark-weekly-1023.txt.publish-tmp-x").write_text("half")
+    (root / "dist/1023/.~publish-tmp~benchmark-weekly-1023.txt.x").write_text("half")
     result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     assert f"24 issues: {24 - len(done)} built, {len(done)} unchanged, 0 failed" in result.stdout + result.stderr
@@ -160,7 +163,9 @@ def test_a_second_build_fails_fast_while_one_runs(archive, run):
     from publish.archive import lock
 
     (archive / "dist").mkdir()
-    with lock(archive / "dist"):
+    from publish.state import state_dir
+
+    with lock(state_dir(archive, archive / "dist"), archive / "dist"):
         result = run(archive, "build", "1000", "--format", "text")
     assert result.exit_code == 1
     assert "another publish build is writing here" in result.output

@@ -149,7 +149,7 @@ def test_failed_write_keeps_the_previous_file_and_leaves_no_temporary(pub, run, 
 
 def test_leftover_temporary_files_are_removed(pub, run):
     run(pub, "build", "1112", "--format", "text")
-    leftover = pub / "dist/1112/.weekly-worker-1112.txt.publish-tmp-abc"
+    leftover = pub / "dist/1112/.~publish-tmp~weekly-worker-1112.txt.abc"
     leftover.write_text("half")
     run(pub, "build", "1112", "--format", "text", "--force")
     assert not leftover.exists()

@@ -9,8 +9,14 @@ from pathlib import Path
 
 import click
 
+from publish import lifeline
 from publish.build import Options, build
 from publish.formats import ORDER, parse_formats
+
+
+def plural(count: int, noun: str) -> str:
+    """1 issue, 2 issues."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
 def _formats(ctx, param, value):
@@ -59,7 +65,8 @@ class Progress:
         left = elapsed / self.done * (self.total - self.done)
         width = 30
         filled = int(width * self.done / max(self.total, 1))
-        self.stream.write(f"\r\x1b[2K[{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total} issues"
+        self.stream.write(f"\r\x1b[2K[{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total} issue"
+                          f"{'' if self.total == 1 else 's'}"
                           f" · last {number} · {int(left // 60)}m{int(left % 60):02d}s left")
         self.stream.flush()
 
@@ -86,13 +93,16 @@ class Progress:
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 @click.option("--validate", is_flag=True,
               help="Check what was built with the formats' validators (epubcheck, Kindle pre-flight, qpdf, …).")
+@click.option("--report", type=click.Path(dir_okay=False, path_type=Path), metavar="PATH",
+              help="Write the build report (JSON) to PATH; by default it is kept in .publish-cache/.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only errors.")
 @click.pass_obj
 def command(obj: dict, issues, all_issues, formats, out, jobs, scheduler, timeout, force, strict, validate,
-            quiet) -> None:
+            report, quiet) -> None:
     """Build ISSUE (a number or issues/N folder; default: the latest) into dist/<n>/."""
+    lifeline.die_with_env()  # started by `publish serve`: go when it goes
     options = Options(formats=formats, out=out, force=force, strict=strict, jobs=jobs, validate=validate,
-                      timeout=timeout, scheduler=scheduler)
+                      timeout=timeout, scheduler=scheduler, report=report.resolve() if report else None)
     progress = Progress(quiet)
     try:
         summary = build(obj["root"], issues, all_issues, options, progress=progress)
@@ -108,7 +118,7 @@ def command(obj: dict, issues, all_issues, formats, out, jobs, scheduler, timeou
     if total > 1 or failed:
         built = sum(o.status == "built" for o in summary.outcomes)
         unchanged = sum(o.status == "unchanged" for o in summary.outcomes)
-        say(f"{total} issues: {built} built, {unchanged} unchanged, {len(failed)} failed, "
+        say(f"{plural(total, 'issue')}: {built} built, {unchanged} unchanged, {len(failed)} failed, "
             f"in {summary.seconds:.1f} s", err=bool(failed))
         for outcome in failed:
             click.echo(f"  failed {outcome.number}: {outcome.error.splitlines()[0]}", err=True)

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import http.server
 import logging
+import os
 import queue
+import re
 import signal
 import subprocess
 import sys
@@ -25,7 +27,8 @@ from urllib.parse import unquote, urlsplit
 import click
 from markupsafe import escape
 
-from publish.atomic import TEMP_MARK
+from publish import lifeline
+from publish.atomic import is_temp
 from publish.build import Context, Options, choose_formats
 from publish.check import load_publication, read_issues, select_issues
 from publish.errors import PublishError, SourceError
@@ -35,6 +38,9 @@ from publish import BUILTIN_LAYOUTS
 log = logging.getLogger("publish")
 
 EVENTS = "/__publish/events"
+# what editors write beside the file being edited: vim's swap files and its write test "4913", backups
+# ending in "~", Emacs's lock files ".#name", "*.tmp", and sed -i's temporaries (sed + 6 letters/digits)
+EDITOR_TEMP = re.compile(r"\..*\.sw[a-z]|.*~|4913|\.#.*|#.*#|.*\.tmp|sed[A-Za-z0-9]{6}|\.goutputstream-.*")
 # formats built together (kindle is made from the epub), fastest first
 GROUPS = (("text",), ("epub", "kindle"), ("pdf",), ("print",))
 RELOAD_SCRIPT = """<script>
@@ -167,7 +173,7 @@ class Builder:
         import watchfiles
 
         def interesting(change, path: str) -> bool:
-            return TEMP_MARK not in path and "__pycache__" not in path
+            return not ignored(path)
 
         for changes in watchfiles.watch(*self.watched(), watch_filter=interesting, stop_event=self.preview.stop,
                                         debounce=200, step=50, raise_interrupt=False):
@@ -239,15 +245,18 @@ class Builder:
                    "--format", ",".join(group), "-q"]
         started = time.perf_counter()
         with tempfile.TemporaryFile("w+", encoding="utf-8") as log_file:  # a pipe could fill up and stall it
-            process = subprocess.Popen(command, stdout=log_file, stderr=subprocess.STDOUT,
-                                       start_new_session=True)  # Ctrl-C is ours to pass on
-            while process.poll() is None:
-                if self._interrupted():
-                    process.terminate()
-                    process.wait()
-                    log.info("stopped building %s", ", ".join(group))
-                    return True
-                time.sleep(0.05)
+            # a session of its own (Ctrl-C is ours to pass on) whose whole group is killed when abandoned,
+            # and which dies with this process (lifeline): no worker may outlive it and keep the lock
+            process = subprocess.Popen(command, stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True,
+                                       env={**os.environ, lifeline.PARENT_ENV: str(os.getpid())})
+            try:
+                while process.poll() is None:
+                    if self._interrupted():
+                        log.info("stopped building %s", ", ".join(group))
+                        return True
+                    time.sleep(0.05)
+            finally:
+                _kill_group(process)
             log_file.seek(0)
             output = log_file.read().strip()
         step = ",".join(group)
@@ -255,6 +264,22 @@ class Builder:
             log.info("built %s in %.1f s", ", ".join(group), time.perf_counter() - started)
         self.preview.publish(error=self.error, reload=False)
         return self._interrupted()
+
+
+def _kill_group(process: subprocess.Popen) -> None:
+    """Kill a build and every worker it forked (its process group), and reap it."""
+    if process.poll() is None:  # once reaped, its group id may name someone else's group
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass  # all gone already
+    process.wait()
+
+
+def ignored(path: str) -> bool:
+    """Changes that are not edits: the tool's own temporary files, caches, and editors' swap and backup files."""
+    name = Path(path).name
+    return is_temp(name) or "__pycache__" in path or EDITOR_TEMP.fullmatch(name) is not None
 
 
 # --- the command ------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ grace period for its own alarm to report the article) is killed.
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import os
 import time
@@ -15,8 +16,10 @@ from multiprocessing.connection import wait
 
 from typing import Callable
 
+from publish import lifeline
 from publish.formats.pdf_render import Job, Result, render
 
+log = logging.getLogger("publish")
 GRACE = 15.0  # seconds after the limit before a silent child is killed
 
 
@@ -27,7 +30,8 @@ def cpus() -> int:
         return os.cpu_count() or 1
 
 
-def _child(task: Callable, label: str, conn) -> None:  # pragma: no cover - runs in the forked process
+def _child(task: Callable, label: str, conn, parent: int) -> None:  # pragma: no cover - the forked process
+    lifeline.die_with(parent)  # a killed build must not leave its PDF workers running
     try:
         result = task()
     except BaseException as exc:  # noqa: BLE001 - everything must reach the parent
@@ -52,6 +56,7 @@ def call(tasks: list[Callable], workers: int, labels: list[str], limits: list[fl
     if workers <= 1 or len(tasks) <= 1 or not _can_fork():
         return [task() for task in tasks]
     context = multiprocessing.get_context("fork")
+    log.debug("pdf: %d task(s) for %s in up to %d worker process(es)", len(tasks), labels[0], workers)
     results: list = [None] * len(tasks)
     pending = list(order if order is not None else range(len(tasks)))
     running: dict = {}  # connection → (index, process, deadline)
@@ -60,7 +65,8 @@ def call(tasks: list[Callable], workers: int, labels: list[str], limits: list[fl
             while pending and len(running) < workers:
                 index = pending.pop(0)
                 receiver, sender = context.Pipe(duplex=False)
-                process = context.Process(target=_child, args=(tasks[index], labels[index], sender), daemon=True)
+                process = context.Process(target=_child, args=(tasks[index], labels[index], sender, os.getpid()),
+                                          daemon=True)
                 process.start()
                 sender.close()
                 running[receiver] = (index, process, time.monotonic() + limits[index] + GRACE)

@@ -1,0 +1,78 @@
+"""A worker process → bound to its parent: it dies when the parent dies, and never keeps the parent's build lock.
+
+A build forks workers (one per issue, one per PDF part). Killed with kill -9,
+the parent cannot stop them itself, so each worker asks the kernel to kill it
+when its parent goes (Linux's PR_SET_PDEATHSIG), or watches for that itself
+elsewhere. An flock belongs to the open file, which a fork shares: a worker
+that kept its copy would keep the lock after its parent died, so every forked
+child lets go of its copy at once.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import os
+import signal
+import threading
+import time
+
+PR_SET_PDEATHSIG = 1
+PARENT_ENV = "PUBLISH_PARENT_PID"  # set by `serve` for the `publish build` processes it starts
+_locks: set[int] = set()  # file descriptors holding a build lock in this process
+
+
+def hold(fd: int) -> None:
+    """Note a file descriptor whose flock is this process's: forked children give up their copy."""
+    _locks.add(fd)
+
+
+def release(fd: int) -> None:
+    _locks.discard(fd)
+
+
+def _drop_locks_in_child() -> None:
+    # point the inherited descriptor at /dev/null rather than closing it: the number stays valid for
+    # the Python file object that owns it, and only the parent's copy keeps the lock alive
+    if not _locks:
+        return
+    null = os.open(os.devnull, os.O_RDONLY | os.O_CLOEXEC)
+    for fd in _locks:
+        try:
+            os.dup2(null, fd, inheritable=False)
+        except OSError:
+            pass
+    os.close(null)
+    _locks.clear()
+
+
+os.register_at_fork(after_in_child=_drop_locks_in_child)
+
+
+def die_with(parent: int) -> None:
+    """In a child process: be killed when `parent` dies, and exit now if it already has."""
+    if not _pdeathsig():
+        threading.Thread(target=_watch, args=(parent,), name="lifeline", daemon=True).start()
+    if os.getppid() != parent:  # the parent died before the request above: nobody would kill us
+        os._exit(1)
+
+
+def die_with_env() -> None:
+    """In a `publish build` started by another publish process: die with it (see PARENT_ENV)."""
+    raw = os.environ.pop(PARENT_ENV, "")
+    if raw.isdigit():
+        die_with(int(raw))
+
+
+def _pdeathsig() -> bool:
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
+        return libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0
+    except (OSError, AttributeError):  # not Linux
+        return False
+
+
+def _watch(parent: int) -> None:  # pragma: no cover - systems without prctl
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(1)
