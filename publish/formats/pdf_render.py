@@ -47,17 +47,34 @@ class Result:
     error: str = ""
 
 
-class TimeLimit(Exception):
-    pass
+class TimeLimit(BaseException):
+    """The layout ran past its time limit; the message is the anchor of the article it was in.
+
+    Not an Exception: WeasyPrint (and its URL fetching) catches Exception in many places and
+    would report it as a missing file or a picture it could not load.
+    """
+
+
+@dataclass
+class _Timer:
+    """What the alarm saw: `fired` is None until the limit is reached, then the article's anchor (or "")."""
+
+    fired: str | None = None
 
 
 @contextlib.contextmanager
-def _alarm(seconds: float):
+def _alarm(seconds: float, timer: _Timer):
     """Raise TimeLimit in this (main) thread after `seconds`; a no-op where signals are not available."""
+
+    def on_alarm(signum, frame):
+        # recorded before raising: whatever becomes of the exception, render() reports the time limit
+        timer.fired = _article_in_frames(frame)
+        raise TimeLimit(timer.fired)
+
     usable = hasattr(signal, "setitimer") and seconds > 0
     if usable:
         try:
-            previous = signal.signal(signal.SIGALRM, _on_alarm)
+            previous = signal.signal(signal.SIGALRM, on_alarm)
         except ValueError:  # not the main thread
             usable = False
     if usable:
@@ -68,10 +85,6 @@ def _alarm(seconds: float):
         if usable:
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, previous)
-
-
-def _on_alarm(signum, frame):
-    raise TimeLimit(_article_in_frames(frame))
 
 
 def _article_in_frames(frame) -> str:
@@ -112,54 +125,68 @@ def _names(html: str, anchor: str, url: str, tail: str) -> bool:
 
 def render(job: Job) -> Result:
     """Lay the document out once and write the requested variants; errors come back in Result.error."""
-    from weasyprint import HTML
     from weasyprint.urls import FatalURLFetchingError
 
     result = Result()
-    fetcher = ConfinedFetcher(job.root)
-    started = time.perf_counter()
+    timer = _Timer()
     try:
-        with isolated_fonts(job.root) as fonts, _alarm(job.time_limit):
-            # WeasyPrint names pictures after their URLs: a fixed root keeps the folder's path out of the PDF
-            page = job.html.replace(root_url(job.root), VIRTUAL_ROOT)
-            html = HTML(string=page, base_url=VIRTUAL_ROOT, url_fetcher=fetcher)
-            images: dict = {}  # url → WeasyPrint image; their resolution is set per variant below
-            document = html.render(font_config=fonts, cache=images)
-            result.seconds["layout"] = time.perf_counter() - started
-            _no_attachments(document)
-            result.pages = len(document.pages)
-            if document.pages:
-                result.width, result.height = document.pages[0].width, document.pages[0].height
-            result.anchors = [sorted(page.anchors) for page in document.pages]
-            # the press first: writing at screen resolution replaces each picture by its thumbnail
-            if job.kind == "folios":
-                # laid over the body pages, which carry the structure: untagged, no marks
-                writes = {"press": lambda: _write_plain(document),
-                          "screen": lambda: _write_screen(document, images, tagged=False)}
-            else:
-                writes = {"press": lambda: _write_press(document, images),
-                          "screen": lambda: _write_screen(document, images, tagged=True)}
-            for name, write in writes.items():
-                if name in job.variants:
-                    t0 = time.perf_counter()
-                    result.pdf[name] = write()
-                    result.seconds[name] = time.perf_counter() - t0
-    except TimeLimit as exc:
-        where = _culprit(job, anchor=str(exc))
-        result.error = (f"{where}: the PDF layout took longer than {job.time_limit:g} s and was stopped — "
-                        "look for a very long table, list or unbroken line in it, or raise "
-                        "PUBLISH_PDF_TIME_LIMIT")
+        with isolated_fonts(job.root) as fonts, _alarm(job.time_limit, timer):
+            _lay_out_and_write(job, fonts, result)
+    except TimeLimit:
+        pass  # reported below
     except FatalURLFetchingError as exc:
-        cause = exc.__cause__
-        if isinstance(cause, Refused):
-            url = cause.url.replace(VIRTUAL_ROOT, root_url(job.root))
-            where = _culprit(job, url=url)
-            shown = url.replace(root_url(job.root), "")
-            result.error = (f"{where}: the PDF may not load {shown!r}: {cause.reason} — "
-                            "use files inside the publication folder only (pictures in the issue's images/)")
-        else:
-            result.error = f"{_culprit(job)}: the PDF could not load a file ({cause or exc}) — check the file"
+        result.error = _fetch_error(job, exc)
+    except Exception:
+        if timer.fired is None:
+            raise
+    # the time limit wins wherever it fired: inside a file fetch, or under code that caught it
+    if timer.fired is not None:
+        return Result(error=f"{_culprit(job, anchor=timer.fired)}: the PDF layout took longer than "
+                            f"{job.time_limit:g} s and was stopped — look for a very long table, list or "
+                            "unbroken line in it, or raise PUBLISH_PDF_TIME_LIMIT")
     return result
+
+
+def _lay_out_and_write(job: Job, fonts, result: Result) -> None:
+    """The layout and the variants' bytes, into `result`."""
+    from weasyprint import HTML
+
+    started = time.perf_counter()
+    # WeasyPrint names pictures after their URLs: a fixed root keeps the folder's path out of the PDF
+    page = job.html.replace(root_url(job.root), VIRTUAL_ROOT)
+    html = HTML(string=page, base_url=VIRTUAL_ROOT, url_fetcher=ConfinedFetcher(job.root))
+    images: dict = {}  # url → WeasyPrint image; their resolution is set per variant below
+    document = html.render(font_config=fonts, cache=images)
+    result.seconds["layout"] = time.perf_counter() - started
+    _no_attachments(document)
+    result.pages = len(document.pages)
+    if document.pages:
+        result.width, result.height = document.pages[0].width, document.pages[0].height
+    result.anchors = [sorted(page.anchors) for page in document.pages]
+    # the press first: writing at screen resolution replaces each picture by its thumbnail
+    if job.kind == "folios":
+        # laid over the body pages, which carry the structure: untagged, no marks
+        writes = {"press": lambda: _write_plain(document),
+                  "screen": lambda: _write_screen(document, images, tagged=False)}
+    else:
+        writes = {"press": lambda: _write_press(document, images),
+                  "screen": lambda: _write_screen(document, images, tagged=True)}
+    for name, write in writes.items():
+        if name in job.variants:
+            t0 = time.perf_counter()
+            result.pdf[name] = write()
+            result.seconds[name] = time.perf_counter() - t0
+
+
+def _fetch_error(job: Job, exc) -> str:
+    """A file the layout asked for and could not have, with the source that named it."""
+    cause = exc.__cause__
+    if isinstance(cause, Refused):
+        url = cause.url.replace(VIRTUAL_ROOT, root_url(job.root))
+        shown = url.replace(root_url(job.root), "")
+        return (f"{_culprit(job, url=url)}: the PDF may not load {shown!r}: {cause.reason} — "
+                "use files inside the publication folder only (pictures in the issue's images/)")
+    return f"{_culprit(job)}: the PDF could not load a file ({cause or exc}) — check the file"
 
 
 def _no_attachments(document) -> None:
