@@ -315,7 +315,7 @@ def test_fetcher_serves_files_inside(tmp_path):
     root = tmp_path / "pub"
     write(root / "images/a b.svg", "<svg xmlns='http://www.w3.org/2000/svg'/>")
     response = ConfinedFetcher(root).fetch(root_url(root) + "images/a%20b.svg")
-    assert response.read().startswith(b"<svg") and response.content_type == "image/svg+xml"
+    assert b"<svg" in response.read() and response.content_type == "image/svg+xml"
 
 
 def test_low_resolution_pictures_are_warned_about(pub):

@@ -3,15 +3,20 @@
 Every URL a layout or an article names goes through `ConfinedFetcher`: `file:`
 URLs inside the publication folder are served, anything else (other paths,
 links out of it, any network or data address) stops the render with
-`Refused`, which the caller turns into an error naming the article.
+`Refused`, which the caller turns into an error naming the article (and is
+kept in `refused`, for refusals WeasyPrint swallows, as inside an SVG).
+Pictures are served as `publishable()` makes them: without metadata, SVGs
+sanitised, so no GPS position or script reaches a PDF.
 `isolated_fonts()` points fontconfig at the publication's fonts/ alone, so no
 font of the machine can slip into a PDF as a fallback.
 """
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import logging
+import re
 import mimetypes
 import os
 import tempfile
@@ -25,10 +30,16 @@ logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 from weasyprint.urls import URLFetcher, URLFetcherResponse  # noqa: E402
 
 from publish import fonts_dir  # noqa: E402
+from publish.errors import PublishError  # noqa: E402
+from publish.picture_clean import clean_raster, publishable  # noqa: E402
+from publish.pictures import sniff  # noqa: E402
 
 
 # The base URL the PDF's HTML is laid out under, mapped to the publication folder by the fetcher.
 VIRTUAL_ROOT = "file:///publication/"
+PICTURE_TYPES = {"jpeg": "image/jpeg", "png": "image/png", "svg": "image/svg+xml"}
+# what a sanitised SVG may carry inline: a cleaned JPEG or PNG
+_DATA_PICTURE = re.compile(r"^data:image/(png|jpeg);base64,([A-Za-z0-9+/=]*)$", re.I)
 
 
 class Refused(Exception):
@@ -49,16 +60,52 @@ class ConfinedFetcher(URLFetcher):
         # a publication without fonts/ gets the built-in fonts, under the same fonts/ names
         self.fonts = fonts_dir(self.root).resolve()
         self.served: list[Path] = []
+        self.refused: list[Refused] = []  # every refusal, also those WeasyPrint only logs
+        self._pictures: dict[Path, tuple[bytes, str]] = {}
 
     def fetch(self, url, headers=None):
-        path = self.resolve(url)
+        try:
+            if url.lower().startswith("data:"):
+                return self._inline(url)
+            path = self.resolve(url)
+            body, kind = self._read(url, path)
+        except Refused as refusal:
+            self.refused.append(refusal)
+            raise
+        self.served.append(path)
+        return URLFetcherResponse(url, body=body, headers={"Content-Type": kind})
+
+    def _read(self, url: str, path: Path) -> tuple[bytes, str]:
+        """A file's bytes and type; pictures cleaned once per path."""
+        if path in self._pictures:
+            return self._pictures[path]
         try:
             data = path.read_bytes()
         except OSError as exc:
             raise Refused(url, f"cannot be read ({exc.strerror})") from None
-        self.served.append(path)
-        kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-        return URLFetcherResponse(url, body=data, headers={"Content-Type": kind})
+        picture = sniff(data[:512])
+        if picture is None:
+            return data, mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        try:
+            clean, _ = publishable(path, picture)
+        except PublishError as exc:
+            raise Refused(url, exc.message.removeprefix(f"{path}: ")) from None
+        self._pictures[path] = clean, PICTURE_TYPES[picture]
+        return self._pictures[path]
+
+    def _inline(self, url: str) -> URLFetcherResponse:
+        """A JPEG or PNG written into a (sanitised) SVG, cleaned again; any other data: URL is refused."""
+        match = _DATA_PICTURE.match(url)
+        try:
+            if not match:
+                raise ValueError("not a JPEG or PNG")
+            kind = match.group(1).lower()
+            body = clean_raster(base64.b64decode(match.group(2), validate=True), kind)
+        except (OSError, ValueError, SyntaxError):
+            refusal = Refused(url[:40] + "…", "is inline data, not a JPEG or PNG picture (nothing is fetched from the network)")
+            self.refused.append(refusal)
+            raise refusal from None
+        return URLFetcherResponse(url[:40], body=body, headers={"Content-Type": PICTURE_TYPES[kind]})
 
     def resolve(self, url: str) -> Path:
         """The file a URL names, if the PDF may read it; Refused otherwise."""
