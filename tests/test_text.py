@@ -55,7 +55,8 @@ def test_text_edition_structure_of_1112(demo_texts):
     # kicker and title, byline with branch, lead picture with credit
     assert "Pandemic profiteers: Better for billionaires, worse for workers\n" in text
     assert "Rob Fielding, Nottingham Socialist Party" in text
-    assert "[Picture: Pandemic 2020: who gained? (Illustration: The Socialist)]" in text
+    assert "[Picture: A drawing of rising stacks" in text  # the alt text, then the caption and credit
+    assert "Caption: Pandemic 2020: who gained? (Illustration:\nThe Socialist)]" in text
     # subheadings are set off, boxes are framed, footnotes and links are numbered notes
     assert "Who gains from the crisis\n-------------------------" in text
     assert "+-- Finance appeal ---" in text

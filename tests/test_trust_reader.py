@@ -194,3 +194,12 @@ def test_any_nesting_and_list_number_renders(levels, width):
     text = article_text(article, "en", width=width).body
     if len(levels) <= 8:  # within markdown-it's nesting limit, nothing is lost
         assert "Leaf" in text, text
+
+
+def test_text_edition_gives_alt_text_and_caption(pub, run):
+    _replace(REVIEW, "A film about phones.", 'A film.\n\n![A phone lit in the dark](images/picket.jpg "Screens")\n')(pub)
+    result = run(pub, "build", "1112", "--format", "text")
+    assert result.exit_code == 0, result.output
+    text = " ".join((pub / "dist/1112/weekly-worker-1112.txt").read_text().split())
+    assert "[Picture: Pickets at the depot gate. Caption: On the picket line (Photo: A. Reader)]" in text
+    assert "[Picture: A phone lit in the dark. Caption: Screens]" in text

@@ -93,10 +93,10 @@ class _Walker:
         return f"{text} [{number}]"
 
     def _picture(self, node: SyntaxTreeNode) -> str:
-        src = str(node.attrs.get("src", ""))
-        picture = self.article.picture(src)
-        caption = str(node.attrs.get("title") or "") or (picture.label if picture else self.inline(node))
-        return f"[Picture: {caption}]"
+        picture = self.article.picture(str(node.attrs.get("src", "")))
+        alt = self.inline(node) or (picture.alt if picture else "")
+        caption = str(node.attrs.get("title") or "") or (picture.caption if picture else "")
+        return picture_label(alt, caption, picture.credit if picture else "")
 
     def _footnote_number(self, footnote_id: int) -> int:
         if footnote_id not in self.footnote_numbers:
@@ -241,12 +241,22 @@ def notes_text(notes: list[tuple[int, str]], width: int = WIDTH) -> str:
     return "\n".join(wrap(text, width, " " * (len(str(n)) + 3), f"[{n}] ") for n, text in notes)
 
 
+def picture_label(alt: str, caption: str, credit: str = "") -> str:
+    """What a reader of the text is told of a picture: its alt text (what it shows), then its caption and credit."""
+    alt, caption, credit = alt.strip(), caption.strip(), credit.strip()
+    text = f"Picture: {alt}" if alt else "Picture"
+    if caption and caption != alt:
+        text += ("" if text[-1] in ".!?…" else ".") + f" Caption: {caption}"
+    if credit:
+        text += f" ({credit})"
+    return f"[{text}]"
+
+
 def lead_picture(article: Article) -> str:
     picture = article.image
     if not picture:
         return ""
-    label = picture.label
-    return f"[Picture: {label} ({picture.credit})]" if picture.credit else f"[Picture: {label}]"
+    return picture_label(picture.alt, picture.caption, picture.credit)
 
 
 def render_text(issue: Issue) -> str:
