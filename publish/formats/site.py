@@ -9,10 +9,11 @@ they came from. Without `url` the feeds' links are relative (Atom and OPDS resol
 own address) and their ids are stable `urn:uuid:`s made from the slug and issue number.
 
 Updating. Reading a whole archive's sources takes seconds per fifty issues, so each issue's site
-record (dist/<n>/.publish-site.json) keeps a fingerprint of its sources and the summary the archive,
-keyword pages and feeds need; only issues whose sources changed are read and their article pages
-rendered. Every file is compared with what is on disk and written (atomically) only if it differs, in
-an order that never shows a link to a page that is not there yet: pictures and covers, article pages,
+record (kept outside dist/, see `Records`) holds a fingerprint of its sources and the summary the
+archive, keyword pages and feeds need; only issues whose sources changed are read and their article
+pages rendered. An issue whose build failed in this run keeps its pages as last built. Every file is
+compared with what is on disk; the changed ones are staged and go live together (site_stage), in an
+order that never shows a link to a page that is not there yet: pictures and covers, article pages,
 issue pages, keyword pages, then the archive and the feeds; stale pages go last.
 """
 
@@ -23,23 +24,27 @@ import hashlib
 import json
 import logging
 import time
+from stat import S_ISREG
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from publish import __version__
+from publish import BUILTIN_LAYOUTS, __version__, fonts_dir
 from publish.atomic import TEMP_MARK, write_bytes
 from publish.check import read_issues
+from publish.errors import PublishError, rel
 from publish.formats import FORMATS
 from publish.formats import site_feeds, site_pages
+from publish.formats.site_feeds import validate_site  # noqa: F401 - the site format's validator
+from publish.formats.site_stage import Stage, TimeLimit
 from publish.model import Issue, Publication
-from publish import BUILTIN_LAYOUTS, fonts_dir
 from publish.source import issue_folders
+from publish.state import state_dir
 
 log = logging.getLogger("publish")
 
 STATE_FILE = ".publish-site.json"
 STATE_VERSION = 1
-CODE_FILES = ("site.py", "site_pages.py", "site_feeds.py")
+CODE_FILES = ("site.py", "site_pages.py", "site_feeds.py", "site_stage.py", "site_cover.py")
 
 
 # --- what the archive knows of each issue ---------------------------------------------------
@@ -63,9 +68,12 @@ FILE_KINDS = (
     ("epub", ".epub", "EPUB", "application/epub+zip"),
     ("kindle", ".azw3", "Kindle (AZW3)", "application/x-mobi8-ebook"),
     ("pdf", ".pdf", "PDF", "application/pdf"),
-    ("print", "-print.pdf", "Press PDF", "application/pdf"),
+    ("print", "-print.pdf", "Press PDF", "application/pdf"),  # listed for printers only, never in feeds
     ("text", ".txt", "Text", "text/plain; charset=utf-8"),
 )
+
+
+FOR_PRINTERS = {"print"}
 
 
 @dataclass(frozen=True)
@@ -98,6 +106,16 @@ class IssueEntry:
     @property
     def articles(self) -> tuple[ArticleEntry, ...]:
         return tuple(a for _, run in self.sections for a in run)
+
+    @property
+    def for_readers(self) -> tuple[DownloadFile, ...]:
+        """The downloads offered to readers (pages, feeds, catalogues)."""
+        return tuple(d for d in self.downloads if d.fmt not in FOR_PRINTERS)
+
+    @property
+    def for_printers(self) -> tuple[DownloadFile, ...]:
+        """The press PDF: kept in dist/ for the printer, named on the issue page only in a "For printers" line."""
+        return tuple(d for d in self.downloads if d.fmt in FOR_PRINTERS)
 
     @property
     def year(self) -> str:
@@ -210,6 +228,8 @@ def find_downloads(out_dir: Path, name: str, known: dict) -> tuple[tuple[Downloa
             stat = path.stat()
         except OSError:
             continue
+        if not S_ISREG(stat.st_mode):  # only a finished file is a download
+            continue
         stamp = [stat.st_size, stat.st_mtime_ns]
         old = known.get(file)
         sha = old[2] if isinstance(old, list) and len(old) == 3 and old[:2] == stamp else _sha256(path)
@@ -218,52 +238,51 @@ def find_downloads(out_dir: Path, name: str, known: dict) -> tuple[tuple[Downloa
     return tuple(found), hashes
 
 
-# --- state --------------------------------------------------------------------------------------
+# --- records, kept outside dist/ ------------------------------------------------------------------
 
 
-def _load_state(folder: Path) -> dict:
-    try:
-        data = json.loads((folder / STATE_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+class Records:
+    """The site's records (sources' fingerprints, page lists, download checksums with mtimes).
+
+    They live in `state_dir(root, out)`, never in dist/, which is uploaded as it is. Records of the
+    old layout (dist/<n>/.publish-site.json, dist/.publish-site.json) are read where no new one
+    exists, and deleted from dist/ once the new one is written: the first build after an upgrade
+    re-renders nothing that is unchanged.
+    """
+
+    def __init__(self, pub: Publication, out_root: Path) -> None:
+        self.out_root = out_root
+        self.folder = state_dir(pub.root, out_root) / "site"
+
+    def _paths(self, name: str) -> tuple[Path, Path]:
+        if name:
+            return self.folder / f"issue-{name}.json", self.out_root / name / STATE_FILE
+        return self.folder / "site.json", self.out_root / STATE_FILE
+
+    def load(self, name: str = "") -> dict:
+        """An issue's record (`name` is its folder name), or the whole site's (`name` empty)."""
+        for path in self._paths(name):
+            try:
+                data = json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                continue
+            if isinstance(data, dict) and data.get("version") == STATE_VERSION:
+                return data
         return {}
-    return data if isinstance(data, dict) and data.get("version") == STATE_VERSION else {}
 
-
-def _state_bytes(data: dict) -> bytes:
-    return (json.dumps({"version": STATE_VERSION, **data}, indent=1, sort_keys=True, ensure_ascii=False)
-            + "\n").encode("utf-8")
-
-
-class Writer:
-    """Writes a file only if its bytes differ from what is there; counts what it did."""
-
-    def __init__(self) -> None:
-        self.written: list[Path] = []
-        self.kept = 0
-
-    def put(self, target: Path, data: bytes | str) -> Path:
-        if isinstance(data, str):
-            data = data.encode("utf-8")
+    def save(self, name: str, data: dict) -> None:
+        new, old = self._paths(name)
+        text = (json.dumps({"version": STATE_VERSION, **data}, indent=1, sort_keys=True, ensure_ascii=False)
+                + "\n").encode("utf-8")
         try:
-            same = target.stat().st_size == len(data) and target.read_bytes() == data
+            same = new.read_bytes() == text
         except OSError:
             same = False
-        if same:
-            self.kept += 1
-        else:
-            write_bytes(target, data)
-            self.written.append(target)
-        return target
-
-    def copy(self, source: Path, target: Path) -> Path:
-        try:
-            same = target.stat().st_size == source.stat().st_size and target.read_bytes() == source.read_bytes()
-        except OSError:
-            same = False
-        if same:
-            self.kept += 1
-            return target
-        return self.put(target, source.read_bytes())
+        if not same:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            write_bytes(new, text)
+        if old.is_file():
+            old.unlink()
 
 
 # --- the build ------------------------------------------------------------------------------------
@@ -277,130 +296,130 @@ class _IssueWork:
     state: dict
     key: str
     issue: Issue | None = None  # read this time: its article pages are rendered
+    keep: bool = False  # failed in this build, or its sources have errors: its pages stay as they are
     files: list[str] = field(default_factory=list)
     hashes: dict = field(default_factory=dict)
 
 
 def write(pub: Publication, out_root: Path, context=None) -> list[Path]:
-    """Bring the site in `out_root` up to date with every issue's sources and downloads."""
+    """Bring the site in `out_root` up to date with every issue's sources and downloads.
+
+    Issues in `context.failed` (their build failed in this run) keep their pages as last built. The
+    changed files go live together at the end, or, on any error, not at all.
+    """
     started = time.perf_counter()
     out_root = Path(out_root)
     options = getattr(context, "options", None)
-    works = _gather(pub, out_root, strict=bool(getattr(options, "strict", False)),
-                    force=bool(getattr(options, "force", False)))
-    writer = Writer()
-    writer.put(out_root / "site.css", site_pages.stylesheet(pub))
-    writer.put(out_root / "favicon.png", site_pages.favicon(pub))
+    failed = frozenset(getattr(context, "failed", None) or ())
+    records = Records(pub, out_root)
+    stage = Stage(out_root)
+    try:
+        works = _gather(pub, out_root, records, failed, strict=bool(getattr(options, "strict", False)),
+                        force=bool(getattr(options, "force", False)))
+        entries, site_record = _stage_site(pub, out_root, works, stage, records.load(), TimeLimit())
+        stage.commit()
+        for work in works:
+            records.save(work.folder.name, {"sources": work.key, "entry": work.entry.to_json(),
+                                            "files": sorted(set(work.files)), "hashes": work.hashes})
+        records.save("", site_record)
+    except OSError as exc:
+        where = exc.filename2 or exc.filename or out_root  # a rename names its target second
+        raise PublishError(f"{where}: cannot write the site ({exc.strerror or exc}) — check free space and "
+                           "permissions; the site was left as it was") from None
+    finally:
+        stage.discard()
+    read = sum(w.issue is not None for w in works)
+    log.info("site: %s (%d read afresh), %s written, %d unchanged (%.1f s)", plural(len(entries), "issue"),
+             read, plural(len(stage.written), "file"), stage.kept, time.perf_counter() - started)
+    return stage.written
+
+
+def _stage_site(pub: Publication, out_root: Path, works: list[_IssueWork], stage: Stage, root_state: dict,
+                limit: TimeLimit) -> tuple[list[IssueEntry], dict]:
+    """Stage every changed file in going-live order; returns the issues' entries and the site's record."""
+    stage.put(out_root / "site.css", site_pages.stylesheet(pub))
+    stage.put(out_root / "favicon.png", site_pages.favicon(pub))
     for work in works:  # pictures, covers and article pages first: nothing links to them yet
         if work.issue is not None:
-            work.files = site_pages.write_issue_files(work.issue, work.entry, work.out_dir, writer)
+            with limit.step(f"{rel(work.folder, pub.root)}: the site's pictures, cover and article pages"):
+                work.files = site_pages.write_issue_files(work.issue, work.entry, work.out_dir, stage, limit)
         else:
-            work.files = [f for f in work.state.get("files", []) if f != "index.html"]
+            work.files = [f for f in work.state.get("files", []) if f != "index.html" or work.keep]
     entries = []
-    for work in works:
-        downloads, work.hashes = find_downloads(work.out_dir, work.entry.name, work.state.get("hashes", {}))
-        entry = IssueEntry(**{**work.entry.__dict__, "downloads": downloads})
-        entries.append(entry)
-        writer.put(work.out_dir / "index.html", site_pages.issue_page(pub, entry))
-        work.files.append("index.html")
-    entries.sort(key=lambda e: e.number, reverse=True)  # newest first, everywhere
-    root_state = _load_state(out_root)
-    keyword_files = site_pages.write_keyword_pages(pub, entries, out_root / "keywords", writer)
-    writer.put(out_root / "index.html", site_pages.archive_page(pub, entries))
-    writer.put(out_root / "feed.atom", site_feeds.atom(pub, entries))
-    catalogue_pages = site_feeds.catalogues(pub, entries)
-    for name, text in catalogue_pages.items():
-        writer.put(out_root / name, text)
-    # last: what no page links to any more, and the records of what was made
-    _remove_stale(out_root / "keywords", root_state.get("keywords", []), keyword_files)
+    with limit.step("the site's issue pages, keyword pages, archive and feeds"):
+        root_files = site_pages.write_root_pages(pub, out_root, stage)
+        for work in works:
+            downloads, work.hashes = find_downloads(work.out_dir, work.entry.name, work.state.get("hashes", {}))
+            entry = IssueEntry(**{**work.entry.__dict__, "downloads": downloads})
+            entries.append(entry)
+            if not work.keep:
+                stage.put(work.out_dir / "index.html", site_pages.issue_page(pub, entry))
+                work.files.append("index.html")
+        entries.sort(key=lambda e: e.number, reverse=True)  # newest first, everywhere
+        keyword_files = site_pages.write_keyword_pages(pub, entries, out_root / "keywords", stage)
+        stage.put(out_root / "index.html", site_pages.archive_page(pub, entries))
+        stage.put(out_root / "feed.atom", site_feeds.atom(pub, entries))
+        catalogue_pages = site_feeds.catalogues(pub, entries)
+        for name, text in catalogue_pages.items():
+            stage.put(out_root / name, text)
+    # last: what no page links to any more
+    _remove_stale(stage, out_root / "keywords", root_state.get("keywords", []), keyword_files)
+    _remove_stale(stage, out_root, root_state.get("root_files", []), root_files)
     for old in out_root.glob("opds-*.*"):  # pages of a longer catalogue than today's
         if old.name not in catalogue_pages:
-            old.unlink()
+            stage.remove(old)
     for work in works:
-        _remove_stale(work.out_dir, work.state.get("files", []), work.files)
-        state = {"sources": work.key, "entry": work.entry.to_json(), "files": sorted(set(work.files)),
-                 "hashes": work.hashes}
-        writer.put(work.out_dir / STATE_FILE, _state_bytes(state))
-    writer.put(out_root / STATE_FILE, _state_bytes({"keywords": sorted(keyword_files)}))
-    pages = [p for p in writer.written if p.name != STATE_FILE]
-    log.info("site: %d issues, %d files written, %d unchanged (%.1f s)",
-             len(entries), len(pages), writer.kept, time.perf_counter() - started)
-    return pages
+        if not work.keep:
+            _remove_stale(stage, work.out_dir, work.state.get("files", []), work.files)
+    return entries, {"keywords": sorted(keyword_files), "root_files": sorted(root_files)}
 
 
-def _gather(pub: Publication, out_root: Path, strict: bool, force: bool) -> list[_IssueWork]:
+def _gather(pub: Publication, out_root: Path, records: Records, failed: frozenset[int], strict: bool,
+            force: bool) -> list[_IssueWork]:
     """Every issue's summary: from its record while its sources are unchanged (unless `force`), else read afresh."""
     publication_key = _publication_key(pub)
     works: list[_IssueWork] = []
     for folder in issue_folders(pub):
         out_dir = out_root / folder.name
-        state = _load_state(out_dir)
-        key = _issue_key(folder, publication_key)
+        state = records.load(folder.name)
         recorded = state.get("entry")
+        if int(folder.name) in failed:
+            _keep(works, folder, out_dir, state, "its build failed")
+            continue
+        key = _issue_key(folder, publication_key)
         if (not force and state.get("sources") == key and recorded
                 and all((out_dir / f).is_file() for f in state.get("files", []))):
             works.append(_IssueWork(folder, out_dir, IssueEntry.from_json(recorded), state, key))
             continue
         result = read_issues(pub, [folder])[0]
         if result.failed(strict):
-            if recorded:
-                log.warning("site: issue %s has errors; its pages stay as last built", folder.name)
-                works.append(_IssueWork(folder, out_dir, IssueEntry.from_json(recorded), state,
-                                        state.get("sources", "")))
-            else:
-                log.warning("site: issue %s has errors and is left out of the site", folder.name)
+            _keep(works, folder, out_dir, state, "it has errors")
             continue
         works.append(_IssueWork(folder, out_dir, summarize(result.issue), state, key, result.issue))
     return works
 
 
-def _remove_stale(folder: Path, before: list[str], now: list[str]) -> None:
+def _keep(works: list[_IssueWork], folder: Path, out_dir: Path, state: dict, why: str) -> None:
+    """An issue whose pages stay exactly as last built (or that stays out of a site it was never in)."""
+    recorded = state.get("entry")
+    if recorded:
+        log.warning("site: issue %s: %s; its pages stay as last built", folder.name, why)
+        works.append(_IssueWork(folder, out_dir, IssueEntry.from_json(recorded), state,
+                                state.get("sources", ""), keep=True))
+    else:
+        log.warning("site: issue %s: %s; it is left out of the site", folder.name, why)
+
+
+def _remove_stale(stage: Stage, folder: Path, before: list[str], now: list[str]) -> None:
     keep = set(now)
     for name in before:
         if name in keep or ".." in Path(name).parts:
             continue
         path = folder / name
         if path.is_file():
-            path.unlink()
-            log.debug("site: removed %s", path)
+            stage.remove(path)
 
 
-
-ATOM = "{http://www.w3.org/2005/Atom}"
-
-
-def validate_site(out_root: Path) -> list[str]:
-    """The feeds parsed back and checked against the structure Atom and OPDS require ("ok: …"/"error: …")."""
-    from lxml import etree
-
-    messages = []
-    for name, acquisition in (("feed.atom", False), ("opds.xml", True)):
-        path = out_root / name
-        try:
-            root = etree.parse(str(path), etree.XMLParser(resolve_entities=False, no_network=True)).getroot()
-        except (OSError, etree.XMLSyntaxError) as exc:
-            messages.append(f"error: {name} does not parse: {exc}")
-            continue
-        missing = [f"feed/{tag}" for tag in ("id", "title", "updated") if root.find(ATOM + tag) is None]
-        entries = root.findall(ATOM + "entry")
-        for entry in entries:
-            missing += [f"entry/{tag}" for tag in ("id", "title", "updated") if entry.find(ATOM + tag) is None]
-            links = entry.findall(ATOM + "link")
-            if acquisition and not any(l.get("rel", "").startswith("http://opds-spec.org/acquisition")
-                                       and l.get("type") for l in links):
-                missing.append(f"an acquisition link in {entry.findtext(ATOM + 'id')}")
-        if root.tag != ATOM + "feed" or missing:
-            messages.append(f"error: {name} lacks {', '.join(sorted(set(missing))) or 'an Atom <feed> root'}")
-        else:
-            messages.append(f"ok: {name} parses, {len(entries)} entries with the required elements")
-    try:
-        catalogue = json.loads((out_root / "opds.json").read_text(encoding="utf-8"))
-        good = (isinstance(catalogue.get("metadata", {}).get("title"), str)
-                and any(l.get("rel") == "self" for l in catalogue.get("links", []))
-                and all(p.get("metadata", {}).get("title") and p.get("links")
-                        for p in catalogue.get("publications", [])))
-        messages.append("ok: opds.json parses, with metadata, a self link and linked publications" if good
-                        else "error: opds.json lacks metadata.title, a self link or publications' links")
-    except (OSError, ValueError, AttributeError) as exc:
-        messages.append(f"error: opds.json does not parse: {exc}")
-    return messages
+def plural(count: int, word: str) -> str:
+    """"1 issue", "2 issues"."""
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"

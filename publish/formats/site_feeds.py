@@ -2,7 +2,8 @@
 
 With publication.toml's `url` every link and id is absolute; without it links are relative to dist/
 (where the feeds live) and ids are `urn:uuid:`s derived from the slug, so they never change.
-The press PDF is left out of the OPDS catalogues: it is for the printer, not for reading apps.
+The press PDF is left out of every feed: it is for the printer, not for feed readers or reading apps.
+Characters XML cannot hold are dropped, so a feed always parses.
 """
 
 from __future__ import annotations
@@ -13,13 +14,12 @@ import uuid
 from types import SimpleNamespace
 from urllib.parse import quote
 
-from publish.formats.site_pages import absolute
+from publish.formats.site_pages import absolute, xml_safe
 from publish.model import Publication
 from publish.render import render_template, source_date
 
 OPDS_ACQUISITION = "application/atom+xml;profile=opds-catalog;kind=acquisition"
 OPEN_ACCESS = "http://opds-spec.org/acquisition/open-access"
-NOT_FOR_READERS = {"print"}
 COVER = ("cover.jpg", 600, 849)
 THUMB = ("cover-thumb.jpg", 200, 283)
 
@@ -48,12 +48,12 @@ def feed_updated(entries: list) -> dt.datetime:
     return max((updated(e) for e in entries), default=source_date(None))
 
 
-def _items(pub: Publication, entries: list, for_readers: bool) -> list[dict]:
+def _items(pub: Publication, entries: list) -> list[dict]:
     """What the templates need of each issue: ids, links, times and the files to acquire."""
     items = []
     for entry in entries:
         n = entry.number
-        files = [d for d in entry.downloads if not (for_readers and d.fmt in NOT_FOR_READERS)]
+        files = entry.for_readers
         items.append({
             "entry": entry,
             "id": identifier(pub, f"issue:{n}", f"{n}/"),
@@ -77,11 +77,11 @@ FEED_LENGTH = 50
 
 def atom(pub: Publication, entries: list) -> str:
     """feed.atom: one entry per issue (the newest 50), newest first, each format an enclosure, contents as summary."""
-    return render_template(
-        pub, "site/feed.atom", items=_items(pub, entries[:FEED_LENGTH], for_readers=False),
+    return xml_safe(render_template(
+        pub, "site/feed.atom", items=_items(pub, entries[:FEED_LENGTH]),
         feed_id=identifier(pub, "feed.atom", "feed.atom"), updated=_stamp(feed_updated(entries)),
         self_href=link(pub, "feed.atom"), home=link(pub, "" if pub.url else "index.html"),
-    )
+    ))
 
 
 # OPDS readers page through a catalogue (rel="next"): opds.xml and opds.json hold the newest
@@ -95,7 +95,7 @@ def catalogue_name(page: int, suffix: str) -> str:
 
 def catalogues(pub: Publication, entries: list) -> dict[str, str]:
     """Every page of both OPDS catalogues (file name → text), newest issues first."""
-    items = [i for i in _items(pub, entries, for_readers=True) if i["files"]]
+    items = [i for i in _items(pub, entries) if i["files"]]
     chunks = [items[k:k + CATALOGUE_PAGE] for k in range(0, len(items), CATALOGUE_PAGE)] or [[]]
     pages = {}
     for page, chunk in enumerate(chunks, start=1):
@@ -125,12 +125,12 @@ def opds_xml(pub: Publication, entries: list) -> str:
 
 def _opds_xml(pub: Publication, entries: list, items: list, page: int, nav: dict) -> str:
     name = catalogue_name(page, ".xml")
-    return render_template(
+    return xml_safe(render_template(
         pub, "site/opds.xml", items=items, feed_id=identifier(pub, "opds.xml", name),
         updated=_stamp(feed_updated(entries)), self_href=link(pub, name), nav=nav,
         json_href=link(pub, catalogue_name(page, ".json")), home=link(pub, "" if pub.url else "index.html"),
         kind=OPDS_ACQUISITION, acquisition=OPEN_ACCESS,
-    )
+    ))
 
 
 def opds_json(pub: Publication, entries: list) -> str:
@@ -173,4 +173,44 @@ def _opds_json(pub: Publication, entries: list, items: list, page: int, nav: dic
     }
     if pub.tagline:
         feed["metadata"]["subtitle"] = pub.tagline
-    return json.dumps(feed, indent=1, ensure_ascii=False) + "\n"
+    return xml_safe(json.dumps(feed, indent=1, ensure_ascii=False)) + "\n"
+
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+def validate_site(out_root: Path) -> list[str]:
+    """The feeds parsed back and checked against the structure Atom and OPDS require ("ok: …"/"error: …")."""
+    from lxml import etree
+
+    messages = []
+    for name, acquisition in (("feed.atom", False), ("opds.xml", True)):
+        path = out_root / name
+        try:
+            root = etree.parse(str(path), etree.XMLParser(resolve_entities=False, no_network=True)).getroot()
+        except (OSError, etree.XMLSyntaxError) as exc:
+            messages.append(f"error: {name} does not parse: {exc}")
+            continue
+        missing = [f"feed/{tag}" for tag in ("id", "title", "updated") if root.find(ATOM + tag) is None]
+        entries = root.findall(ATOM + "entry")
+        for entry in entries:
+            missing += [f"entry/{tag}" for tag in ("id", "title", "updated") if entry.find(ATOM + tag) is None]
+            links = entry.findall(ATOM + "link")
+            if acquisition and not any(l.get("rel", "").startswith("http://opds-spec.org/acquisition")
+                                       and l.get("type") for l in links):
+                missing.append(f"an acquisition link in {entry.findtext(ATOM + 'id')}")
+        if root.tag != ATOM + "feed" or missing:
+            messages.append(f"error: {name} lacks {', '.join(sorted(set(missing))) or 'an Atom <feed> root'}")
+        else:
+            messages.append(f"ok: {name} parses, {len(entries)} entries with the required elements")
+    try:
+        catalogue = json.loads((out_root / "opds.json").read_text(encoding="utf-8"))
+        good = (isinstance(catalogue.get("metadata", {}).get("title"), str)
+                and any(l.get("rel") == "self" for l in catalogue.get("links", []))
+                and all(p.get("metadata", {}).get("title") and p.get("links")
+                        for p in catalogue.get("publications", [])))
+        messages.append("ok: opds.json parses, with metadata, a self link and linked publications" if good
+                        else "error: opds.json lacks metadata.title, a self link or publications' links")
+    except (OSError, ValueError, AttributeError) as exc:
+        messages.append(f"error: opds.json does not parse: {exc}")
+    return messages

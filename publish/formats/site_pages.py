@@ -1,32 +1,33 @@
-"""Issues and their summaries → the site's HTML pages, pictures and cover thumbnails (the layout's site/ templates).
+"""Issues and their summaries → the site's HTML pages and cleaned pictures (the layout's site/ templates).
 
-Every page is rendered from the layout's `site/*.html` templates, which extend `base.html`; article pages
+Every picture is published through picture_clean.publishable (no metadata, SVGs sanitised) under a
+name unique to its source, ending in the extension of its checked content. Every page is rendered from the layout's `site/*.html` templates, which extend `base.html`; article pages
 include `partials/article.html`, the same markup the EPUB uses. Links between pages are relative.
 """
 
 from __future__ import annotations
 
 import hashlib
-import io
 import re
 import unicodedata
 from dataclasses import dataclass
-from pathlib import Path
+from functools import cached_property, lru_cache
+from pathlib import Path, PurePosixPath
 from urllib.parse import quote
 
 import jinja2
-from PIL import Image, ImageDraw, ImageFont, ImageOps
+from PIL import Image
 
-from publish.errors import PublishError
-from publish import fonts_dir
-from publish.drawing import wrap_words
+from publish.articles import article_slug, read_article
+from publish.errors import PublishError, SourceError, rel
+from publish.formats.site_cover import THUMB_SIZE, draw_cover, favicon, jpeg  # noqa: F401 - favicon for site.py
 from publish.model import Issue, Picture, Publication
+from publish.picture_clean import publishable
+from publish.pictures import sniff
 from publish.render import body_html, environment, long_date, render_template
 from publish.source import slugify
+from publish.sourcefiles import Report
 
-COVER_SIZE = (600, 849)  # the A-series ratio of the printed paper
-THUMB_SIZE = (200, 283)
-MASTHEAD_RED = (179, 0, 0)
 KEYWORDS_DIR = "keywords"
 
 
@@ -38,20 +39,92 @@ class PictureNames:
     """Picture → its path under dist/<n>/ (and, called, its URL from a page there).
 
     Frozen and compared by value, so render.body_html's cache recognises it from build to build.
+    `names` holds the names `name_pictures` chose; a picture not among them gets its natural name.
     """
 
-    folder: Path  # the issue's folder, resolved
+    folder: Path | None  # the issue's folder, resolved (None for the publication's own pages)
     root: Path  # the publication's folder, resolved
+    names: tuple[tuple[str, str], ...] = ()  # (resolved source path, name under dist/<n>/)
+
+    def natural(self, path: Path) -> str:
+        """The source's own place: images/… stays, other issue files go under images/."""
+        if self.folder is not None and path.is_relative_to(self.folder):
+            rel_path = path.relative_to(self.folder).as_posix()
+            return rel_path if rel_path.startswith("images/") else f"images/{rel_path}"
+        return f"images/_publication/{path.relative_to(self.root).as_posix()}"
+
+    def own(self, path: Path) -> str:
+        """The source's path as written (relative to the issue folder, or under images/_publication/)."""
+        if self.folder is not None and path.is_relative_to(self.folder):
+            return path.relative_to(self.folder).as_posix()
+        return self.natural(path)
+
+    @cached_property
+    def _chosen(self) -> dict[str, str]:
+        return dict(self.names)
 
     def target(self, picture: Picture) -> str:
         path = picture.path.resolve()
-        if path.is_relative_to(self.folder):
-            rel = path.relative_to(self.folder).as_posix()
-            return rel if rel.startswith("images/") else f"images/{rel}"
-        return f"images/_publication/{path.relative_to(self.root).as_posix()}"
+        return self._chosen.get(str(path)) or self.natural(path)
 
     def __call__(self, picture: Picture) -> str:
         return quote(self.target(picture))
+
+
+def _with_extension(name: str, extension: str) -> str:
+    """`name` ending in `extension`, the one matching its checked content (.jpeg stays for a JPEG)."""
+    suffix = PurePosixPath(name).suffix
+    if suffix.lower() == extension or (extension == ".jpg" and suffix.lower() == ".jpeg"):
+        return name
+    return name[: len(name) - len(suffix)] + extension
+
+
+def name_pictures(folder: Path | None, root: Path, extensions: dict[Path, str]) -> PictureNames:
+    """A distinct name for every source picture (resolved path → its checked extension).
+
+    A picture keeps its natural name unless another source claims the same one (as `images/x.jpg`
+    and a top-level `x.jpg` do, or two names differing only in case): then the one whose name is its
+    own path keeps it, and the others get a short hash of their source path.
+    """
+    base = PictureNames(folder, root)
+    wanted = {path: _with_extension(base.natural(path), ext) for path, ext in extensions.items()}
+    groups: dict[str, list[Path]] = {}
+    for path in sorted(wanted):
+        groups.setdefault(wanted[path].casefold(), []).append(path)
+    chosen: dict[str, str] = {}
+    for group in groups.values():
+        group.sort(key=lambda p: (wanted[p] != base.own(p), base.own(p)))
+        for i, path in enumerate(group):
+            name = wanted[path]
+            if i:
+                stem = PurePosixPath(name)
+                tag = hashlib.sha256(base.own(path).encode("utf-8", "surrogateescape")).hexdigest()[:8]
+                name = str(stem.with_name(f"{stem.stem}-{tag}{stem.suffix}"))
+            chosen[str(path)] = name
+    return PictureNames(folder, root, tuple(sorted(chosen.items())))
+
+
+def clean_picture(path: Path, root: Path) -> tuple[bytes, str]:
+    """A picture as the site may publish it: its checked kind cleaned (no metadata, SVG sanitised)."""
+    try:
+        stat = path.stat()
+        return _cleaned(str(path), stat.st_size, stat.st_mtime_ns)
+    except PublishError:
+        raise
+    except (OSError, ValueError) as exc:
+        raise PublishError(f"{rel(path, root)}: the picture cannot be published ({exc}) — "
+                           "replace it with a JPEG, PNG or SVG file") from None
+
+
+@lru_cache(maxsize=64)  # `publish serve` re-renders an issue on every save: clean each picture once
+def _cleaned(path: str, size: int, mtime_ns: int) -> tuple[bytes, str]:
+    with open(path, "rb") as handle:
+        kind = sniff(handle.read(4096))
+    if kind is None:
+        raise ValueError("not a JPEG, PNG or SVG file")
+    data, extension = publishable(Path(path), kind)
+    extension = "." + extension.lstrip(".").lower()
+    return data, ".jpg" if extension == ".jpeg" else extension
 
 
 def keyword_slug(keyword: str) -> str:
@@ -70,8 +143,23 @@ def absolute(pub: Publication, path: str) -> str:
 
 
 def _render(pub: Publication, template: str, **context) -> str:
-    return render_template(pub, template, long_date=long_date, keyword_slug=keyword_slug,
-                           keywords_dir=KEYWORDS_DIR, quote=quote, **context)
+    return xml_safe(render_template(pub, template, long_date=long_date, keyword_slug=keyword_slug,
+                                    keywords_dir=KEYWORDS_DIR, quote=quote, plural=plural,
+                                    subscribe_page=subscribe_source(pub) is not None, **context))
+
+
+# What XML 1.0 cannot hold (C0 controls but tab and line ends, surrogates, U+FFFE/U+FFFF): the reader
+# refuses them in sources, and the writers drop any that still arrive, so no page or feed is unparsable.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_safe(text: str) -> str:
+    return _NOT_XML.sub("", text)
+
+
+def plural(count: int, word: str, words: str | None = None) -> str:
+    """"1 article", "2 articles"."""
+    return f"{count} {word}" if count == 1 else f"{count} {words or word + 's'}"
 
 
 def stylesheet(pub: Publication) -> str:
@@ -87,34 +175,75 @@ def stylesheet(pub: Publication) -> str:
 # --- one issue's own files --------------------------------------------------------------------------
 
 
-def write_issue_files(issue: Issue, entry, out_dir: Path, writer) -> list[str]:
+def write_issue_files(issue: Issue, entry, out_dir: Path, stage, limit=None) -> list[str]:
     """Pictures, covers and article pages of one issue; returns their names under dist/<n>/."""
     pub = issue.publication
-    names = PictureNames(issue.folder.resolve(), pub.root.resolve())
-    files: list[str] = []
+    where = rel(issue.folder / "issue.toml", pub.root)
+    doing = lambda what: setattr(limit, "doing", f"{where}: {what}") if limit else None  # noqa: E731
+    doing("cleaning the site's pictures")
+    cleaned: dict[Path, tuple[bytes, str]] = {}
     for article in issue.all_pages:
         for picture in (article.image, *article.pictures):
-            if picture is not None:
-                target = names.target(picture)
-                if target not in files:
-                    writer.copy(picture.path, out_dir / target)
-                    files.append(target)
+            if picture is not None and picture.path.resolve() not in cleaned:
+                cleaned[picture.path.resolve()] = clean_picture(picture.path.resolve(), pub.root)
+    names = name_pictures(issue.folder.resolve(), pub.root.resolve(), {p: ext for p, (_, ext) in cleaned.items()})
+    files: list[str] = []
+    for path, (data, _) in cleaned.items():
+        target = names.target(Picture(src="", path=path, alt=""))
+        stage.put(out_dir / target, data)
+        files.append(target)
+    doing(f"drawing the site cover (headline of {len(issue.headline):,} characters)")
     cover = draw_cover(issue)
-    writer.put(out_dir / "cover.jpg", _jpeg(cover))
-    writer.put(out_dir / "cover-thumb.jpg", _jpeg(cover.resize(THUMB_SIZE, Image.Resampling.LANCZOS)))
+    stage.put(out_dir / "cover.jpg", jpeg(cover))
+    stage.put(out_dir / "cover-thumb.jpg", jpeg(cover.resize(THUMB_SIZE, Image.Resampling.LANCZOS)))
     files += ["cover.jpg", "cover-thumb.jpg"]
     pages = [*entry.articles, *entry.standing]
     for i, (article, page) in enumerate(zip(issue.all_pages, pages)):
+        doing(f"rendering the site page of {rel(article.source, pub.root)}")
         html = _render(
             pub, "site/article.html", root="../", issue=entry, article=article, page=page,
-            body=body_html(article, pub.language, names), picture_url=names,
+            body=body_html(article, pub.language, names, site_url=pub.url), picture_url=names,
             previous=pages[i - 1] if i else None, next=pages[i + 1] if i + 1 < len(pages) else None,
             canonical=absolute(pub, f"{issue.number}/{quote(page.file)}"),
             description=article.standfirst,
         )
-        writer.put(out_dir / page.file, html)
+        stage.put(out_dir / page.file, html)
         files.append(page.file)
     return files
+
+
+def subscribe_source(pub: Publication) -> Path | None:
+    """The publication's subscription page: a standing page named subscribe, else pages/subscribe.md."""
+    candidates = [pub.root / page for page in pub.standing_pages] + [pub.root / "pages" / "subscribe.md"]
+    return next((path for path in candidates if article_slug(path) == "subscribe" and path.is_file()), None)
+
+
+def write_root_pages(pub: Publication, out_root: Path, stage) -> list[str]:
+    """subscribe.html (from the subscription page) and its pictures; returns their names under dist/."""
+    source = subscribe_source(pub)
+    if source is None:
+        return []
+    report = Report(pub.root)
+    article = read_article(source, pub, report, base=pub.root, standing=True)
+    if article is None or report.errors:
+        raise SourceError(report.problems, outcome="the site was left as it was")
+    cleaned = {p.path.resolve(): clean_picture(p.path.resolve(), pub.root)
+               for p in (article.image, *article.pictures) if p is not None}
+    names = name_pictures(None, pub.root.resolve(), {p: ext for p, (_, ext) in cleaned.items()})
+    files = []
+    for path, (data, _) in cleaned.items():
+        target = names.target(Picture(src="", path=path, alt=""))
+        stage.put(out_root / target, data)
+        files.append(target)
+    stage.put(out_root / "subscribe.html", _render(
+        pub, "site/subscribe.html", root="", article=article, picture_url=names,
+        body=body_html(article, pub.language, names, site_url=pub.url), canonical=absolute(pub, "subscribe.html"),
+        description=article.standfirst, feeds=feed_addresses(pub)))
+    return [*files, "subscribe.html"]
+
+
+def feed_addresses(pub: Publication) -> dict[str, str]:
+    return {name: absolute(pub, name) for name in ("feed.atom", "opds.xml", "opds.json")}
 
 
 def issue_page(pub: Publication, entry) -> str:
@@ -130,8 +259,7 @@ def archive_page(pub: Publication, entries: list) -> str:
             years.append((entry.year, []))
         years[-1][1].append(entry)
     return _render(pub, "site/archive.html", root="", issues=entries, years=years,
-                   canonical=absolute(pub, ""), description=pub.tagline,
-                   feeds={name: absolute(pub, name) for name in ("feed.atom", "opds.xml", "opds.json")})
+                   canonical=absolute(pub, ""), description=pub.tagline, feeds=feed_addresses(pub))
 
 
 def write_keyword_pages(pub: Publication, entries: list, folder: Path, writer) -> list[str]:
@@ -159,107 +287,3 @@ def write_keyword_pages(pub: Publication, entries: list, folder: Path, writer) -
         canonical=absolute(pub, f"{KEYWORDS_DIR}/"), description="Articles by keyword"))
     files.append("index.html")
     return files
-
-
-# --- covers --------------------------------------------------------------------------------------
-
-
-def _fonts(pub: Publication) -> tuple[Path | None, Path | None]:
-    """(a bold sans for the masthead, a bold serif for the headline) from the publication's fonts/."""
-    files = sorted(p for p in fonts_dir(pub.root).glob("*") if p.suffix.lower() in (".ttf", ".otf"))
-    bold = [p for p in files if "bold" in p.stem.lower() and "italic" not in p.stem.lower()] or files
-
-    def serif(path: Path) -> bool:
-        name = path.stem.lower()
-        return "serif" in name and "sans" not in name
-
-    sans = next((p for p in bold if not serif(p)), bold[0] if bold else None)
-    serifs = next((p for p in bold if serif(p)), sans)
-    return sans, serifs
-
-
-def _font(path: Path | None, size: int) -> ImageFont.FreeTypeFont:
-    if path is not None:
-        try:
-            return ImageFont.truetype(str(path), size)
-        except OSError:
-            pass
-    return ImageFont.load_default(size=size)
-
-
-def _fit(text: str, path: Path | None, box: tuple[int, int], largest: int, smallest: int = 14):
-    """The largest font size at which `text` wraps into `box`: (font, lines, line height)."""
-    for size in range(largest, smallest - 1, -2):
-        font = _font(path, size)
-        lines = wrap_words(text, font, box[0])
-        height = int(size * 1.15)
-        if len(lines) * height <= box[1] and all(font.getlength(line) <= box[0] for line in lines):
-            return font, lines, height
-    font = _font(path, smallest)
-    height = int(smallest * 1.15)
-    return font, wrap_words(text, font, box[0])[: max(1, box[1] // height)], height
-
-
-def _picture(picture: Picture | None) -> Image.Image | None:
-    if picture is None or picture.path.suffix.lower() == ".svg":
-        return None
-    try:
-        with Image.open(picture.path) as image:
-            return ImageOps.exif_transpose(image).convert("RGB")
-    except OSError:
-        return None
-
-
-def draw_cover(issue: Issue) -> Image.Image:
-    """The front page in small: masthead, issue line, cover picture, headline (typographic without a picture)."""
-    pub = issue.publication
-    width, height = COVER_SIZE
-    sans, serif = _fonts(pub)
-    cover = Image.new("RGB", COVER_SIZE, "white")
-    draw = ImageDraw.Draw(cover)
-    margin = 28
-    band = 128
-    draw.rectangle((0, 0, width, band), fill=MASTHEAD_RED)
-    font, lines, line_height = _fit(pub.title, sans, (width - 2 * margin, band - 24), 92, 20)
-    y = (band - line_height * len(lines)) // 2
-    for line in lines:
-        draw.text((margin, y), line, font=font, fill="white")
-        y += line_height
-    info = f"Issue {issue.number}  ·  {long_date(issue.date)}"
-    draw.text((margin, band + 14), info, font=_font(sans, 24), fill=(34, 34, 34))
-    top = band + 56
-    picture = _picture(issue.cover_picture)
-    if picture is not None:
-        area = (width, 400)
-        cover.paste(ImageOps.fit(picture, area, Image.Resampling.LANCZOS), (0, top))
-        top += area[1] + 18
-        largest = 60
-    else:
-        draw.line((margin, top, width - margin, top), fill=MASTHEAD_RED, width=4)
-        top += 30
-        largest = 96
-    box = (width - 2 * margin, height - top - margin)
-    font, lines, line_height = _fit(issue.headline, serif, box, largest, 18)
-    for line in lines:
-        draw.text((margin, top), line, font=font, fill=(17, 17, 17))
-        top += line_height
-    return cover
-
-
-def favicon(pub: Publication) -> bytes:
-    """The masthead in a square: the title's first letter, white on red."""
-    size = 64
-    icon = Image.new("RGB", (size, size), MASTHEAD_RED)
-    letter = (pub.title.strip()[:1] or "?").upper()
-    font = _font(_fonts(pub)[0], 52)
-    ImageDraw.Draw(icon).text((size / 2, size / 2), letter, font=font, fill="white", anchor="mm")
-    buffer = io.BytesIO()
-    icon.save(buffer, "PNG", optimize=True)
-    return buffer.getvalue()
-
-
-def _jpeg(image: Image.Image) -> bytes:
-    buffer = io.BytesIO()
-    image.save(buffer, "JPEG", quality=85, optimize=True)
-    return buffer.getvalue()
-
