@@ -84,23 +84,47 @@ def convert(epub: Path, target: Path, meta: dict, when: str) -> Path:
     program = shutil.which("ebook-convert")
     if program is None:
         raise PublishError(f"cannot build kindle: ebook-convert not found — {FORMATS['kindle'].install_hint}")
-    argv = [program, str(epub), str(target), "--no-inline-toc", "--toc-title", "Contents",
-            "--title", meta["title"], "--authors", meta["authors"], "--publisher", meta["publisher"],
-            "--language", meta["language"], "--pubdate", meta["date"], "--timestamp", when,
-            "--series", meta["series"], "--series-index", meta["series_index"], "--comments", meta["description"]]
-    with tempfile.TemporaryDirectory(prefix="publish-calibre-") as config:
-        env = dict(os.environ, QT_QPA_PLATFORM="offscreen", TZ="UTC", PYTHONHASHSEED="0",
-                   CALIBRE_CONFIG_DIRECTORY=config)  # no user settings or plugins change the result
+    options = ["--no-inline-toc", "--toc-title", "Contents",
+               "--title", meta["title"], "--authors", meta["authors"], "--publisher", meta["publisher"],
+               "--language", meta["language"], "--pubdate", meta["date"], "--timestamp", when,
+               "--series", meta["series"], "--series-index", meta["series_index"], "--comments", meta["description"]]
+    with tempfile.TemporaryDirectory(prefix="publish-calibre-") as scratch:
+        work = Path(scratch)
+        shutil.copyfile(epub, work / "book.epub")  # the same path in every run: nothing of the caller's folder
+        argv = _stable_command(program, work) + ["book.epub", "book.azw3", *options]
         try:
-            done = subprocess.run(argv, capture_output=True, env=env, timeout=CONVERT_TIMEOUT, check=False)
+            done = subprocess.run(argv, capture_output=True, env=_calibre_env(work, meta["uuid"]), cwd=work,
+                                  timeout=CONVERT_TIMEOUT, check=False)
         except subprocess.TimeoutExpired:
             raise PublishError(f"{epub.name}: ebook-convert did not finish within {CONVERT_TIMEOUT} s — "
                                "try again, or build the epub alone") from None
-    if done.returncode != 0 or not target.is_file():
-        tail = (done.stderr or done.stdout).decode("utf-8", "replace").strip().splitlines()[-5:]
-        raise PublishError(f"{epub.name}: ebook-convert failed (exit {done.returncode}): {' | '.join(tail)} — "
-                           "check that calibre works: ebook-convert --version")
+        if done.returncode != 0 or not (work / "book.azw3").is_file():
+            tail = (done.stderr or done.stdout).decode("utf-8", "replace").strip().splitlines()[-5:]
+            raise PublishError(f"{epub.name}: ebook-convert failed (exit {done.returncode}): {' | '.join(tail)} — "
+                               "check that calibre works: ebook-convert --version")
+        shutil.move(work / "book.azw3", target)
     return target
+
+
+def _stable_command(program: str, work: Path) -> list[str]:
+    """calibre's conversion through kindle_calibre.py (a fixed order and seed), or plain ebook-convert."""
+    debug = shutil.which("calibre-debug")
+    if debug is None:  # reproducible only with calibre-debug; the book itself is the same
+        log.warning("calibre-debug not found: the AZW3 may differ from build to build — install calibre fully")
+        return [program]
+    shutil.copyfile(Path(__file__).with_name("kindle_calibre.py"), work / "convert.py")
+    return [debug, "--run-without-debug", "-e", str(work / "convert.py"), "--"]
+
+
+def _calibre_env(work: Path, seed: str) -> dict[str, str]:
+    """Nothing of the user's settings, plugins, time zone or locale reaches the conversion."""
+    (work / "config").mkdir()
+    keep = {key: os.environ[key] for key in ("PATH", "CALIBRE_PYTHON_PATH", "CALIBRE_RESOURCES_PATH",
+                                              "CALIBRE_EXTENSIONS_PATH", "CALIBRE_EXECUTABLES_PATH")
+            if key in os.environ}
+    return {**keep, "HOME": str(work), "TMPDIR": str(work), "QT_QPA_PLATFORM": "offscreen", "TZ": "UTC",
+            "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1",
+            "CALIBRE_CONFIG_DIRECTORY": str(work / "config"), "PUBLISH_KINDLE_SEED": seed}
 
 
 def stabilise(data: bytes, book_id: str, when: int) -> bytes:
