@@ -112,3 +112,69 @@ def test_tiny_time_limit_end_to_end(pub, run, monkeypatch):
     assert "could not load" not in result.output
     assert re.search(r"issues/1112/0[12]-\w+\.md|pages/join\.md", result.output)
     assert not list((pub / "dist").rglob("*.pdf"))
+
+
+# --- 2. the front page opens the cover story (issue 11 §1) -------------------------------------
+
+OPENERS = {  # how the cover story begins, before its first real paragraph
+    "picture": '![A gate](images/gate.jpg "Caption zebra words")\n',
+    "table": "| Grade | Offer |\n|:--|--:|\n| Tablecell | 1% |\n",
+    "box": "::: box Boxtitle\nBoxtext words here.\n:::\n",
+    "quote": "> Pullquote words here.\n",
+}
+FIRST = "Our lead text for the front is here, and it is {kind}."
+SECOND = "The next bit of the story goes on."
+
+
+def _cover_story(kind: str) -> str:
+    return (f'---\ntitle: "Cover {kind}"\nstandfirst: "Standfirst line"\nsection: news\n---\n'
+            f"{OPENERS[kind]}\n{FIRST.format(kind=kind)}[^1]\n\n{SECOND}[^2]\n\n## Later\n\nLater words.\n\n"
+            "[^1]: Footnote words one.\n[^2]: Footnote words two.\n")
+
+
+@pytest.fixture(scope="session")
+def cover_pub(tmp_path_factory) -> Path:
+    """One issue per way a cover story can open, each with footnotes, built as download PDFs."""
+    from conftest import JOIN, PUBLICATION_TOML, invoke_at, write
+
+    root = tmp_path_factory.mktemp("covers") / "pub"
+    write(root / "publication.toml", PUBLICATION_TOML)
+    write(root / "pages/join.md", JOIN)
+    for number, kind in enumerate(OPENERS, 1):
+        folder = root / f"issues/{number}"
+        write(folder / "issue.toml", f'number = {number}\ndate = 2020-12-0{number}\n'
+                                     f'headline = "Headline {kind}"\ncover-article = "cover"\n')
+        write(folder / "01-cover.md", _cover_story(kind))
+        picture(folder / "images/gate.jpg", size=(300, 200))
+    result = invoke_at("1606867200", root, "build", "--all", "--format", "pdf")
+    assert result.exit_code == 0, result.output
+    return root
+
+
+def _plain(text: str) -> str:
+    return " ".join(text.replace("\u00ad", "").replace("-\n", "").split())
+
+
+@pytest.mark.parametrize("number, kind", list(enumerate(OPENERS, 1)))
+def test_front_page_opens_with_the_first_real_paragraph(cover_pub, number, kind):
+    pdf = next((cover_pub / f"dist/{number}").glob("*.pdf"))
+    front = _plain(subprocess.run(["pdftotext", "-f", "1", "-l", "1", str(pdf), "-"],
+                                  capture_output=True, text=True, check=True).stdout)
+    first = FIRST.format(kind=kind).replace(",", "")
+    assert first.split()[0] in front
+    teaser = front[front.index("Standfirst line") + len("Standfirst line"):]
+    assert _plain(teaser).replace(",", "").startswith(first), front
+    assert SECOND in teaser
+    for stray in ("Footnote", "Pullquote", "Boxtext", "Tablecell", "zebra", "Later words"):
+        assert stray not in front
+
+
+def test_opening_is_taken_from_the_markdown(cover_pub):
+    from publish.check import load_issues
+    from publish.formats.pdf_html import opening
+
+    _, issues, _ = load_issues(cover_pub, all_issues=True)
+    for issue in issues:
+        paragraphs = opening(issue.cover_story, "en-GB")
+        kind = issue.cover_story.title.split()[-1]
+        assert [str(p) for p in paragraphs] == [FIRST.format(kind=kind), SECOND]

@@ -9,15 +9,15 @@ running head and number, laid over the body pages when they are joined.
 
 from __future__ import annotations
 
-import html as html_lib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from markupsafe import Markup
 
+from publish import markdown
 from publish.model import Article, Issue, Picture
-from publish.render import body_html, long_date, render_template, source_date
+from publish.render import body_html, long_date, render_template, sanitize, source_date
 
 MM = 96 / 25.4  # CSS px per millimetre
 SLUG_MM = 9.0  # room beyond the bleed for crop and registration marks
@@ -141,21 +141,51 @@ def part_html(issue: Issue, part: Part) -> str:
     return render_template(
         pub, "pdf/part.html", issue=issue, runs=part.runs, standing=part.standing, meta=_meta(issue),
         page_css=page_css(issue), picture_url=picture_url,
-        body_of=lambda article: body_html(article, pub.language, picture_url),
+        body_of=lambda article: body_html(article, pub.language, picture_url, site_url=pub.url),
     )
 
 
-def opening(article: Article | None, language: str, limit: int = 900) -> list[str]:
-    """The cover story's first paragraphs as plain text (about `limit` characters), for the front page."""
+# what a teaser keeps of a paragraph: its words and emphasis; no note references, pictures,
+# links (the story itself carries them) or raw HTML tags
+_TEASER_DROPS = {"footnote_ref", "image", "link_open", "link_close", "html_inline"}
+
+
+def opening(article: Article | None, language: str, limit: int = 900) -> list[Markup]:
+    """The cover story's first paragraphs (about `limit` characters) as sanitised HTML, for the front page.
+
+    Taken from the body's Markdown: its own top-level paragraphs, never those of
+    pictures, tables, boxes, quotes, lists or footnotes; the first subheading ends it.
+    """
     if article is None:
         return []
-    paragraphs = []
-    for match in re.finditer(r"<p>(.*?)</p>", str(body_html(article, language, picture_url)), re.S):
-        text = html_lib.unescape(re.sub(r"<[^>]+>", "", match.group(1))).strip()
-        if paragraphs and sum(map(len, paragraphs)) + len(text) > limit:
+    md = markdown.parser(language)
+    paragraphs: list[Markup] = []
+    length = 0
+    for inline in _body_paragraphs(markdown.parse(article.body, language, article.key)):
+        if inline is None:  # a subheading
+            if paragraphs:
+                break
+            continue
+        children = [c for c in inline.children or [] if c.type not in _TEASER_DROPS]
+        size = sum(len(c.content) for c in children if c.type in ("text", "code_inline"))
+        if paragraphs and length + size > limit:
             break
-        paragraphs.append(text)
+        html = md.renderer.renderInline(children, md.options, {"docId": article.key})
+        if html.strip():
+            paragraphs.append(Markup(sanitize(html, frozenset())))
+            length += size
     return paragraphs
+
+
+def _body_paragraphs(tokens):
+    """The inline token of each top-level paragraph that is not a picture, in order; None for a subheading."""
+    for i, token in enumerate(tokens):
+        if token.type == "footnote_block_open":
+            return
+        if token.level == 0 and token.type == "heading_open":
+            yield None
+        elif token.level == 0 and token.type == "paragraph_open" and not token.hidden:
+            yield tokens[i + 1]
 
 
 def front_html(issue: Issue, starts: dict[str, int], page_height_px: float) -> str:
