@@ -7,16 +7,23 @@ before any format touches it.
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 import stat
 import warnings
+import zlib
 from pathlib import Path, PurePosixPath
+from urllib.parse import unquote
 
 from publish.errors import Problem, rel
 from publish.model import Picture
 
 MAX_PICTURE_BYTES = 64 * 1024 * 1024
+# PNGs are drawings and screenshots: 40 MP is 8000 × 5000, more than a tabloid page at 300 dpi
+# (a 9400 × 9400 blank PNG of 370 KB would take gigabytes to lay out)
+MAX_PNG_PIXELS = 40_000_000
+PICTURE_SUFFIXES = (".jpg", ".jpeg", ".png", ".svg")
 KINDS = {"jpeg": (".jpg", ".jpeg"), "png": (".png",), "svg": (".svg",)}
 _URL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 
@@ -67,15 +74,20 @@ def check_picture(
     if not isinstance(src, str) or not src.strip():
         return error(f"{what} has no file name", "give its path, e.g. images/photo.jpg")
     src = src.strip()
+    if "\x00" in src or "\x00" in unquote(src):
+        return error(f"{what} {src.replace(chr(0), '')!r} contains a NUL character",
+                     "retype the file name without it")
     inside = "the issue's folder" if base != root else "the publication folder"
-    example = "images/" + PurePosixPath(src.replace("\\", "/")).name
-    if _URL.match(src) and not re.match(r"^[a-zA-Z]:[\\/]", src):
+    # Markdown writes body pictures URL-encoded (images/caf%C3%A9.jpg); a literal name wins if it exists
+    name = unquote(src) if "%" in src and not _exists(base, src) else src
+    example = "images/" + PurePosixPath(name.replace("\\", "/")).name
+    if _URL.match(name) and not re.match(r"^[a-zA-Z]:[\\/]", name):
         return error(f"{what} {src!r} is a URL; pictures are never fetched",
                      f"save the file in {inside} and name it, e.g. {example}")
-    if src.startswith(("/", "\\")) or re.match(r"^[a-zA-Z]:[\\/]", src):
+    if name.startswith(("/", "\\")) or re.match(r"^[a-zA-Z]:[\\/]", name):
         return error(f"{what} {src!r} is an absolute path",
                      f"copy it into {inside} and name it relative to it, e.g. {example}")
-    parts = PurePosixPath(src.replace("\\", "/")).parts
+    parts = PurePosixPath(name.replace("\\", "/")).parts
     if ".." in parts:
         return error(f"{what} {src!r} points outside {inside}",
                      f"copy it into {inside} and name it relative to it, e.g. {example}")
@@ -83,7 +95,9 @@ def check_picture(
     try:
         resolved = path.resolve(strict=True)
     except (FileNotFoundError, RuntimeError, OSError):
-        return error(f"{what} {src!r} does not exist", f"add the file {rel(path, root)} or fix the name")
+        close = _closest(name, base, root)
+        return error(f"{what} {src!r} does not exist",
+                     f"did you mean {close!r}?" if close else f"add the file {rel(path, root)} or fix the name")
     if not resolved.is_relative_to(base.resolve()):
         return error(f"{what} {src!r} leads outside {inside} (through a link)",
                      "copy the file itself into the folder instead of linking to it")
@@ -93,6 +107,10 @@ def check_picture(
         return error(f"{what} {src!r} cannot be read ({exc.strerror})", "check the file's permissions")
     if not stat.S_ISREG(info.st_mode):
         return error(f"{what} {src!r} is not a regular file", "name a JPEG, PNG or SVG file")
+    if info.st_nlink > 1:
+        # a hard link can be a file from anywhere on the disk, under a name inside the folder
+        return error(f"{what} {src!r} is a hard link (the file has {info.st_nlink} names)",
+                     "copy the file into the folder instead of linking it")
     if info.st_size > MAX_PICTURE_BYTES:
         return error(f"{what} {src!r} is {info.st_size // 2**20} MB, over the 64 MB limit",
                      "save it smaller (a 3000 px JPEG is plenty for print)")
@@ -108,6 +126,10 @@ def check_picture(
     trouble = _decode_svg(resolved) if kind == "svg" else _decode_bitmap(resolved)
     if trouble:
         return error(f"{what} {src!r} {trouble[0]}", trouble[1])
+    if kind == "svg":
+        problems.extend(Problem(where, line, f"{what} {src!r} refers to {gone!r}, which no output may load; "
+                                "it is left out", "keep what the picture shows inside it, or in its issue's "
+                                "folder as a JPEG or PNG", "warning") for gone in _svg_removals(resolved, base))
     if resolved.suffix.lower() not in KINDS[kind]:
         problems.append(Problem(where, line, f"{what} {src!r} is a {kind.upper()} file with a "
                                 f"{resolved.suffix or 'missing'} extension",
@@ -127,6 +149,12 @@ def _decode_bitmap(path: Path) -> tuple[str, str] | None:
                 width, height = image.size
                 if width * height > (Image.MAX_IMAGE_PIXELS or 89_478_485):
                     raise Image.DecompressionBombError("too many pixels")
+                if image.format == "PNG":
+                    if width * height > MAX_PNG_PIXELS:
+                        return (f"is {width} × {height} pixels, over the {MAX_PNG_PIXELS // 1_000_000} MP limit "
+                                "for PNG pictures", "save it smaller (5000 px on the long edge is plenty)")
+                    # every byte is checked without holding the raster: a few MB, whatever the size
+                    return _verify_png(path)
                 if image.format == "JPEG":
                     # decode at 1/8 scale: every byte is still read (truncation shows), 8× faster
                     image.draft(image.mode, (max(1, width // 8), max(1, height // 8)))
@@ -138,6 +166,56 @@ def _decode_bitmap(path: Path) -> tuple[str, str] | None:
         return (f"is damaged or truncated ({exc})".replace(str(path), "file"),
                 "export the picture again")
     return None
+
+
+_CHANNELS = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}  # PNG colour type → samples per pixel
+_ADAM7 = ((0, 0, 8, 8), (4, 0, 8, 8), (0, 4, 4, 8), (2, 0, 4, 4), (0, 2, 2, 4), (1, 0, 2, 2), (0, 1, 1, 2))
+
+
+def _verify_png(path: Path) -> tuple[str, str] | None:
+    """Chunk checksums and the exact length of the inflated image data, streamed in small pieces."""
+    damaged = ("is damaged or truncated", "export the picture again")
+    with open(path, "rb") as handle:
+        handle.read(8)
+        inflate, total, expected = zlib.decompressobj(), 0, None
+        while True:
+            head = handle.read(8)
+            if len(head) < 8:
+                return damaged
+            length, name = int.from_bytes(head[:4], "big"), head[4:]
+            body, crc = handle.read(length), handle.read(4)
+            if len(body) < length or len(crc) < 4 or zlib.crc32(name + body) != int.from_bytes(crc, "big"):
+                return damaged
+            if name == b"IHDR":
+                expected = _png_data_size(body)
+            elif name == b"IDAT" and expected is not None:
+                try:
+                    piece = inflate.decompress(body, 1 << 20)
+                    while piece:
+                        total += len(piece)
+                        if total > expected:
+                            return damaged
+                        piece = inflate.decompress(inflate.unconsumed_tail, 1 << 20)
+                except zlib.error:
+                    return damaged
+            elif name == b"IEND":
+                return None if expected is not None and total == expected and inflate.eof else damaged
+
+
+def _png_data_size(header: bytes) -> int | None:
+    """How many bytes the image data inflates to, from the IHDR chunk."""
+    width, height = int.from_bytes(header[0:4], "big"), int.from_bytes(header[4:8], "big")
+    depth, colour, interlaced = header[8], header[9], header[12]
+    bits = depth * _CHANNELS.get(colour, 0)
+    if not bits:
+        return None
+
+    def size(w: int, h: int) -> int:
+        return 0 if w == 0 or h == 0 else h * (1 + (w * bits + 7) // 8)
+
+    if not interlaced:
+        return size(width, height)
+    return sum(size((width - x + dx - 1) // dx, (height - y + dy - 1) // dy) for x, y, dx, dy in _ADAM7)
 
 
 def _decode_svg(path: Path) -> tuple[str, str] | None:
@@ -156,3 +234,45 @@ def _decode_svg(path: Path) -> tuple[str, str] | None:
     if etree.QName(root).localname != "svg":
         return ("is XML but not SVG", "name an SVG, JPEG or PNG file")
     return None
+
+
+def _svg_removals(path: Path, base: Path) -> list[str]:
+    """The references the sanitiser takes out of an SVG, for a warning."""
+    from publish.errors import PublishError
+    from publish.svg_clean import clean_svg
+
+    try:
+        return clean_svg(path.read_bytes(), path, base)[1]
+    except (OSError, PublishError):
+        return []
+
+
+def _exists(base: Path, name: str) -> bool:
+    try:
+        return (base / name).exists()
+    except (OSError, ValueError):
+        return False
+
+
+def _closest(name: str, base: Path, root: Path) -> str | None:
+    """The picture file most like a name that does not exist: same name in other case first, then difflib."""
+    wanted = name.replace("\\", "/").strip("/")
+    names = _picture_names(base, skip=("issues", "dist") if base == root else ())
+    for candidate in names:
+        if candidate.lower() == wanted.lower():
+            return candidate
+    lowered = {candidate.lower(): candidate for candidate in names}
+    close = difflib.get_close_matches(wanted.lower(), list(lowered), n=1, cutoff=0.75)
+    return lowered[close[0]] if close else None
+
+
+def _picture_names(base: Path, skip: tuple[str, ...], limit: int = 5000) -> list[str]:
+    """Picture files under `base`, as paths relative to it (hidden and skipped folders left out)."""
+    found: list[str] = []
+    for folder, dirs, files in os.walk(base):
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and not (Path(folder) == base and d in skip))
+        found.extend(Path(folder, f).relative_to(base).as_posix() for f in sorted(files)
+                     if f.lower().endswith(PICTURE_SUFFIXES))
+        if len(found) >= limit:
+            break
+    return found

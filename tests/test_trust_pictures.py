@@ -175,3 +175,179 @@ def test_an_svg_named_html_is_published_as_svg(tmp_path):
     page = write(tmp_path / "issues/1/images/chart.html", EVIL_SVG.format(other="x.jpg"))
     data, ext = publishable(page, "svg")
     assert ext == ".svg" and b"<script" not in data and b"onload" not in data
+
+
+# --- SVG references and hostile SVGs ---------------------------------------------------------------
+
+
+def test_an_svg_cannot_pull_another_issues_picture_into_the_pdf(built):
+    for name in ("weekly-worker-1112.pdf", "weekly-worker-1112-print.pdf"):
+        sizes = pdf_pictures(built / "dist/1112" / name)
+        assert not any(abs(w / h - 321 / 123) < 0.02 for w, h in sizes), (name, sizes)
+        # the picture inside the SVG's own folder is kept (inlined, cleaned)
+        assert any(abs(w / h - 1.5) < 0.03 and max(w, h) < 100 for w, h in sizes), (name, sizes)
+
+
+def test_check_warns_about_references_the_sanitiser_removes(tmp_path, run):
+    root = make_publication(tmp_path / "pub")
+    result = run(root, "check", "1112")
+    assert result.exit_code == 0, result.output
+    for gone in ("../../1113/images/secret.jpg", "http://evil.example/p.png", "/etc/hostname", "data:text/html"):
+        assert any("images/chart.svg" in line and gone in line and "issues/1112/01-strike.md:" in line
+                   for line in result.output.splitlines()), (gone, result.output)
+    assert "inside.jpg" not in result.output
+
+
+HOSTILE = [
+    ("script", '<script>alert("x")</script>', [b"<script", b"alert"]),
+    ("event handler", '<rect width="5" height="5" onclick="alert(1)"/>', [b"onclick", b"alert"]),
+    ("foreignObject", '<foreignObject><p xmlns="http://www.w3.org/1999/xhtml">x</p></foreignObject>',
+     [b"foreignObject", b"xhtml"]),
+    ("javascript href", '<a href="javascript:alert(1)"><text>x</text></a>', [b"javascript", b"alert"]),
+    ("javascript with entities", '<a href="jav&#x09;ascript:alert(1)"><text>x</text></a>', [b"ascript", b"alert"]),
+    ("escaped import", "<style>@\\69mport url(http://e.example/a.css);</style>", [b"e.example", b"mport"]),
+    ("escaped url", "<style>rect { fill: \\75 rl(http://e.example/x) }</style>", [b"e.example"]),
+    ("escaped url in style", '<rect style="fill:\\75 rl(http://e.example/y)"/>', [b"e.example"]),
+    ("escaped url in attribute", '<rect fill="\\75 rl(http://e.example/z)"/>', [b"e.example"]),
+    ("image-set", '<rect style="fill: image-set(\'http://e.example/i.png\' 1x)"/>', [b"e.example"]),
+    ("font-face", "<style>@font-face { font-family: x; src: url(http://e.example/f.woff) }</style>",
+     [b"e.example", b"font-face"]),
+    ("animated link", '<a href="#a"><set attributeName="href" to="javascript:alert(1)"/></a>',
+     [b"javascript", b"<set"]),
+    ("xml:base", '<g xml:base="file:///etc/"><use href="#a"/></g>', [b"xml:base", b"/etc/"]),
+    ("external use", '<use href="other.svg#a"/>', [b"other.svg"]),
+    ("feImage", '<filter id="f"><feImage href="http://e.example/f.png"/></filter>', [b"e.example"]),
+    ("html data", '<image href="data:text/html;base64,PHNjcmlwdD4="/>', [b"text/html"]),
+    ("svg data", '<image href="data:image/svg+xml;base64,PHN2Zz4="/>', [b"svg+xml"]),
+    ("absolute path", '<image href="file:///etc/hostname"/>', [b"/etc/hostname"]),
+    ("network", '<image href="https://e.example/p.png"/>', [b"e.example"]),
+    ("metadata", "<metadata><rdf:RDF xmlns:rdf='http://www.w3.org/1999/02/22-rdf-syntax-ns#'>Jane Secret Artist"
+     "</rdf:RDF></metadata>", [b"Jane Secret", b"metadata"]),
+]
+
+
+@pytest.mark.parametrize("case, inner, absent", HOSTILE, ids=[case[0] for case in HOSTILE])
+def test_hostile_svg_is_defused(tmp_path, case, inner, absent):
+    svg = tmp_path / "issues/1/images/x.svg"
+    write(svg, '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><g id="a"/>'
+          f'<rect width="1" height="1" style="fill:#ff0000;stroke:blue"/>{inner}</svg>')
+    data, removed = clean_svg(svg.read_bytes(), svg, svg.parent.parent)
+    for bad in absent:
+        assert bad not in data, (bad, data)
+    assert b"fill:#ff0000;stroke:blue" in data  # drawing styles survive
+
+
+def test_external_entities_are_never_read(tmp_path):
+    svg = tmp_path / "x.svg"
+    svg.write_text('<?xml version="1.0"?>\n<!DOCTYPE svg [<!ENTITY e SYSTEM "file:///etc/passwd">]>\n'
+                   '<svg xmlns="http://www.w3.org/2000/svg"><text>&e;</text></svg>')
+    data, _ = clean_svg(svg.read_bytes(), svg, tmp_path)
+    assert b"root:" not in data and b"ENTITY" not in data and b"passwd" not in data
+
+
+# --- where a picture may come from, and what a wrong name is told ---------------------------------
+
+
+def test_hard_links_are_refused_and_symlinks_out_still_are(pub, run, tmp_path):
+    outside = picture(tmp_path / "elsewhere/private.jpg")
+    os.link(outside, pub / "issues/1112/images/linked.jpg")
+    (pub / "issues/1112/images/sym.jpg").symlink_to(outside)
+    article = pub / "issues/1112/01-strike.md"
+    article.write_text(article.read_text().replace("## Pay", "![a](images/linked.jpg)\n\n![b](images/sym.jpg)\n\n"
+                                                   "## Pay"))
+    result = run(pub, "check", "1112")
+    assert result.exit_code == 1
+    assert "issues/1112/01-strike.md:" in result.output
+    assert "'images/linked.jpg' is a hard link" in result.output
+    assert "'images/sym.jpg' leads outside" in result.output
+
+
+@pytest.mark.parametrize("written, hint", [
+    ("images/megafone.png", "did you mean 'images/megaphone.png'?"),
+    ("images/Grantham-March.JPG", "did you mean 'images/grantham-march.jpg'?"),
+    ("images/picket.jgp", "did you mean 'images/picket.jpg'?"),
+])
+def test_picture_typos_get_a_hint(pub, run, written, hint):
+    picture(pub / "issues/1112/images/megaphone.png", size=(20, 20), fmt="PNG")
+    picture(pub / "issues/1112/images/grantham-march.jpg", size=(20, 20))
+    article = pub / "issues/1112/01-strike.md"
+    article.write_text(article.read_text().replace("## Pay", f"![x]({written})\n\n## Pay"))
+    result = run(pub, "check", "1112")
+    assert result.exit_code == 1
+    assert f"picture {written!r} does not exist" in result.output and hint in result.output, result.output
+
+
+def test_pictures_with_spaces_and_accents_are_found(pub, run):
+    picture(pub / "issues/1112/images/café.jpg", size=(20, 20))
+    picture(pub / "issues/1112/images/my photo.jpg", size=(20, 20))
+    article = pub / "issues/1112/01-strike.md"
+    article.write_text(article.read_text().replace(
+        "## Pay", "![a](images/café.jpg)\n\n![b](<images/my photo.jpg>)\n\n![c](images/my%20photo.jpg)\n\n## Pay"))
+    result = run(pub, "check", "1112")
+    assert result.exit_code == 0, result.output
+    assert "does not exist" not in result.output
+
+
+@pytest.mark.parametrize("where, text", [
+    ("cover", 'cover-image = "images/a\\u0000.jpg"\n'),
+    ("front matter", None),
+    ("body", "![x](images/a%00.jpg)"),
+])
+def test_a_nul_in_a_picture_path_is_a_located_error(pub, run, where, text):
+    article = pub / "issues/1112/01-strike.md"
+    if where == "cover":
+        issue = pub / "issues/1112/issue.toml"
+        issue.write_text(issue.read_text() + text)
+    elif where == "front matter":
+        article.write_text(article.read_text().replace("src: images/picket.jpg", 'src: "images/pi\\0cket.jpg"'))
+    else:
+        article.write_text(article.read_text().replace("## Pay", f"{text}\n\n## Pay"))
+    result = run(pub, "check", "1112")
+    assert result.exit_code == 1
+    assert "embedded null byte" not in result.output and "internal error" not in result.output
+    assert ("issues/1112/issue.toml:" if where == "cover" else "issues/1112/01-strike.md:") in result.output
+
+
+# --- cost -----------------------------------------------------------------------------------------
+
+MEASURE = textwrap.dedent("""\
+    import sys
+    from pathlib import Path
+    from publish.pictures import check_picture
+    path = Path(sys.argv[1])
+    _, problems = check_picture(path.name, alt="x", base=path.parent, root=path.parent,
+                                source=path.parent / "a.md", line=1)
+    # VmHWM, not getrusage: ru_maxrss carries the parent's peak across fork and exec
+    status = Path("/proc/self/status").read_text()
+    print(int(status.split("VmHWM:")[1].split()[0]) // 1024)
+    print("|".join(p.message for p in problems))
+""")
+
+
+def peak_check(path: Path) -> tuple[int, str]:
+    done = subprocess.run([sys.executable, "-c", MEASURE, str(path)], capture_output=True, text=True, check=True)
+    megabytes, messages = done.stdout.split("\n", 1)
+    return int(megabytes), messages.strip()
+
+
+@pytest.fixture(scope="session")
+def big_pngs(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("big")
+    Image.new("RGBA", (9400, 9400), (0, 0, 0, 0)).save(folder / "blank.png")
+    Image.new("RGBA", (6000, 6000), (0, 0, 0, 0)).save(folder / "large.png")
+    data = (folder / "large.png").read_bytes()
+    (folder / "cut.png").write_bytes(data[:len(data) // 2] + data[-12:])
+    return folder
+
+
+def test_checking_a_huge_blank_png_takes_little_memory(big_pngs):
+    megabytes, messages = peak_check(big_pngs / "blank.png")
+    assert megabytes < 200, megabytes  # decoding it took 360 MB just to check it (and gigabytes to build)
+    assert "9400 × 9400 pixels, over the 40 MP limit" in messages
+
+
+def test_a_large_png_is_verified_in_full_without_holding_its_raster(big_pngs):
+    megabytes, messages = peak_check(big_pngs / "large.png")
+    assert megabytes < 100 and messages == "", (megabytes, messages)
+    megabytes, messages = peak_check(big_pngs / "cut.png")
+    assert "is damaged or truncated" in messages
