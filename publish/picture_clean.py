@@ -17,6 +17,9 @@ from publish.errors import PublishError
 
 EXTENSIONS = {"jpeg": ".jpg", "png": ".png", "svg": ".svg"}
 ORIENTATION = 0x0112  # the EXIF tag
+# a JPEG turned upright beyond this is decoded at half size: 6000 px is more than any page prints,
+# and a full 9000 × 9000 decode and turn would hold 650 MB
+MAX_TURNED_EDGE = 6000
 
 # JPEG APPn segments that draw the picture: JFIF (rewritten without its thumbnail),
 # the ICC profile (possibly in several parts) and Adobe's colour-transform flag
@@ -70,12 +73,31 @@ def clean_raster(data: bytes, kind: str) -> bytes:
     with Image.open(io.BytesIO(data)) as image:
         if (image.format or "").lower() != kind:
             raise ValueError(f"expected {kind.upper()}, found {image.format}")
-        orientation = image.getexif().get(ORIENTATION, 1)
+        orientation = _orientation(image, data, kind)
         if orientation in (1, None) or not 2 <= int(orientation) <= 8:
             stripped = _strip_jpeg(data) if kind == "jpeg" else _strip_png(data)
             if stripped is not None:
                 return stripped
         return _reencode(image, kind, int(orientation) if orientation else 1)
+
+
+def _orientation(image, data: bytes, kind: str) -> int:
+    """The EXIF orientation, read without decoding the picture (Pillow's PNG getexif() decodes it all)."""
+    from PIL import Image
+
+    if kind == "jpeg":
+        return image.getexif().get(ORIENTATION, 1) or 1
+    exif = Image.Exif()
+    i = len(PNG_SIGNATURE)
+    while i + 12 <= len(data):
+        length, name = int.from_bytes(data[i:i + 4], "big"), data[i + 4:i + 8]
+        if name == b"eXIf":
+            exif.load(data[i + 8:i + 8 + length])
+            return exif.get(ORIENTATION, 1) or 1
+        if name == b"IEND":
+            break
+        i += 12 + length
+    return 1
 
 
 def _reencode(image, kind: str, orientation: int) -> bytes:
@@ -87,6 +109,8 @@ def _reencode(image, kind: str, orientation: int) -> bytes:
     if kind == "jpeg":
         options.update(qtables=image.quantization, subsampling=JpegImagePlugin.get_sampling(image),
                        optimize=False, progressive=False)
+        if max(image.size) > MAX_TURNED_EDGE:
+            image.draft(image.mode, (image.width // 2, image.height // 2))
     elif "transparency" in image.info:
         options["transparency"] = image.info["transparency"]
     image.load()

@@ -64,6 +64,9 @@ def _bitmap(path: Path, max_edge: int) -> Prepared:
             if is_jpeg and max(image.size) > max_edge:
                 image.draft(image.mode, _scaled(image.size, max_edge))  # let libjpeg decode at a smaller scale
             image.load()
+            if max(image.size) >= 2 * max_edge:
+                # shrink by a whole factor first: turning and converting a 36 MP PNG would hold half a GB
+                image = image.reduce(max(image.size) // max_edge)
             upright = ImageOps.exif_transpose(image) or image
             picture = _to_srgb(upright, keep_alpha=not is_jpeg)
             if max(picture.size) > max_edge:
