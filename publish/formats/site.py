@@ -192,7 +192,8 @@ def _publication_key(pub: Publication) -> str:
     here = Path(__file__).resolve().parent
     for name in CODE_FILES:
         digest.update((here / name).read_bytes())
-    for page in ("publication.toml", *pub.standing_pages):
+    # pages/subscribe.md decides the menu of every page (Subscribe, or Follow alone)
+    for page in ("publication.toml", *pub.standing_pages, "pages/subscribe.md"):
         path = pub.root / page
         digest.update(page.encode() + b"\0" + (path.read_bytes() if path.is_file() else b"") + b"\0")
     _hash_tree(digest, BUILTIN_LAYOUTS / "default", BUILTIN_LAYOUTS, content=True)
