@@ -178,3 +178,71 @@ def test_opening_is_taken_from_the_markdown(cover_pub):
         paragraphs = opening(issue.cover_story, "en-GB")
         kind = issue.cover_story.title.split()[-1]
         assert [str(p) for p in paragraphs] == [FIRST.format(kind=kind), SECOND]
+
+
+# --- 3. bullets the fonts have; a character without a glyph is a located warning (issue 11 §4) ---
+
+NESTED = """\
+- Level one
+    - Level two
+        - Level three
+            - Level four
+1. Numbered
+    - Under a number
+"""
+
+
+def _css_list_markers() -> set[str]:
+    css = (REPO / "layouts/default/css/print.css").read_text(encoding="utf-8")
+    strings = re.findall(r'list-style-type:\s*"([^"]*)"', css)
+    decoded = {re.sub(r"\\([0-9a-fA-F]{1,6})\s?", lambda m: chr(int(m.group(1), 16)), s) for s in strings}
+    return {ch for s in decoded for ch in s}
+
+
+def test_list_bullets_are_in_every_font():
+    from fontTools.ttLib import TTFont
+
+    markers = _css_list_markers() | {"\u2022"}  # the first level is the disc
+    assert "\u2013" in markers
+    for font in sorted((REPO / "fonts").glob("*.ttf")):
+        cmap = TTFont(font).getBestCmap()
+        assert not [ch for ch in markers if ord(ch) not in cmap], font.name
+
+
+def _article_with(pub: Path, body: str) -> None:
+    from conftest import REVIEW
+
+    (pub / "issues/1112/02-dilemma.md").write_text(REVIEW + "\n" + body, encoding="utf-8")
+
+
+def test_nested_lists_print_without_empty_boxes(pub, run):
+    shutil.copytree(REPO / "fonts", pub / "fonts")
+    _article_with(pub, NESTED)
+    result = run(pub, "build", "1112", "--format", "pdf", "--validate")
+    assert result.exit_code == 0, result.output
+    assert "empty box" not in result.output and ".notdef" not in result.output
+    assert "ok: every character has a glyph" in result.output
+    text = subprocess.run(["pdftotext", str(pub / "dist/1112/weekly-worker-1112.pdf"), "-"],
+                          capture_output=True, text=True, check=True).stdout
+    assert "\u2013" in text and "\u25e6" not in text and "\u25aa" not in text
+
+
+def test_missing_glyph_is_a_located_warning_and_validation_reports_it(pub, run):
+    shutil.copytree(REPO / "fonts", pub / "fonts")
+    _article_with(pub, "Workers of the world \u262d unite.\n")
+    result = run(pub, "build", "1112", "--format", "pdf,print", "--validate")
+    assert result.exit_code == 0, result.output
+    assert "issues/1112/02-dilemma.md: warning: the PDF shows an empty box for '\u262d' (U+262D)" in result.output
+    assert ".notdef glyph rendered" not in result.output
+    assert re.search(r"validate pdf: warning: issues/1112/02-dilemma\.md: .*U\+262D", result.output), result.output
+    assert "01-strike.md: warning" not in result.output
+
+
+def test_missing_glyph_is_an_error_with_strict(pub, run):
+    shutil.copytree(REPO / "fonts", pub / "fonts")
+    _article_with(pub, "Workers of the world \u262d unite.\n")
+    result = run(pub, "build", "1112", "--format", "pdf", "--strict")
+    assert result.exit_code == 1
+    assert "issues/1112/02-dilemma.md: the PDF shows an empty box for '\u262d'" in result.output
+    assert "(an error with --strict)" in result.output and "Traceback" not in result.output
+    assert not list((pub / "dist").rglob("*.pdf"))

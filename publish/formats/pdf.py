@@ -47,6 +47,7 @@ class Edition:
     pages: int
     timings: dict[str, float] = field(default_factory=dict)
     breaks: list[tuple[int, str]] = field(default_factory=list)  # page number → the anchor it starts at
+    warnings: list[str] = field(default_factory=list)  # located: characters the fonts do not have
 
 
 # --- the writers -------------------------------------------------------------------------
@@ -81,7 +82,7 @@ def page_breaks(issue: Issue, context) -> list[tuple[int, str]]:
         stored = stored_breaks(issue)
         if stored is not None:  # this layout was made before, from the very same inputs
             return stored
-        made = lay_out(issue, _variants_to_build(context), workers=_workers(context))
+        made = _laid_out(issue, context, _variants_to_build(context))
         cache[CACHE_KEY] = made
     return list(made.breaks)
 
@@ -108,8 +109,19 @@ def edition(issue: Issue, context, variant: str | None) -> Edition:
     if made is not None and (variant is None or variant in made.pdfs):
         return made
     variants = _variants_wanted(issue, context, variant)
-    made = lay_out(issue, variants, workers=_workers(context))
+    made = _laid_out(issue, context, variants)
     cache[CACHE_KEY] = made
+    return made
+
+
+def _laid_out(issue: Issue, context, variants: tuple[str, ...]) -> Edition:
+    """lay_out(), with its warnings said once; with --strict they fail the build."""
+    made = lay_out(issue, variants, workers=_workers(context))
+    if made.warnings and getattr(getattr(context, "options", None), "strict", False):
+        raise PublishError("\n".join(w.replace(": warning: ", ": ", 1) + " (an error with --strict)"
+                                     for w in made.warnings))
+    for message in made.warnings:
+        log.warning("%s", message)
     return made
 
 
@@ -157,7 +169,8 @@ def lay_out(issue: Issue, variants: tuple[str, ...], workers: int = 1) -> Editio
     store_breaks(issue, breaks)
     if not variants:  # only where the pages begin (an EPUB-only run): no front page, no PDF
         laid = time.perf_counter() - started
-        return Edition({}, starts, sum(r.pages for r in results) + 1, {"parts": laid, "total": laid}, breaks)
+        return Edition({}, starts, sum(r.pages for r in results) + 1, {"parts": laid, "total": laid}, breaks,
+                       _warnings(results))
     height = results[0].height if results and results[0].pages else 0.0
     toml = rel(issue.folder / "issue.toml", pub.root)
     front_job = Job(pdf_html.front_html(issue, starts, height), pub.root, variants,
@@ -189,7 +202,11 @@ def lay_out(issue: Issue, variants: tuple[str, ...], workers: int = 1) -> Editio
     timings = {"parts": laid - started, "front": fronted - laid, "join": done - fronted, "total": done - started}
     log.debug("issue %s: PDF in %d part(s), %d pages: %s", issue.number, len(parts), body_pages + 1,
               ", ".join(f"{k} {v:.2f}s" for k, v in timings.items()))
-    return Edition(pdfs, starts, body_pages + 1, timings, breaks)
+    return Edition(pdfs, starts, body_pages + 1, timings, breaks, _warnings([*results, front, furniture]))
+
+
+def _warnings(results: list[Result]) -> list[str]:
+    return list(dict.fromkeys(w for r in results for w in r.warnings))
 
 
 def _sources(issue: Issue, articles) -> dict[str, str]:
@@ -281,10 +298,20 @@ print_resolution_problems = pdf_preflight.print_resolution_problems
 def validate_pdf(files: list[Path], context) -> list[str]:
     from publish.formats.pdf_check import check_screen
 
-    return [message for path in files for message in check_screen(path)]
+    return [message for path in files for message in check_screen(path)] + _layout_findings(files, context)
 
 
 def validate_print(files: list[Path], context) -> list[str]:
     from publish.formats.pdf_check import check_press
 
-    return [message for path in files for message in check_press(path)]
+    return [message for path in files for message in check_press(path)] + _layout_findings(files, context)
+
+
+def _layout_findings(files: list[Path], context) -> list[str]:
+    """What the layout of this run reported (e.g. empty boxes for missing characters)."""
+    made = (context.cache if context is not None else {}).get(CACHE_KEY)
+    if not files or made is None:
+        return []
+    if not made.warnings:
+        return ["ok: every character has a glyph in the paper's fonts"]
+    return [f"warning: {message.replace(': warning: ', ': ', 1)}" for message in made.warnings]

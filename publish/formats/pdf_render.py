@@ -10,6 +10,7 @@ fails with the article it was working on named.
 from __future__ import annotations
 
 import contextlib
+import logging
 import signal
 import sys
 import time
@@ -45,6 +46,7 @@ class Result:
     pdf: dict[str, bytes] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
     error: str = ""
+    warnings: list[str] = field(default_factory=list)  # located, e.g. a character the fonts do not have
 
 
 class TimeLimit(BaseException):
@@ -151,11 +153,17 @@ def _lay_out_and_write(job: Job, fonts, result: Result) -> None:
     """The layout and the variants' bytes, into `result`."""
     from weasyprint import HTML
 
-    started = time.perf_counter()
     # WeasyPrint names pictures after their URLs: a fixed root keeps the folder's path out of the PDF
     page = job.html.replace(root_url(job.root), VIRTUAL_ROOT)
     html = HTML(string=page, base_url=VIRTUAL_ROOT, url_fetcher=ConfinedFetcher(job.root))
     images: dict = {}  # url → WeasyPrint image; their resolution is set per variant below
+    with _missing_glyphs(job, html.etree_element, result.warnings):
+        _write_variants(job, html, fonts, images, result)
+
+
+def _write_variants(job: Job, html, fonts, images: dict, result: Result) -> None:
+    """Lay `html` out once, then write each variant the job asks for."""
+    started = time.perf_counter()
     document = html.render(font_config=fonts, cache=images)
     result.seconds["layout"] = time.perf_counter() - started
     _no_attachments(document)
@@ -176,6 +184,53 @@ def _lay_out_and_write(job: Job, fonts, result: Result) -> None:
             t0 = time.perf_counter()
             result.pdf[name] = write()
             result.seconds[name] = time.perf_counter() - t0
+
+
+class _GlyphWatch(logging.Filter):
+    """WeasyPrint's ".notdef glyph rendered" log lines → located warnings (and no bare log line)."""
+
+    def __init__(self, job: Job, root, warnings: list[str]):
+        super().__init__()
+        self.job, self.warnings = job, warnings
+        self.articles = {}  # element → the id of the <article> it is in
+        for element in root.iter():
+            anchor = element.get("id", "")
+            if anchor.startswith(("article-", "standing-")):
+                for inner in element.iter():
+                    self.articles[inner] = anchor.replace("standing-", "article-", 1)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not str(record.msg).startswith(".notdef glyph rendered"):
+            return True
+        char = record.args[0] if record.args else "?"
+        where = _culprit(self.job, anchor=self._article(sys._getframe()))
+        message = (f"{where}: warning: the PDF shows an empty box for {char!r} (U+{ord(char[:1] or '?'):04X}): "
+                   "the paper's fonts do not have that character — write another one, or add a font that "
+                   "has it to fonts/ and the layout")
+        if message not in self.warnings:  # each variant draws the pages again
+            self.warnings.append(message)
+        return False
+
+    def _article(self, frame) -> str:
+        """The article of the text being drawn, from the draw call's `textbox`."""
+        while frame is not None:
+            box = frame.f_locals.get("textbox")
+            if box is not None and getattr(box, "element", None) is not None:
+                return self.articles.get(box.element, "")
+            frame = frame.f_back
+        return ""
+
+
+@contextlib.contextmanager
+def _missing_glyphs(job: Job, root, warnings: list[str]):
+    """While active, characters drawn without a glyph are added to `warnings`, naming their article."""
+    watch = _GlyphWatch(job, root, warnings)
+    logger = logging.getLogger("weasyprint")
+    logger.addFilter(watch)
+    try:
+        yield
+    finally:
+        logger.removeFilter(watch)
 
 
 def _fetch_error(job: Job, exc) -> str:
