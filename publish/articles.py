@@ -9,7 +9,7 @@ from pathlib import Path
 
 import yaml
 
-from publish import markdown, schema
+from publish import markdown, schema, yamlcore
 from publish.model import Article, Picture, Publication, anchor_key
 from publish.pictures import check_picture
 from publish.sourcefiles import Report, clean_values, read_text, unknown_keys
@@ -19,20 +19,6 @@ _PREFIX = re.compile(r"^\d+-")
 
 def article_slug(path: Path) -> str:
     return unicodedata.normalize("NFC", _PREFIX.sub("", path.stem, count=1))
-
-
-# libyaml's parser when PyYAML has it: the same documents and marks, several times faster
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-def _load_yaml(raw: str):
-    """(the node tree, with line marks; the Python value), from one parse."""
-    loader = _LOADER(raw)
-    try:
-        node = loader.get_single_node()
-        return node, (loader.construct_document(node) if node is not None else {})
-    finally:
-        loader.dispose()
 
 
 def split_front_matter(text: str, path: Path, report: Report) -> tuple[dict, dict, str, int] | None:
@@ -48,15 +34,12 @@ def split_front_matter(text: str, path: Path, report: Report) -> tuple[dict, dic
         return None
     raw = "\n".join(lines[1:end])
     try:
-        node, data = _load_yaml(raw)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.context_mark or exc.problem_mark  # where the unclosed thing began, if it is one
-        line = mark.line + 2 if mark else 1
-        report.add(path, line, f"invalid YAML front matter: {exc.problem or exc}",
-                   "check the quotes and indentation (a title with ': ' needs quotes)")
+        node, data = yamlcore.load(raw)
+    except yamlcore.FrontMatterError as exc:
+        report.add(path, exc.line + 2, exc.message, exc.hint)
         return None
     except yaml.YAMLError as exc:
-        report.add(path, 1, f"invalid YAML front matter: {exc}", "check the quotes and indentation")
+        report.add(path, *_yaml_problem(exc, lines[1:end]))
         return None
     if not isinstance(data, dict):
         report.add(path, 2, "the front matter must be a list of `key: value` lines",
@@ -75,6 +58,28 @@ def split_front_matter(text: str, path: Path, report: Report) -> tuple[dict, dic
                     key_lines[f"{key}.{sub_key.value}"] = sub_key.start_mark.line + 2
     data = clean_values(data, path, key_lines.get, report)  # escaped control characters, deep nesting
     return data, key_lines, "\n".join(lines[end + 1:]), end + 2
+
+
+def _yaml_problem(exc: yaml.YAMLError, raw_lines: list[str]) -> tuple[int, str, str]:
+    """(line in the file, what is wrong, what to do) for YAML that does not parse."""
+    mark = getattr(exc, "context_mark", None) or getattr(exc, "problem_mark", None)
+    line = mark.line if mark else 0  # where the unclosed thing began, if it is one
+    problem = getattr(exc, "problem", None) or str(exc)
+    # YAML forbids tabs in indentation; its own message names the token, not the tab
+    problem_mark = getattr(exc, "problem_mark", None)
+    last = max(line, problem_mark.line if problem_mark else 0)
+    tabbed = next((i for i, text in enumerate(raw_lines[:last + 1])
+                   if "\t" in text[:len(text) - len(text.lstrip(" \t"))]), None)
+    if tabbed is not None:
+        return (tabbed + 2, f"front matter uses a tab for indentation at line {tabbed + 2}: YAML needs spaces",
+                "indent with spaces (two per level)")
+    if "nesting depth" in problem:
+        return (line + 2, f"the front matter is nested more than {yamlcore.MAX_DEPTH} levels deep",
+                "use plain key: value lines; only image: has keys under it")
+    hint = "check the quotes and indentation"
+    if "mapping values are not allowed" in problem:
+        hint = "a value with ': ' in it needs quotes, e.g. title: \"Nurses: the fight goes on\""
+    return line + 2, f"invalid YAML front matter: {problem}", hint
 
 
 def read_article(path: Path, pub: Publication, report: Report, *, base: Path,

@@ -62,7 +62,7 @@ IMAGE_KEYS = ("src", "alt", "caption", "credit")
 
 def _describe(value: object) -> str:
     if isinstance(value, bool):
-        return f"{str(value).lower()} (a yes/no value)"
+        return f"{str(value).lower()}, read as a boolean"
     if isinstance(value, (int, float)):
         return f"the number {value}"
     if isinstance(value, dt.datetime):
@@ -78,6 +78,36 @@ def _describe(value: object) -> str:
     if value is None:
         return "nothing"
     return type(value).__name__
+
+
+_LIST_KINDS = {"names": (str,), "keywords": (str, int, float), "paths": (str,)}
+
+
+def _read_as(item: object) -> str:
+    """How YAML or TOML read a list item that is not text."""
+    if isinstance(item, bool):
+        return f"{str(item).lower()}, was read as a boolean"
+    if isinstance(item, (int, float)):
+        return f"{item}, was read as a number"
+    if item is None or (isinstance(item, str) and not item.strip()):
+        return "is empty"
+    if isinstance(item, dt.date):
+        return f"{item.isoformat()}, was read as a date"
+    if isinstance(item, dict):
+        return "was read as a `key: value` pair"
+    return "is a list inside the list"
+
+
+def _bad_item(kind: str, value: object) -> str:
+    """'item 2, true, was read as a boolean' for the first item of a list field that is not text, else ''."""
+    if kind not in _LIST_KINDS or not isinstance(value, list):
+        return ""
+    for number, item in enumerate(value, start=1):
+        if not isinstance(item, _LIST_KINDS[kind]) or isinstance(item, bool) or \
+                (isinstance(item, str) and not item.strip() and kind != "keywords"):
+            read = _read_as(item)
+            return f"item {number}{'' if read.startswith(('is ', 'was ')) else ','} {read}"
+    return ""
 
 
 def _convert(kind: str, value: object):
@@ -123,6 +153,11 @@ def check_fields(data: dict, fields: tuple[Field, ...], report, path, line_of) -
                            f"missing required field {field.name!r}", f"add e.g. {field.example}")
             continue
         value, expected = _convert(field.kind, data[field.name])
+        why = _bad_item(field.kind, data[field.name]) if value is None else ""
+        if why:
+            report.add(path, line_of(field.name), f"{field.name} must be {expected}: {why}",
+                       "put it in quotes" if "was read as" in why else f"write e.g. {field.example}")
+            continue
         if value is None:
             hint = "put it in quotes" if field.kind == "text" and not isinstance(data[field.name], (list, dict)) \
                 else f"write e.g. {field.example}"
