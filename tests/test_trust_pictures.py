@@ -95,6 +95,9 @@ def make_publication(root: Path) -> Path:
     exif_photo(root / "issues/1112/images/picket.jpg")
     exif_photo(root / "issues/1112/images/inside.jpg", size=(90, 60), orientation=1)
     tagged_png(root / "issues/1112/images/phone.png")
+    exif_photo(root / "issues/1112/images/front.jpg", size=(800, 1200), orientation=1)  # a finished front page
+    issue = root / "issues/1112/issue.toml"
+    issue.write_text(issue.read_text() + 'cover-image = "images/front.jpg"\n')
     (root / "issues/1112/images/chart.svg").write_text(EVIL_SVG.format(other="../../1113/images/secret.jpg"))
     return root
 
@@ -175,6 +178,16 @@ def test_an_svg_named_html_is_published_as_svg(tmp_path):
     page = write(tmp_path / "issues/1/images/chart.html", EVIL_SVG.format(other="x.jpg"))
     data, ext = publishable(page, "svg")
     assert ext == ".svg" and b"<script" not in data and b"onload" not in data
+
+
+def test_the_fetcher_keeps_refusals_weasyprint_would_swallow(tmp_path):
+    from publish.formats.pdf_fetch import ConfinedFetcher, Refused
+
+    fetcher = ConfinedFetcher(tmp_path)
+    for url in ("data:text/html;base64,PHNjcmlwdD4=", (tmp_path.parent / "x.jpg").as_uri()):
+        with pytest.raises(Refused):
+            fetcher.fetch(url)
+    assert [refusal.url[:9] for refusal in fetcher.refused] == ["data:text", "file:///t"]
 
 
 # --- SVG references and hostile SVGs ---------------------------------------------------------------

@@ -71,6 +71,7 @@ def _finished(path: Path) -> bytes:
         cover = ImageOps.exif_transpose(image) or image
         cover = cover.convert("RGB")
     cover.thumbnail(MAX_COVER, Image.Resampling.LANCZOS)
+    cover.info = {}  # Pillow writes a source JPEG's comment (and more) back out from info
     out = io.BytesIO()
     cover.save(out, "JPEG", quality=JPEG_QUALITY, optimize=True)
     return out.getvalue()

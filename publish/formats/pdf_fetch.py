@@ -102,9 +102,8 @@ class ConfinedFetcher(URLFetcher):
             kind = match.group(1).lower()
             body = clean_raster(base64.b64decode(match.group(2), validate=True), kind)
         except (OSError, ValueError, SyntaxError):
-            refusal = Refused(url[:40] + "…", "is inline data, not a JPEG or PNG picture (nothing is fetched from the network)")
-            self.refused.append(refusal)
-            raise refusal from None
+            raise Refused(url[:40] + "…", "is inline data, not a JPEG or PNG picture (nothing is fetched "
+                          "from the network)") from None
         return URLFetcherResponse(url[:40], body=body, headers={"Content-Type": PICTURE_TYPES[kind]})
 
     def resolve(self, url: str) -> Path:
