@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 import logging
 import time
 from stat import S_ISREG
@@ -29,21 +28,19 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from publish import BUILTIN_LAYOUTS, __version__, fonts_dir
-from publish.atomic import TEMP_MARK, write_bytes
+from publish.atomic import is_temp
 from publish.check import read_issues
 from publish.errors import PublishError, rel
 from publish.formats import FORMATS
 from publish.formats import site_feeds, site_pages
 from publish.formats.site_feeds import validate_site  # noqa: F401 - the site format's validator
-from publish.formats.site_stage import Stage, TimeLimit
+from publish.formats.site_stage import Records, Stage, TimeLimit
 from publish.model import Issue, Publication
 from publish.source import issue_folders
-from publish.state import state_dir
 
 log = logging.getLogger("publish")
 
-STATE_FILE = ".publish-site.json"
-STATE_VERSION = 1
+STATE_VERSION = 1  # of the site's records (site_stage.Records)
 CODE_FILES = ("site.py", "site_pages.py", "site_feeds.py", "site_stage.py", "site_cover.py")
 
 
@@ -175,7 +172,7 @@ def _hash_tree(digest, folder: Path, base: Path, content: bool) -> None:
     if not folder.is_dir():
         return
     for path in sorted(folder.rglob("*")):
-        if not path.is_file() or TEMP_MARK in path.name or "__pycache__" in path.parts:
+        if not path.is_file() or is_temp(path.name) or "__pycache__" in path.parts:
             continue
         digest.update(path.relative_to(base).as_posix().encode() + b"\0")
         if content:
@@ -239,53 +236,6 @@ def find_downloads(out_dir: Path, name: str, known: dict) -> tuple[tuple[Downloa
     return tuple(found), hashes
 
 
-# --- records, kept outside dist/ ------------------------------------------------------------------
-
-
-class Records:
-    """The site's records (sources' fingerprints, page lists, download checksums with mtimes).
-
-    They live in `state_dir(root, out)`, never in dist/, which is uploaded as it is. Records of the
-    old layout (dist/<n>/.publish-site.json, dist/.publish-site.json) are read where no new one
-    exists, and deleted from dist/ once the new one is written: the first build after an upgrade
-    re-renders nothing that is unchanged.
-    """
-
-    def __init__(self, pub: Publication, out_root: Path) -> None:
-        self.out_root = out_root
-        self.folder = state_dir(pub.root, out_root) / "site"
-
-    def _paths(self, name: str) -> tuple[Path, Path]:
-        if name:
-            return self.folder / f"issue-{name}.json", self.out_root / name / STATE_FILE
-        return self.folder / "site.json", self.out_root / STATE_FILE
-
-    def load(self, name: str = "") -> dict:
-        """An issue's record (`name` is its folder name), or the whole site's (`name` empty)."""
-        for path in self._paths(name):
-            try:
-                data = json.loads(path.read_text(encoding="utf-8"))
-            except (OSError, ValueError):
-                continue
-            if isinstance(data, dict) and data.get("version") == STATE_VERSION:
-                return data
-        return {}
-
-    def save(self, name: str, data: dict) -> None:
-        new, old = self._paths(name)
-        text = (json.dumps({"version": STATE_VERSION, **data}, indent=1, sort_keys=True, ensure_ascii=False)
-                + "\n").encode("utf-8")
-        try:
-            same = new.read_bytes() == text
-        except OSError:
-            same = False
-        if not same:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            write_bytes(new, text)
-        if old.is_file():
-            old.unlink()
-
-
 # --- the build ------------------------------------------------------------------------------------
 
 
@@ -312,7 +262,7 @@ def write(pub: Publication, out_root: Path, context=None) -> list[Path]:
     out_root = Path(out_root)
     options = getattr(context, "options", None)
     failed = frozenset(getattr(context, "failed", None) or ())
-    records = Records(pub, out_root)
+    records = Records(pub, out_root, STATE_VERSION)
     stage = Stage(out_root)
     try:
         works = _gather(pub, out_root, records, failed, strict=bool(getattr(options, "strict", False)),

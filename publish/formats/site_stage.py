@@ -1,4 +1,5 @@
-"""The site's files to write → a staging folder in dist/, moved into place together or not at all; a time limit.
+"""The site's files to write → a staging folder in dist/, moved into place together or not at all; the site's
+records (outside dist/); a time limit.
 
 The site is many files that link to each other. Each changed file is first written whole into
 a temporary folder in dist/; only when every page, picture and feed is ready are they renamed into
@@ -10,6 +11,7 @@ so a failed site phase leaves the old site exactly as it was. Stale files are re
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
 import shutil
@@ -18,10 +20,14 @@ import threading
 from pathlib import Path
 from typing import Iterator
 
-from publish.atomic import temp_name
+from publish.atomic import temp_name, write_bytes
 from publish.errors import PublishError
+from publish.model import Publication
+from publish.state import state_dir
 
 log = logging.getLogger("publish")
+
+STATE_FILE = ".publish-site.json"  # the records' name in dist/ in earlier versions (migrated)
 
 TIME_LIMIT_ENV = "PUBLISH_SITE_TIME_LIMIT"
 DEFAULT_TIME_LIMIT = 300.0  # seconds for one issue's pages and cover, or for the archive's pages and feeds
@@ -128,6 +134,51 @@ def _undo(done: list[tuple[Path, Path | None]], made: list[Path]) -> None:
     for folder in reversed(made):
         with contextlib.suppress(OSError):
             folder.rmdir()
+
+
+class Records:
+    """The site's records (sources' fingerprints, page lists, download checksums with mtimes).
+
+    They live in `state_dir(root, out)`, never in dist/, which is uploaded as it is. Records of the
+    old layout (dist/<n>/.publish-site.json, dist/.publish-site.json) are read where no new one
+    exists, and deleted from dist/ once the new one is written: the first build after an upgrade
+    re-renders nothing that is unchanged.
+    """
+
+    def __init__(self, pub: Publication, out_root: Path, version: int) -> None:
+        self.out_root = out_root
+        self.folder = state_dir(pub.root, out_root) / "site"
+        self.version = version
+
+    def _paths(self, name: str) -> tuple[Path, Path]:
+        if name:
+            return self.folder / f"issue-{name}.json", self.out_root / name / STATE_FILE
+        return self.folder / "site.json", self.out_root / STATE_FILE
+
+    def load(self, name: str = "") -> dict:
+        """An issue's record (`name` is its folder name), or the whole site's (`name` empty)."""
+        for path in self._paths(name):
+            try:
+                data = json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                continue
+            if isinstance(data, dict) and data.get("version") == self.version:
+                return data
+        return {}
+
+    def save(self, name: str, data: dict) -> None:
+        new, old = self._paths(name)
+        text = (json.dumps({"version": self.version, **data}, indent=1, sort_keys=True, ensure_ascii=False)
+                + "\n").encode("utf-8")
+        try:
+            same = new.read_bytes() == text
+        except OSError:
+            same = False
+        if not same:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            write_bytes(new, text)
+        if old.is_file():
+            old.unlink()
 
 
 class TimeLimit:
