@@ -12,6 +12,7 @@ import yaml
 from publish import markdown, schema, yamlcore
 from publish.model import Article, Picture, Publication, anchor_key
 from publish.pictures import check_picture
+from publish.safehtml import body_warnings
 from publish.sourcefiles import Report, clean_values, read_text, unknown_keys
 from publish.typography import smarten
 
@@ -110,6 +111,11 @@ def read_article(path: Path, pub: Publication, report: Report, *, base: Path,
 
     pictures = _body_pictures(body, body_line, path, pub, report, base)
     _check_body(body, body_line, path, report, standing)
+    _check_placeholders(values, body, body_line, path, report, line)
+    _check_footnotes(markdown.parse(body, lang, anchor_key(article_slug(path))), body, body_line, path, report)
+    key = anchor_key(article_slug(path))  # links, lang and role attributes the published HTML drops
+    for offset, message, hint in body_warnings(markdown.parse(body, lang, key), pub.url, path.parent.name, key):
+        report.warn(path, body_line + offset, message, hint)
     return Article(
         slug=article_slug(path), source=path,
         title=smarten(values.get("title") or "", lang), section=section,
@@ -214,3 +220,48 @@ def _check_body(body: str, body_line: int, path: Path, report: Report, standing:
                         "only '::: box Title' sidebars are supported")
     if depth:
         report.add(path, opened_at, "a '::: box' is never closed", "end the box with a line ':::'")
+
+
+def _check_placeholders(values: dict, body: str, body_line: int, path: Path, report: Report, line) -> None:
+    """What `publish new` wrote for the editor to replace, still there."""
+    for name in ("title", "kicker", "standfirst"):
+        if values.get(name) and schema.placeholder(values[name]):
+            report.warn(path, line(name), f"{name} is still the placeholder {values[name]!r}",
+                        f"write the article's own {name}, or remove the line")
+    for number, text in enumerate(body.split("\n"), start=body_line):
+        if schema.placeholder(text) == "body":
+            report.warn(path, number, "the body still holds the placeholder text of publish new",
+                        "replace it with the article")
+            break
+
+
+_NOTE_REF = re.compile(r"\[\^([^\]\s]+)\]")
+_NOTE_DEF = re.compile(r"^ {0,3}\[\^([^\]\s]+)\]:")
+
+
+def _check_footnotes(tokens, body: str, body_line: int, path: Path, report: Report) -> None:
+    """A reference `[^2]` without a note prints literally; a note never referred to is silently lost."""
+    used: set[str] = set()
+    code_lines: set[int] = set()
+    for token in tokens:
+        if token.type in ("fence", "code_block", "html_block") and token.map:
+            code_lines.update(range(*token.map))
+        if token.type == "footnote_open":
+            used.add(token.meta.get("label", ""))
+        if token.type != "inline" or not token.map:
+            continue
+        offset = token.map[0]
+        for child in token.children or ():
+            if child.type in ("softbreak", "hardbreak"):
+                offset += 1
+            elif child.type == "footnote_ref":
+                used.add(child.meta.get("label", ""))
+            elif child.type == "text":
+                for label in _NOTE_REF.findall(child.content):
+                    report.add(path, body_line + offset, f"footnote [^{label}] has no note",
+                               f"add a line '[^{label}]: the note' after the paragraph, or remove [^{label}]")
+    for number, text in enumerate(body.split("\n")):
+        match = _NOTE_DEF.match(text)
+        if match and number not in code_lines and match.group(1) not in used:
+            report.add(path, body_line + number, f"footnote [^{match.group(1)}] is never referred to",
+                       f"put [^{match.group(1)}] in the text where the note belongs, or remove the note")

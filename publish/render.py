@@ -15,12 +15,12 @@ from pathlib import Path
 from typing import Callable
 
 import jinja2
-import nh3
 from markupsafe import Markup, escape
 
 from publish import BUILTIN_LAYOUTS, markdown
 from publish.errors import PublishError
 from publish.model import Article, Issue, Picture, Publication
+from publish.safehtml import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, sanitize  # noqa: F401 - render.sanitize is public
 
 HTML_SUFFIXES = ("html", "xhtml", "xml", "opf", "ncx", "svg", "atom")
 
@@ -143,44 +143,7 @@ def render_template(pub: Publication, name: str, **context) -> str:
 
 # --- article HTML ------------------------------------------------------------------------
 
-ALLOWED_TAGS = {
-    "a", "abbr", "b", "blockquote", "br", "caption", "cite", "code", "del", "dd", "div", "dl", "dt",
-    "em", "figcaption", "figure", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "ins", "kbd", "li",
-    "mark", "ol", "p", "pre", "q", "s", "small", "span", "strong", "sub", "sup", "table", "tbody",
-    "td", "tfoot", "th", "thead", "tr", "u", "ul", "aside", "section",
-}
-ALLOWED_ATTRIBUTES = {
-    "*": {"id", "class", "lang", "title", "role"},
-    "a": {"href"},
-    "img": {"src", "alt", "width", "height"},
-    "td": {"colspan", "rowspan", "style"},
-    "th": {"colspan", "rowspan", "style", "scope"},
-    "ol": {"start"},
-}
-
-
-_IMG_WITHOUT_SRC = re.compile(r"<img(?![^>]*\ssrc=)[^>]*>")
 _IMG_SRC = re.compile(r'(<img\b[^>]*?\ssrc=")([^"]*)"')
-
-
-def sanitize(html: str, pictures: frozenset[str] | None = None) -> str:
-    """Raw HTML in sources is allowed only as this safe subset: no scripts, frames, handlers or remote styles.
-
-    With `pictures`, an <img> may only show one of those URLs (the checked
-    pictures); any other is removed, so raw HTML cannot pull in other files.
-    """
-
-    def keep(tag: str, attribute: str, value: str) -> str | None:
-        if tag == "img" and attribute == "src" and pictures is not None and value not in pictures:
-            return None
-        return value
-
-    clean = nh3.clean(
-        html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, url_schemes={"http", "https", "mailto"},
-        link_rel=None, strip_comments=True, filter_style_properties={"text-align"}, attribute_filter=keep,
-    )
-    # the serializer writes &nbsp;, which XML (EPUB) does not know: keep the character
-    return _IMG_WITHOUT_SRC.sub("", clean).replace("&nbsp;", "\u00a0")
 
 
 # the top-level blocks that get a stable id (`<key>-b<n>`), so the PDF and the EPUB share anchors
@@ -260,9 +223,14 @@ def _render_rules(md, article: Article):
     return rules
 
 
-def body_html(article: Article, language: str, picture_url: Callable[[Picture], str] | None = None) -> Markup:
-    """The article's body as sanitised HTML; pictures are named through `picture_url`."""
-    key = (article, language, picture_url)
+def body_html(article: Article, language: str, picture_url: Callable[[Picture], str] | None = None,
+              site_url: str = "") -> Markup:
+    """The article's body as sanitised HTML; pictures are named through `picture_url`.
+
+    Links to other issues' pages become addresses under `site_url` (the
+    publication's url); without one they are shown as plain text.
+    """
+    key = (article, language, picture_url, site_url)
     cached = _BODY_CACHE.get(key)
     if cached is not None:
         return cached
@@ -278,7 +246,8 @@ def body_html(article: Article, language: str, picture_url: Callable[[Picture], 
         md.renderer.rules.clear()
         md.renderer.rules.update(saved)
     # sanitise with the pictures as the article names them, then give each its format's URL
-    clean = sanitize(rendered, frozenset(p.src for p in article.pictures))
+    clean = sanitize(rendered, frozenset(p.src for p in article.pictures), doc_key=article.key,
+                     site_url=site_url, issue=article.source.parent.name)
     if picture_url:
         urls = {str(escape(p.src)): str(escape(picture_url(p))) for p in article.pictures}
         clean = _IMG_SRC.sub(lambda m: m.group(1) + urls.get(m.group(2), m.group(2)) + '"', clean)

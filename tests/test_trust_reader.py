@@ -203,3 +203,104 @@ def test_text_edition_gives_alt_text_and_caption(pub, run):
     text = " ".join((pub / "dist/1112/weekly-worker-1112.txt").read_text().split())
     assert "[Picture: Pickets at the depot gate. Caption: On the picket line (Photo: A. Reader)]" in text
     assert "[Picture: A phone lit in the dark. Caption: Screens]" in text
+
+
+# --- links and raw HTML: what the published HTML keeps ----------------------------------------
+
+from publish.safehtml import link_target, sanitize  # noqa: E402
+
+HOSTILE_LINKS = ("[share](//host/share/doc.pdf) [rooted](/etc/passwd) [file](file:///etc/passwd) "
+                 "[script](javascript:alert(1)) [data](data:text/html,hi) [rel](notes/a.pdf) "
+                 "[anchor](#nowhere) [last week](1111/strike.html) [before](../1111/strike.html#top) "
+                 '[ok](https://example.org/ok) [mail](mailto:news@example.org) <a href="//raw/share">raw</a>\n\n'
+                 '<p><span id="dup" lang="!!bad" role="nonsense">one</span> <span id="dup" lang="de" role="note">two</span></p>\n\n'
+                 '<table><tr><td colspan="100000000" rowspan="x">wide</td><td id="dilemma-b1">cell</td></tr></table>\n')
+
+# (id, body text, the warning `check` must give on the body's line)
+LINK_WARNINGS = [
+    ("protocol-relative", "[x](//host/share/doc.pdf)", "the link to '//host/share/doc.pdf' is shown as plain text"),
+    ("rooted", "[x](/etc/passwd)", "the link to '/etc/passwd' is shown as plain text"),
+    ("file", "[x](file:///etc/passwd)", "the link to 'file:…' is shown as plain text, with its brackets"),
+    ("relative", "[x](notes/a.pdf)", "the link to 'notes/a.pdf' is shown as plain text"),
+    ("dangling-fragment", "[x](#nowhere)", "the link to '#nowhere' points to nothing"),
+    ("raw-html", '<a href="//raw/share">x</a>', "the link to '//raw/share' is shown as plain text"),
+    ("bad-lang", '<span lang="!!bad">x</span>', "lang='!!bad' is not a BCP 47 language tag"),
+    ("bad-role", '<span role="nonsense">x</span>', "role='nonsense' is not a WAI-ARIA role"),
+]
+
+
+@pytest.mark.parametrize("case_id, body, message", LINK_WARNINGS, ids=[c[0] for c in LINK_WARNINGS])
+def test_check_warns_about_each_dropped_link(pub, run, case_id, body, message):
+    _replace(REVIEW, "A film about phones.", f"A film about phones.\n\nSee {body}.")(pub)
+    result = run(pub, "check", "1112")
+    assert result.exit_code == 0, result.output
+    assert f"{REVIEW}:9: warning: {message}" in result.output, result.output
+
+
+def test_a_link_to_another_issue_without_url_is_dropped_with_a_warning(pub, run):
+    _replace("publication.toml", 'url = "https://example.org/ww/"\n', "")(pub)
+    _replace(REVIEW, "A film about phones.", "[last week](1111/strike.html)")(pub)
+    result = run(pub, "check", "1112")
+    assert f"{REVIEW}:7: warning: the link to '1111/strike.html' is shown as plain text: without url" in result.output
+
+
+@pytest.mark.parametrize("href, expected", [
+    ("https://example.org/a", "https://example.org/a"), ("HTTP://Example.org", "HTTP://Example.org"),
+    ("mailto:a@example.org", "mailto:a@example.org"), ("#fn-x-1", "#fn-x-1"),
+    ("1111/strike.html", "https://ex.org/p/1111/strike.html"),
+    ("../1111/strike.html#x", "https://ex.org/p/1111/strike.html#x"),
+    ("other.html", "https://ex.org/p/1112/other.html"),
+    ("//host/share", None), ("/etc/passwd", None), ("file:///etc/passwd", None), ("javascript:alert(1)", None),
+    ("data:text/html,x", None), ("notes/a.pdf", None), ("https:evil.org", None), ("https:\\\\evil.org", None),
+    (" javascript:alert(1)", None), ("java\tscript:x", None), ("mailto:", None), ("../../etc/x.html", None),
+    ("", None), ("#", None),
+])
+def test_link_policy(href, expected):
+    assert link_target(href, "https://ex.org/p/", "1112") == expected
+
+
+def test_sanitize_keeps_only_valid_ids_languages_roles_and_spans():
+    html = sanitize('<p id="k-b1"><span id="k-b1" lang="!!bad" role="nonsense">a</span>'
+                    '<span lang="pt-BR" role="note" id="mine">b</span><b role="note">c</b></p>'
+                    '<table><tr><td colspan="100000000" rowspan="99999999">x</td><td colspan="0" rowspan="2x">y</td>'
+                    '<th scope="wrong" colspan="3">z</th></tr></table><ol start="1e9"><li>q</li></ol>', doc_key="k")
+    assert html.count('id="k-b1"') == 1 and 'id="mine"' not in html
+    assert "!!bad" not in html and "nonsense" not in html and 'lang="pt-BR"' in html and 'role="note"' in html
+    assert "<b>c</b>" in html  # roles only where any role is allowed
+    assert 'colspan="1000"' in html and 'rowspan="65534"' in html and 'colspan="1"' in html
+    assert 'rowspan="2x"' not in html and "scope" not in html and "start" not in html and 'colspan="3"' in html
+
+
+@pytest.fixture(scope="session")
+def hostile_build(tmp_path_factory):
+    """A small publication whose article carries every hostile link and raw-HTML attribute, built as PDF and EPUB."""
+    from conftest import ISSUE_TOML, JOIN, PUBLICATION_TOML, REVIEW as REVIEW_TEXT, STRIKE as STRIKE_TEXT, invoke_at, picture
+    root = tmp_path_factory.mktemp("hostile") / "pub"
+    write(root / "publication.toml", PUBLICATION_TOML)
+    write(root / ISSUE, ISSUE_TOML.format(number=1112))
+    write(root / STRIKE, STRIKE_TEXT)
+    write(root / REVIEW, REVIEW_TEXT.replace("A film about phones.", HOSTILE_LINKS))
+    picture(root / "issues/1112/images/picket.jpg")
+    write(root / "pages/join.md", JOIN)
+    result = invoke_at("1606867200", root, "build", "1112", "--format", "pdf,epub")
+    assert result.exit_code == 0, result.output
+    return root / "dist/1112"
+
+
+def test_pdf_links_are_only_http_and_mailto(hostile_build):
+    from pypdf import PdfReader
+    uris = []
+    for page in PdfReader(hostile_build / "weekly-worker-1112.pdf").pages:
+        for annotation in page.get("/Annots") or ():
+            action = annotation.get_object().get("/A")
+            if action and "/URI" in action:
+                uris.append(str(action["/URI"]))
+    assert uris and all(u.startswith(("https://", "http://", "mailto:")) for u in uris), uris
+    assert "https://example.org/ww/1111/strike.html" in uris and "https://example.org/ok" in uris
+    assert not any("file:" in u or "host/share" in u or "passwd" in u for u in uris)
+
+
+def test_epub_with_hostile_links_and_attributes_passes_epubcheck(hostile_build):
+    from publish.formats import epub as epub_format
+    messages = epub_format.epubcheck(hostile_build / "weekly-worker-1112.epub")
+    assert messages and all(m.startswith("ok: ") for m in messages), messages

@@ -188,7 +188,7 @@ def _documents(issue: Issue, pages: dict[Article, str], names: dict[Path, str],
         documents.append(_render(
             issue, "epub/article.xhtml", pages[article], article.full_title, pages=pages, breaks=breaks,
             article=article,
-            body=body_html(article, pub.language, picture_url), picture_url=picture_url,
+            body=body_html(article, pub.language, picture_url, site_url=pub.url), picture_url=picture_url,
             section_title=section.title if section else "",
         ))
     documents.append(_render(issue, "epub/colophon.xhtml", FILES["colophon"], "About this edition", pages=pages,
@@ -229,6 +229,12 @@ def _rights(issue: Issue) -> str:
     return f"© {issue.date.year} {issue.publication.publisher}. All rights reserved."
 
 
+def _sentence(text: str) -> str:
+    """The text as a sentence: a full stop added only when it does not already end like one."""
+    text = text.rstrip()
+    return text if text.endswith((".", "!", "?", "…", "?”", "!”", ".”", "?’", "!’", ".’")) else f"{text}."
+
+
 def _metadata(issue: Issue) -> Metadata:
     pub = issue.publication
     authors = list(dict.fromkeys(name for article in issue.all_pages for name in article.authors))
@@ -240,7 +246,7 @@ def _metadata(issue: Issue) -> Metadata:
         publisher=pub.publisher,
         date=issue.date,
         modified=source_date(issue),
-        description=f"{issue.headline}. In this issue: {contents}." if contents else issue.headline,
+        description=f"{_sentence(issue.headline)} In this issue: {contents}." if contents else issue.headline,
         series=pub.title,
         series_index=issue.number,
         creators=(pub.publisher,),
@@ -259,12 +265,15 @@ def _metadata(issue: Issue) -> Metadata:
 
 
 def validate_epub(files: list[Path], context=None) -> list[str]:
-    """epubcheck and the Kindle pre-flight on each built EPUB."""
+    """epubcheck, DAISY Ace and the Kindle pre-flight on each built EPUB."""
+    from publish.formats.epub_ace import ace
+
     messages: list[str] = []
     for path in files:
         if path.suffix != ".epub":
             continue
         messages += epubcheck(path)
+        messages += ace(path)
         problems = preflight(path.read_bytes())
         messages += [f"error: Kindle pre-flight: {path.name}: {p}" for p in problems]
         if not problems:

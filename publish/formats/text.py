@@ -18,6 +18,7 @@ from publish import markdown
 from publish.atomic import write_text
 from publish.model import Article, Issue
 from publish.render import render_template, wrap
+from publish.safehtml import link_target
 
 WIDTH = 72
 BULLET = "•"
@@ -43,8 +44,9 @@ def _strip_html(fragment: str) -> str:
 
 
 class _Walker:
-    def __init__(self, article: Article, language: str):
+    def __init__(self, article: Article, language: str, site_url: str = ""):
         self.article = article
+        self.site_url = site_url
         self.notes: list[tuple[int, str]] = []
         self.footnote_numbers: dict[int, int] = {}
         self.footnotes: dict[int, SyntaxTreeNode] = {}
@@ -82,8 +84,8 @@ class _Walker:
 
     def _link(self, node: SyntaxTreeNode) -> str:
         text = self.inline(node)
-        href = str(node.attrs.get("href", ""))
-        if not href or href.startswith("#"):
+        href = link_target(str(node.attrs.get("href", "")), self.site_url, self.article.source.parent.name)
+        if not href or href.startswith("#"):  # a link the policy drops, or one within the page
             return text
         shown = re.sub(r"^mailto:", "", href)
         if text.strip() in (href, shown):
@@ -225,11 +227,11 @@ def _indent(text: str, prefix: str) -> str:
     return "\n".join(prefix + line if line.strip() else "" for line in text.split("\n"))
 
 
-def article_text(article: Article, language: str, width: int = WIDTH) -> ArticleText:
-    """An article's body as wrapped text blocks, with its numbered notes."""
+def article_text(article: Article, language: str, width: int = WIDTH, site_url: str = "") -> ArticleText:
+    """An article's body as wrapped text blocks, with its numbered notes (links under the shared link policy)."""
     tokens = markdown.parse(article.body, language, article.key)
     tree = SyntaxTreeNode(tokens)
-    walker = _Walker(article, language)
+    walker = _Walker(article, language, site_url)
     for node in tree.walk():
         if node.type == "footnote":
             walker.footnotes[node.meta["id"]] = node
@@ -262,7 +264,7 @@ def lead_picture(article: Article) -> str:
 def render_text(issue: Issue) -> str:
     """The whole text edition as a string."""
     pub = issue.publication
-    texts = {a.slug: article_text(a, pub.language) for a in issue.all_pages}
+    texts = {a.slug: article_text(a, pub.language, site_url=pub.url) for a in issue.all_pages}
     text = render_template(
         pub, "text/edition.txt", issue=issue, texts=texts, width=WIDTH,
         lead_picture=lead_picture, notes_text=notes_text,
