@@ -77,55 +77,11 @@ def check_picture(
     if "\x00" in src or "\x00" in unquote(src):
         return error(f"{what} {src.replace(chr(0), '')!r} contains a NUL character",
                      "retype the file name without it")
-    inside = "the issue's folder" if base != root else "the publication folder"
-    # Markdown writes body pictures URL-encoded (images/caf%C3%A9.jpg); a literal name wins if it exists
-    name = unquote(src) if "%" in src and not _exists(base, src) else src
-    example = "images/" + PurePosixPath(name.replace("\\", "/")).name
-    if _URL.match(name) and not re.match(r"^[a-zA-Z]:[\\/]", name):
-        return error(f"{what} {src!r} is a URL; pictures are never fetched",
-                     f"save the file in {inside} and name it, e.g. {example}")
-    if name.startswith(("/", "\\")) or re.match(r"^[a-zA-Z]:[\\/]", name):
-        return error(f"{what} {src!r} is an absolute path",
-                     f"copy it into {inside} and name it relative to it, e.g. {example}")
-    parts = PurePosixPath(name.replace("\\", "/")).parts
-    if ".." in parts:
-        return error(f"{what} {src!r} points outside {inside}",
-                     f"copy it into {inside} and name it relative to it, e.g. {example}")
-    path = base.joinpath(*parts)
     try:
-        resolved = path.resolve(strict=True)
-    except (FileNotFoundError, RuntimeError, OSError):
-        close = _closest(name, base, root)
-        return error(f"{what} {src!r} does not exist",
-                     f"did you mean {close!r}?" if close else f"add the file {rel(path, root)} or fix the name")
-    if not resolved.is_relative_to(base.resolve()):
-        return error(f"{what} {src!r} leads outside {inside} (through a link)",
-                     "copy the file itself into the folder instead of linking to it")
-    try:
-        info = os.stat(resolved)
-    except OSError as exc:
-        return error(f"{what} {src!r} cannot be read ({exc.strerror})", "check the file's permissions")
-    if not stat.S_ISREG(info.st_mode):
-        return error(f"{what} {src!r} is not a regular file", "name a JPEG, PNG or SVG file")
-    if info.st_nlink > 1:
-        # a hard link can be a file from anywhere on the disk, under a name inside the folder
-        return error(f"{what} {src!r} is a hard link (the file has {info.st_nlink} names)",
-                     "copy the file into the folder instead of linking it")
-    if info.st_size > MAX_PICTURE_BYTES:
-        return error(f"{what} {src!r} is {info.st_size // 2**20} MB, over the 64 MB limit",
-                     "save it smaller (a 3000 px JPEG is plenty for print)")
-    try:
-        with open(resolved, "rb") as handle:
-            head = handle.read(512)
-    except OSError as exc:
-        return error(f"{what} {src!r} cannot be read ({exc.strerror})", "check the file's permissions")
-    kind = sniff(head)
-    if kind is None:
-        return error(f"{what} {src!r} is {_named_kind(head)}, not a JPEG, PNG or SVG file",
-                     "convert it to JPEG (photos) or PNG (drawings)")
-    trouble = _decode_svg(resolved) if kind == "svg" else _decode_bitmap(resolved)
-    if trouble:
-        return error(f"{what} {src!r} {trouble[0]}", trouble[1])
+        resolved = _locate(src, base, root)
+        kind = _inspect(resolved)
+    except _Bad as bad:
+        return error(f"{what} {src!r} {bad.args[0]}", bad.args[1])
     if kind == "svg":
         problems.extend(Problem(where, line, f"{what} {src!r} refers to {gone!r}, which no output may load; "
                                 "it is left out", "keep what the picture shows inside it, or in its issue's "
@@ -137,6 +93,66 @@ def check_picture(
     picture = Picture(src=src, path=resolved, alt=alt.strip() if isinstance(alt, str) else "",
                       caption=caption, credit=credit, line=line)
     return picture, problems
+
+
+class _Bad(Exception):
+    """What is wrong with a picture (completing "picture 'x.jpg' …") and what to do."""
+
+
+def _locate(src: str, base: Path, root: Path) -> Path:
+    """The file a picture reference names, inside `base` and reached by no link out of it."""
+    inside = "the issue's folder" if base != root else "the publication folder"
+    # Markdown writes body pictures URL-encoded (images/caf%C3%A9.jpg); a literal name wins if it exists
+    name = unquote(src) if "%" in src and not _exists(base, src) else src
+    example = "images/" + PurePosixPath(name.replace("\\", "/")).name
+    if _URL.match(name) and not re.match(r"^[a-zA-Z]:[\\/]", name):
+        raise _Bad("is a URL; pictures are never fetched", f"save the file in {inside} and name it, e.g. {example}")
+    if name.startswith(("/", "\\")) or re.match(r"^[a-zA-Z]:[\\/]", name):
+        raise _Bad("is an absolute path", f"copy it into {inside} and name it relative to it, e.g. {example}")
+    parts = PurePosixPath(name.replace("\\", "/")).parts
+    if ".." in parts:
+        raise _Bad(f"points outside {inside}", f"copy it into {inside} and name it relative to it, e.g. {example}")
+    path = base.joinpath(*parts)
+    try:
+        resolved = path.resolve(strict=True)
+    except (FileNotFoundError, RuntimeError, OSError):
+        close = _closest(name, base, root)
+        raise _Bad("does not exist", f"did you mean {close!r}?" if close
+                   else f"add the file {rel(path, root)} or fix the name") from None
+    if not resolved.is_relative_to(base.resolve()):
+        raise _Bad(f"leads outside {inside} (through a link)",
+                   "copy the file itself into the folder instead of linking to it")
+    return resolved
+
+
+def _inspect(path: Path) -> str:
+    """The checked kind of a located picture file: a single-named regular file that decodes."""
+    try:
+        info = os.stat(path)
+    except OSError as exc:
+        raise _Bad(f"cannot be read ({exc.strerror})", "check the file's permissions") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise _Bad("is not a regular file", "name a JPEG, PNG or SVG file")
+    if info.st_nlink > 1:
+        # a hard link can be a file from anywhere on the disk, under a name inside the folder
+        raise _Bad(f"is a hard link (the file has {info.st_nlink} names)",
+                   "copy the file into the folder instead of linking it")
+    if info.st_size > MAX_PICTURE_BYTES:
+        raise _Bad(f"is {info.st_size // 2**20} MB, over the 64 MB limit",
+                   "save it smaller (a 3000 px JPEG is plenty for print)")
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(512)
+    except OSError as exc:
+        raise _Bad(f"cannot be read ({exc.strerror})", "check the file's permissions") from None
+    kind = sniff(head)
+    if kind is None:
+        raise _Bad(f"is {_named_kind(head)}, not a JPEG, PNG or SVG file",
+                   "convert it to JPEG (photos) or PNG (drawings)")
+    trouble = _decode_svg(path) if kind == "svg" else _decode_bitmap(path)
+    if trouble:
+        raise _Bad(*trouble)
+    return kind
 
 
 def _decode_bitmap(path: Path) -> tuple[str, str] | None:
