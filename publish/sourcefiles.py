@@ -13,13 +13,14 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from publish import schema
 from publish.errors import Problem, rel
 
 MAX_SOURCE_BYTES = 8 * 1024 * 1024
 
 # Characters no output can carry: C0 controls but tab and line ends, DEL, C1 controls, and the
 # Unicode non-characters. XML (EPUB, Atom, OPDS) refuses most of them, and none is ever meant.
-FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufdd0-\ufdef"
+FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef"
                        + "".join(f"{chr(plane + 0xFFFE)}{chr(plane + 0xFFFF)}" for plane in range(0, 0x110000, 0x10000))
                        + "]")
 
@@ -171,7 +172,10 @@ def load_toml(path: Path, report: Report) -> tuple[dict, str] | None:
         match = re.search(r"\(at line (\d+), column \d+\)", str(exc))
         line = int(match.group(1)) if match else None
         message = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc)) or "invalid TOML"
-        report.add(path, line, f"invalid TOML: {message}",
+        # a date like 2020-16-12 is reported by TOML as "Expected newline" after the year
+        bad_date = schema.date_problem(text.split("\n")[line - 1]) if 0 < (line or 0) <= text.count("\n") + 1 else None
+        report.add(path, line, bad_date or f"invalid TOML: {message}",
+                   "write the date as YYYY-MM-DD, e.g. 2020-12-16" if bad_date else
                    "fix the syntax (strings need quotes, dates look like 2020-12-02)")
         return None
     line_of = lambda key: key_line(text, key.split(".")[0]) or _deep_line(text)  # noqa: E731
