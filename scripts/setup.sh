@@ -5,13 +5,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # System programs: calibre (ebook-convert), Java (epubcheck), qpdf, poppler
-# (pdftoppm, pdffonts), pandoc (benchmark baseline), Chromium (site tests),
+# (pdftoppm, pdffonts), pandoc (benchmark baseline), Chromium (site tests, DAISY Ace),
 # and the libraries WeasyPrint draws with.
 # make runs the quick start; tzdata and locales let the tests build in other
 # time zones and locales (a German locale is generated below).
 APT_PACKAGES=(calibre default-jre-headless qpdf poppler-utils pandoc chromium
               libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libjpeg62-turbo
               fonts-dejavu-core make tzdata locales python3 python3-venv)
+# Node.js and npm install DAISY Ace (below); nodesource's nodejs carries its own npm
+command -v npm >/dev/null || APT_PACKAGES+=(nodejs npm)
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" \
@@ -33,6 +35,23 @@ if ! locale -a 2>/dev/null | grep -qi '^de_DE\.utf-\?8$' && [[ $(id -u) -eq 0 ]]
         && [[ -f /etc/locale.gen ]]; then
     sed -i 's/^# *de_DE.UTF-8 UTF-8/de_DE.UTF-8 UTF-8/' /etc/locale.gen
     locale-gen >/dev/null
+fi
+
+# DAISY Ace, the EPUB accessibility checker (--validate and the tests run it), pinned, into .tools/ace;
+# it drives the system Chromium headless (its runner turns Chromium's sandbox off, as root needs).
+ACE_VERSION=1.4.6
+ace_installed() {
+    local pkg
+    for pkg in ace-cli ace-axe-runner-puppeteer; do
+        grep -qs "\"version\": \"$ACE_VERSION\"" ".tools/ace/node_modules/@daisy/$pkg/package.json" || return 1
+    done
+}
+if ! ace_installed; then
+    echo "setup: installing DAISY Ace $ACE_VERSION into .tools/ace"
+    mkdir -p .tools/ace
+    PUPPETEER_SKIP_DOWNLOAD=1 PUPPETEER_EXECUTABLE_PATH=/usr/bin/chromium \
+        npm install --prefix .tools/ace --save-exact --no-audit --no-fund --loglevel=error \
+        "@daisy/ace-cli@$ACE_VERSION" "@daisy/ace-axe-runner-puppeteer@$ACE_VERSION" >/dev/null
 fi
 
 PYTHON=${PYTHON:-python3}

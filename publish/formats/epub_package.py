@@ -22,6 +22,7 @@ XML = "http://www.w3.org/XML/1998/namespace"
 NCX = "http://www.daisy.org/z3986/2005/ncx/"
 ID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:publish:issue")  # fixed: identifiers never change
 STORED_TYPES = ("image/jpeg", "image/png")  # already compressed
+CONFORMANCE = "EPUB Accessibility 1.1 - WCAG 2.1 Level AA"
 
 
 @dataclass(frozen=True)
@@ -125,6 +126,9 @@ def _accessibility(book: epub.EpubBook, meta: Metadata) -> None:
         book.add_metadata(None, "meta", feature, {"property": "schema:accessibilityFeature"})
     book.add_metadata(None, "meta", "none", {"property": "schema:accessibilityHazard"})
     book.add_metadata(None, "meta", meta.accessibility_summary, {"property": "schema:accessibilitySummary"})
+    # the conformance claim: the publisher vouches for it; epubcheck and DAISY Ace check what machines can
+    book.add_metadata(None, "meta", CONFORMANCE, {"property": "dcterms:conformsTo", "id": "conformance"})
+    book.add_metadata(None, "meta", meta.publisher, {"property": "a11y:certifiedBy", "id": "certifier"})
 
 
 def _toc(entries: list) -> list:
@@ -144,7 +148,12 @@ def _toc(entries: list) -> list:
 
 
 class _Writer(epub.EpubWriter):
-    """ebooklib's writer, with an NCX that states its depth and language, and one playOrder per target."""
+    """ebooklib's writer, with the package's language, an NCX that states its depth and language, one playOrder
+    per target."""
+
+    def _write_opf_file(self, root):
+        root.set(f"{{{XML}}}lang", self.book.language)  # the language of the metadata's own text (Ace: epub-lang)
+        super()._write_opf_file(root)
 
     def _get_ncx(self):
         root = etree.fromstring(super()._get_ncx())
@@ -196,10 +205,12 @@ def build(package: Package) -> bytes:
 
 
 def zip_time(when: dt.datetime) -> tuple[int, int, int, int, int, int]:
-    """A zip entry's timestamp (zip cannot say anything before 1980)."""
+    """A zip entry's timestamp, clamped to what zip's DOS dates can say: 1980-01-01 to 2107-12-31."""
     when = when.astimezone(dt.timezone.utc)
     if when.year < 1980:
         return (1980, 1, 1, 0, 0, 0)
+    if when.year > 2107:
+        return (2107, 12, 31, 23, 59, 58)
     return (when.year, when.month, when.day, when.hour, when.minute, when.second)
 
 

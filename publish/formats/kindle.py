@@ -148,6 +148,7 @@ def stabilise(data: bytes, book_id: str, when: int) -> bytes:
     new = book_id.encode("ascii")
     if old and new and len(old) == len(new):
         data = data.replace(old, new)
+    when = min(max(when, 0), 0xFFFFFFFF)  # PalmDB dates are unsigned 32-bit seconds: they end in 2106
     return data[:36] + struct.pack(">II", when, when) + data[44:]
 
 
