@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import click
 
+from publish import schema
 from publish.errors import Problem, SourceError
 from publish.model import Issue, Publication
 from publish.source import ISSUE_FOLDER, Report, issue_folders, read_issue, read_publication
+from publish.sourcefiles import key_line, read_text
 
 
 @dataclass
@@ -71,13 +75,41 @@ def _resolve(pub: Publication, selector: str) -> Path:
 def read_issues(pub: Publication, folders: list[Path], print_checks: bool = True) -> list[IssueResult]:
     """Read every chosen issue, keeping each one's problems apart (with the press checks unless told not to)."""
     results = []
+    numbers = [int(f.name) for f in issue_folders(pub)]
     for folder in folders:
         report = Report(pub.root)
         issue = read_issue(pub, folder, report)
+        if issue is not None:
+            _check_issue(issue, report, max((n for n in numbers if n < issue.number), default=None))
         if print_checks and issue is not None and not report.errors:
             report.extend(_print_warnings(issue))
         results.append(IssueResult(folder, issue, report.problems))
     return results
+
+
+def _check_issue(issue: Issue, report: Report, previous: int | None) -> None:
+    """Whole-issue warnings: the placeholder headline of `publish new`, a date before the previous issue's."""
+    path = issue.folder / "issue.toml"
+    text = read_text(path, Report(issue.publication.root)) or ""  # read cleanly a moment ago: for lines only
+    if schema.placeholder(issue.headline) == "headline":
+        report.warn(path, key_line(text, "headline"), "headline is still the placeholder of publish new",
+                    "write this week's cover headline")
+    if previous is not None:
+        before = _issue_date(issue.publication.issues_dir / str(previous), issue.publication.root)
+        if before is not None and issue.date < before:
+            report.warn(path, key_line(text, "date"),
+                        f"date {issue.date.isoformat()} is before the date of issue {previous} "
+                        f"({before.isoformat()})", "check the date: issues go forward in time")
+
+
+def _issue_date(folder: Path, root: Path) -> dt.date | None:
+    """Another issue's date, if its issue.toml reads cleanly (its own problems are reported when it is checked)."""
+    text = read_text(folder / "issue.toml", Report(root)) if (folder / "issue.toml").is_file() else None
+    try:
+        value = tomllib.loads(text).get("date") if text else None
+    except (ValueError, RecursionError):
+        return None
+    return value if isinstance(value, dt.date) and not isinstance(value, dt.datetime) else None
 
 
 def _print_warnings(issue: Issue) -> list[Problem]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import re
 from dataclasses import dataclass
@@ -58,6 +59,23 @@ STANDING_FIELDS = tuple(
 )
 ARTICLE_KEYS = tuple(f.name for f in ARTICLE_FIELDS) + ("image",)
 IMAGE_KEYS = ("src", "alt", "caption", "credit")
+
+# what `publish new` writes for the editor to replace: left in, it is a warning (an error with --strict)
+PLACEHOLDERS = {
+    "headline": "Write this week's cover headline here",
+    "title": "Write the title here",
+    "standfirst": "One or two sentences that sell the article",
+    "body": "Write the article here, in Markdown.",
+}
+
+
+def placeholder(text: str) -> str | None:
+    """The field whose placeholder `text` is (or begins with, for the body), after typography; else None."""
+    plain = " ".join(text.replace("\u2019", "'").replace("\u2018", "'").split())
+    for name, words in PLACEHOLDERS.items():
+        if plain == words or (name == "body" and plain.startswith(words)):
+            return name
+    return None
 
 
 def _describe(value: object) -> str:
@@ -165,6 +183,28 @@ def check_fields(data: dict, fields: tuple[Field, ...], report, path, line_of) -
             continue
         values[field.name] = value
     return values
+
+
+_DATE_LITERAL = re.compile(r"=\s*(\d{4})-(\d{2})-(\d{2})(?!\d)")
+
+
+def date_problem(line: str) -> str | None:
+    """Why the TOML date on `line` is not a real date ("month 16 is out of range"), or None.
+
+    TOML readers report such a date as a syntax error after the year; this names the cause.
+    """
+    match = _DATE_LITERAL.search(line)
+    if not match:
+        return None
+    year, month, day = (int(part) for part in match.groups())
+    if year < 1:
+        return f"year {year} is out of range"
+    if not 1 <= month <= 12:
+        return f"month {month} is out of range (1 to 12) in {match.group(0)[1:].strip()}"
+    days = calendar.monthrange(year, month)[1]
+    if not 1 <= day <= days:
+        return f"day {day} is out of range in {match.group(0)[1:].strip()}: {year}-{month:02d} has {days} days"
+    return None
 
 
 def issn_problem(issn: str) -> str | None:

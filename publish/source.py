@@ -15,7 +15,7 @@ import unicodedata
 from pathlib import Path
 
 from publish import schema
-from publish.articles import read_article
+from publish.articles import article_slug, read_article
 from publish.errors import rel
 from publish.model import Article, Issue, Publication, PrintSettings, Section
 from publish.pictures import check_picture
@@ -206,9 +206,11 @@ def read_issue(pub: Publication, folder: Path, report: Report) -> Issue | None:
         report.add(path, None, f"issue folder {folder.name!r} is not a number", "name it by the issue number, e.g. issues/1112")
 
     articles = _read_articles(pub, folder, report)
-    articles = _order(articles, values.get("order"), path, line("order"), report)
+    # files whose own problems were reported still exist: naming them is no second error
+    unread = {article_slug(p) for p in folder.glob("*.md")} - {a.slug for a in articles}
+    articles = _order(articles, values.get("order"), path, line("order"), report, unread)
     cover = values.get("cover-article") or ""
-    if cover and articles and cover not in {a.slug for a in articles}:
+    if cover and articles and cover not in {a.slug for a in articles} | unread:
         close = difflib.get_close_matches(cover, [a.slug for a in articles], n=1)
         report.add(path, line("cover-article"), f"cover-article {cover!r} is not an article of this issue",
                    f"did you mean {close[0]!r}?" if close else "name an article by its file name without NN- and .md")
@@ -262,12 +264,15 @@ def _read_articles(pub: Publication, folder: Path, report: Report) -> list[Artic
     return sorted(articles, key=lambda a: (rank.get(a.section, len(rank)), a.source.name))
 
 
-def _order(articles: list[Article], order, path: Path, line: int | None, report: Report) -> list[Article]:
+def _order(articles: list[Article], order, path: Path, line: int | None, report: Report,
+           unread: set[str] = frozenset()) -> list[Article]:
     if not order:
         return articles
     by_slug = {a.slug: a for a in articles}
     listed: list[Article] = []
     for slug in order:
+        if slug in unread:
+            continue
         if slug not in by_slug:
             close = difflib.get_close_matches(slug, list(by_slug), n=1)
             report.add(path, line, f"order names {slug!r}, which is not an article of this issue",

@@ -96,7 +96,7 @@ CASES = [
     ("issue-date-as-text", _replace(ISSUE, "date = 2020-12-02", 'date = "2 Dec 2020"'),
      f"{ISSUE}:2: ", "date must be a date like 2020-12-02"),
     ("issue-impossible-date", _replace(ISSUE, "date = 2020-12-02", "date = 2020-13-02"),
-     f"{ISSUE}:2: ", "invalid TOML"),
+     f"{ISSUE}:2: ", "month 13 is out of range"),
     ("issue-missing-headline", _replace(ISSUE, 'headline = "Better for billionaires, worse for workers"\n', ""),
      f"{ISSUE}: ", "missing required field 'headline'"),
     ("issue-unknown-cover-article", _replace(ISSUE, 'cover-article = "strike"', 'cover-article = "strikes"'),

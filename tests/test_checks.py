@@ -11,7 +11,9 @@ from click.testing import CliRunner
 
 from publish.check import load_issues
 from publish.cli import cli
-from tests.conftest import write
+from tests.conftest import ISSUE_TOML, write
+
+ISSUE = ISSUE_TOML.format(number=1112)
 
 ARTICLE = """\
 ---
@@ -57,6 +59,22 @@ BAD = [
     ("yaml-colon", {"issues/1112/03-vote.md": "---\ntitle: Nurses: the fight\nsection: news\n---\nText.\n"}, (),
      "03-vote.md:2: invalid YAML front matter: mapping values are not allowed in this context — a value with "
      "': ' in it needs quotes"),
+    ("placeholder-title-strict", {"issues/1112/03-vote.md": article().replace("Nurses win", "Write the title here")},
+     ("--strict",), "03-vote.md:2: warning: title is still the placeholder 'Write the title here'"),
+    ("placeholder-headline-strict", {"issues/1112/issue.toml": ISSUE.replace(
+        "Better for billionaires, worse for workers", "Write this week's cover headline here")}, ("--strict",),
+     "issues/1112/issue.toml:3: warning: headline is still the placeholder of publish new"),
+    ("placeholder-body-strict", {"issues/1112/03-vote.md": article(body="Write the article here, in Markdown. "
+                                                                       "Subheadings start with `## `,")},
+     ("--strict",), "03-vote.md:6: warning: the body still holds the placeholder text of publish new"),
+    ("footnote-without-note", {"issues/1112/03-vote.md": article(body="Pay fell.\n\nA decade[^2] of cuts.")}, (),
+     "03-vote.md:8: footnote [^2] has no note — add a line '[^2]: the note'"),
+    ("footnote-never-referred", {"issues/1112/03-vote.md": article(body="Pay fell.\n\n[^1]: A note.")}, (),
+     "03-vote.md:8: footnote [^1] is never referred to"),
+    ("toml-month", {"issues/1112/issue.toml": ISSUE.replace("2020-12-02", "2020-16-12")}, (),
+     "issues/1112/issue.toml:2: month 16 is out of range (1 to 12) in 2020-16-12 — write the date as YYYY-MM-DD"),
+    ("toml-day", {"issues/1112/issue.toml": ISSUE.replace("2020-12-02", "2021-02-29")}, (),
+     "issues/1112/issue.toml:2: day 29 is out of range in 2021-02-29: 2021-02 has 28 days"),
 ]
 
 
@@ -78,3 +96,45 @@ def test_yaml_words_are_words(pub: Path):
     vote = next(a for a in issue.articles if a.slug == "vote")
     assert vote.keywords == ("Yes", "No", "on", "off", "Norway", "NO", "Film", "y", "12")
     assert vote.kicker == "2020-12-02" and vote.standfirst == "1:20"
+
+
+def test_placeholders_warn_without_strict(pub: Path, run):
+    write(pub / "issues/1112/03-vote.md", article().replace("Nurses win", "Write the title here"))
+    result = run(pub, "check", "1112")
+    assert result.exit_code == 0, result.output
+    assert "warning: title is still the placeholder" in result.output
+
+
+def test_new_issue_placeholders_all_reported(pub: Path, run):
+    """Every placeholder `publish new` writes is one `check --strict` refuses."""
+    assert run(pub, "new", "1113").exit_code == 0
+    result = run(pub, "check", "1113", "--strict")
+    assert result.exit_code == 1
+    for what in ("headline is still the placeholder", "title is still the placeholder",
+                 "standfirst is still the placeholder", "the body still holds the placeholder"):
+        assert what in result.output
+
+
+def test_issue_dated_before_the_previous_one_warns(pub: Path, run):
+    write(pub / "issues/1113/issue.toml", ISSUE_TOML.format(number=1113).replace("2020-12-02", "2020-11-25"))
+    write(pub / "issues/1113/01-strike.md", (pub / "issues/1112/01-strike.md").read_text())
+    (pub / "issues/1113/images").mkdir()
+    (pub / "issues/1113/images/picket.jpg").write_bytes((pub / "issues/1112/images/picket.jpg").read_bytes())
+    result = run(pub, "check", "1113")
+    assert result.exit_code == 0, result.output
+    assert ("issues/1113/issue.toml:2: warning: date 2020-11-25 is before the date of issue 1112 (2020-12-02)"
+            in result.output)
+    assert "is before the date" not in run(pub, "check", "1112").output
+
+
+def test_a_broken_cover_article_is_reported_once(pub: Path, run):
+    """An unquoted `title: Nurses: …` in the cover story: the YAML error only, no follow-on in issue.toml."""
+    text = (pub / "issues/1112/01-strike.md").read_text()
+    (pub / "issues/1112/01-strike.md").write_text(text.replace('title: "Bin workers strike"',
+                                                               "title: Bin workers: the strike"))
+    (pub / "issues/1112/issue.toml").write_text(ISSUE + 'order = ["strike", "dilemma"]\n')
+    result = run(pub, "check", "1112")
+    assert result.exit_code == 1
+    assert "01-strike.md:2: invalid YAML front matter" in result.output
+    assert "issue.toml" not in result.output
+    assert "1 error —" in result.output

@@ -11,23 +11,24 @@ import click
 from publish.atomic import write_text
 from publish.check import load_publication
 from publish.errors import PublishError
+from publish.schema import PLACEHOLDERS
 from publish.source import issue_folders
 
 ISSUE_TOML = """\
 number = {number}
 date = {date}
-headline = "Write this week's cover headline here"
+headline = "{headline}"
 cover-article = "editorial"
 """
 
 ARTICLE = """\
 ---
-title: "Write the title here"
-standfirst: "One or two sentences that sell the article"
+title: "{title}"
+standfirst: "{standfirst}"
 section: {section}
 keywords: []
 ---
-Write the article here, in Markdown. Subheadings start with `## `,
+{body} Subheadings start with `## `,
 a boxed sidebar is written between `::: box Title` and `:::` lines.
 """
 
@@ -47,8 +48,8 @@ def command(obj: dict, number: int, date) -> None:
     day = date.date() if date else _next_date(pub)
     section = pub.sections[0].id
     folder.joinpath("images").mkdir(parents=True)
-    write_text(folder / "issue.toml", ISSUE_TOML.format(number=number, date=day.isoformat()))
-    write_text(folder / "01-editorial.md", ARTICLE.format(section=section))
+    write_text(folder / "issue.toml", ISSUE_TOML.format(number=number, date=day.isoformat(), **PLACEHOLDERS))
+    write_text(folder / "01-editorial.md", ARTICLE.format(section=section, **PLACEHOLDERS))
     click.echo(f"created issues/{number}/issue.toml and issues/{number}/01-editorial.md")
     click.echo(f"next: write the articles, then run: publish check {number}")
 
