@@ -246,3 +246,44 @@ def test_missing_glyph_is_an_error_with_strict(pub, run):
     assert "issues/1112/02-dilemma.md: the PDF shows an empty box for '\u262d'" in result.output
     assert "(an error with --strict)" in result.output and "Traceback" not in result.output
     assert not list((pub / "dist").rglob("*.pdf"))
+
+
+# --- 4. URLs and e-mail addresses are never hyphenated, and break only after a slash (issue 11 §6) ---
+
+URLS = [
+    "https://the-socialist.org.uk/subscriptions/international-solidarity/understanding",
+    "socialistparty.org.uk/membership/responsibilities/international-committees",
+    "https://example.org/organisation/representatives/accountability",
+    "subscriptions@socialist.org.uk",  # one piece: it stays whole
+]
+URL_BODY = "\n\n".join(
+    f"Paragraph {n}: unquestionably the {'campaigning ' * n}organisation says subscribe at {URLS[0]} today, "
+    f"or write to {URLS[3]} about {URLS[1]} and read [{URLS[2]}]({URLS[2]}) or <{URLS[2]}> for more."
+    for n in range(1, 7))
+
+
+def test_urls_are_not_hyphenated(pub, run):
+    shutil.copytree(REPO / "fonts", pub / "fonts")
+    _article_with(pub, URL_BODY + "\n")
+    result = run(pub, "build", "1112", "--format", "pdf")
+    assert result.exit_code == 0, result.output
+    text = subprocess.run(["pdftotext", str(pub / "dist/1112/weekly-worker-1112.pdf"), "-"],
+                          capture_output=True, text=True, check=True).stdout
+    assert "\u200b" not in text  # the break opportunities are not characters
+    joined = re.sub(r"/\n+", "/", text)  # a line (or column) may end after a slash, nowhere else in an address
+    for url in URLS:
+        assert joined.count(url) >= (12 if url == URLS[2] else 6), (url, text)
+    # and the URLs did break somewhere: the test lays them out across lines
+    assert "/\n" in text
+
+
+def test_url_marking_keeps_the_html():
+    from publish.formats.pdf_html import unbreakable_urls
+
+    html = ('<p id="a-b1">See https://x.org/a/b, or me@x.org.</p><pre><code>http://x.org/c</code></pre>'
+            '<p><a href="https://x.org/d">https://x.org/d</a> &amp; “q” <img src="file:///p/a.jpg" alt="A"></p>')
+    marked = str(unbreakable_urls(html))
+    assert marked.count('class="url"') == 3
+    assert '<span class="url-part">https://</span>\u200b<span class="url-part">x.org/</span>' in marked
+    assert "<code>http://x.org/c</code>" in marked and "&amp; “q”" in marked and 'id="a-b1"' in marked
+    assert str(unbreakable_urls("<p>No address here.</p>")) == "<p>No address here.</p>"

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from publish import markdown
 from publish.model import Article, Issue, Picture
@@ -136,12 +136,80 @@ def page_css(issue: Issue, front_height_px: float | None = None, entries: int = 
     return Markup("\n".join(lines))
 
 
+# URLs and e-mail addresses in running text: with a scheme or www., or a domain followed by a path
+_URL = re.compile(r"(?:\b(?:https?://|mailto:|www\.)[^\s<>\"]+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
+                  r"|\b[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}/[^\s<>\"]*)", re.I)
+_TRAILING = ".,;:!?)]}'\"\u2019\u201d"
+_LONG = 30  # characters: a longer piece between slashes may still break anywhere, or it overflows the column
+
+
+def unbreakable_urls(html: str) -> Markup:
+    """Body HTML with each URL or e-mail address in a <span class="url">, breakable only after its slashes.
+
+    Hyphenation would add hyphens that are not in the address; the pieces between
+    slashes are kept whole (css/print.css) and a break opportunity after each slash
+    is the only place to break.
+    """
+    from lxml import html as lxml_html
+
+    if not _URL.search(html):
+        return Markup(html)
+    holder = lxml_html.fragment_fromstring(html, create_parent="div")
+    for element in list(holder.iter()):
+        if not isinstance(element.tag, str):  # comments (the sanitiser drops them anyway)
+            continue
+        if element.text and element.tag not in ("pre", "code"):
+            _mark_urls(element, "text")
+        if element.tail and element is not holder:
+            _mark_urls(element, "tail")
+    children = "".join(lxml_html.tostring(child, encoding="unicode") for child in holder)
+    return Markup(escape(holder.text or "") + Markup(children))
+
+
+def _mark_urls(element, where: str) -> None:
+    """Replace URLs in `element`'s text (or tail) by url spans."""
+    from lxml import etree
+
+    text = getattr(element, where)
+    pieces, last = [], 0
+    for match in _URL.finditer(text):
+        url = match.group(0).rstrip(_TRAILING)
+        if "/" not in url and "@" not in url and not url.lower().startswith("www."):
+            continue
+        pieces.append((text[last:match.start()], url))
+        last = match.start() + len(url)
+    if not pieces:
+        return
+    spans = []
+    for _, url in pieces:
+        span = etree.Element("span", {"class": "url"})
+        segments = [seg for seg in re.split(r"(?<=/)(?!/)", url) if seg]
+        for index, segment in enumerate(segments):
+            part = etree.SubElement(span, "span", {"class": "url-part" if len(segment) <= _LONG else "url-long"})
+            part.text = segment
+            # what <wbr> is in WeasyPrint: a zero-width space, drawn as no glyph (copying the URL keeps it whole)
+            part.tail = "\u200b" if index < len(segments) - 1 else None
+        spans.append(span)
+    rest = text[last:]
+    if where == "text":
+        element.text = pieces[0][0]
+        for index, span in enumerate(spans):
+            element.insert(index, span)
+            span.tail = pieces[index + 1][0] if index + 1 < len(pieces) else rest
+    else:
+        element.tail = pieces[0][0]
+        parent, position = element.getparent(), element.getparent().index(element)
+        for index, span in enumerate(spans):
+            parent.insert(position + 1 + index, span)
+            span.tail = pieces[index + 1][0] if index + 1 < len(pieces) else rest
+
+
 def part_html(issue: Issue, part: Part) -> str:
     pub = issue.publication
     return render_template(
         pub, "pdf/part.html", issue=issue, runs=part.runs, standing=part.standing, meta=_meta(issue),
         page_css=page_css(issue), picture_url=picture_url,
-        body_of=lambda article: body_html(article, pub.language, picture_url, site_url=pub.url),
+        body_of=lambda article: unbreakable_urls(body_html(article, pub.language, picture_url, site_url=pub.url)),
     )
 
 
