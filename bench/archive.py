@@ -19,7 +19,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.generate import generate
+if not __package__:  # run as a file (python path/to/bench/archive.py) from any folder: find the bench package
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.generate import generate  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -22,8 +22,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench import words as W
-from bench.prose import KEYWORDS, KICKERS, PLACES, Prose, slugify
+if not __package__:  # run as a file (python path/to/bench/generate.py) from any folder: find the bench package
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench import words as W  # noqa: E402
+from bench.prose import KEYWORDS, KICKERS, PLACES, Prose, slugify  # noqa: E402
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 FIRST_DATE = dt.date(2001, 1, 3)

@@ -14,7 +14,10 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from bench.harness import Context, Row
+if not __package__:  # run as a file (python path/to/bench/rows_pdf.py) from any folder: find the bench package
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.harness import Context, Row  # noqa: E402
 
 
 def _build(formats: str):

@@ -19,7 +19,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.harness import BaselineMissing, Context, Row
+if not __package__:  # run as a file (python path/to/bench/rows_site.py) from any folder: find the bench package
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.harness import BaselineMissing, Context, Row  # noqa: E402
 
 FIRST = 1000
 

@@ -18,8 +18,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.generate import generate
-from bench.harness import Context, discover_rows, format_table, measure
+if not __package__:  # run as a file (python path/to/bench/run.py) from any folder: find the bench package
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.generate import generate  # noqa: E402
+from bench.harness import Context, discover_rows, format_table, measure  # noqa: E402
 
 FIRST_NUMBER = 1000
 

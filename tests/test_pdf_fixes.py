@@ -287,3 +287,26 @@ def test_url_marking_keeps_the_html():
     assert '<span class="url-part">https://</span>\u200b<span class="url-part">x.org/</span>' in marked
     assert "<code>http://x.org/c</code>" in marked and "&amp; “q”" in marked and 'id="a-b1"' in marked
     assert str(unbreakable_urls("<p>No address here.</p>")) == "<p>No address here.</p>"
+
+
+# --- 5. the bench runs from any folder (issue 11 §7) ---------------------------------------------
+
+
+def test_bench_runs_from_any_folder(tmp_path):
+    import os
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    out = tmp_path / "synthetic"
+    made = subprocess.run([sys.executable, str(REPO / "bench/generate.py"), str(out), "--issues", "1",
+                           "--articles", "2", "--words", "300", "--pictures", "1"],
+                          cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert made.returncode == 0, made.stderr
+    assert (out / "publication.toml").is_file() and (out / "layouts").is_dir()
+    checked = subprocess.run([sys.executable, str(REPO / "bench/validate.py"), str(out)],
+                             cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    for script in ("run.py", "archive.py", "rows_site.py"):
+        shown = subprocess.run([sys.executable, str(REPO / "bench" / script), "--help"],
+                               cwd=tmp_path, env=env, capture_output=True, text=True)
+        assert shown.returncode == 0, (script, shown.stderr)
