@@ -150,6 +150,10 @@ def _read_lead_image(raw, path: Path, pub: Publication, report: Report, base: Pa
         if not isinstance(value, str):
             report.add(path, key_lines.get(f"image.{key}", at), f"image {key} must be text", "put it in quotes")
             value = ""
+        too_long = schema.length_problem(f"image {key}", value.strip(), schema.IMAGE_LIMITS[key])
+        if too_long:
+            report.add(path, key_lines.get(f"image.{key}", at), too_long, "shorten it")
+            value = ""
         texts[key] = smarten(value.strip(), pub.language)
     picture, problems = check_picture(
         raw.get("src"), alt=raw.get("alt"), base=base, root=pub.root, source=path,
@@ -184,10 +188,12 @@ def _body_pictures(body: str, body_line: int, path: Path, pub: Publication, repo
                 continue
             src = child.attrGet("src") or ""
             alt = "".join(c.content for c in child.children or () if c.type in ("text", "code_inline"))
-            picture, problems = check_picture(
-                src, alt=alt, base=base, root=pub.root, source=path, line=line,
-                caption=str(child.attrGet("title") or ""),
-            )
+            caption = str(child.attrGet("title") or "")
+            too_long = schema.length_problem("the picture's caption", caption, schema.IMAGE_LIMITS["caption"])
+            if too_long:
+                report.add(path, line, too_long, "shorten the text in quotes after the picture's name")
+            picture, problems = check_picture(src, alt=alt, base=base, root=pub.root, source=path, line=line,
+                                              caption=caption)
             report.extend(problems)
             if picture and src not in pictures:
                 pictures[src] = picture

@@ -20,12 +20,17 @@ class Field:
     kind: str  # text | names | keywords | int | date | paths | list
     required: bool = False
     example: str = ""
+    limit: int = 0  # most characters a value (each item of a list) may have; 0: no limit
+
+
+# characters: a headline longer than a paragraph is a mistake, and every format pays for it (cover drawing)
+TITLE_LIMIT, NAME_LIMIT, KEYWORD_LIMIT, PARAGRAPH_LIMIT, LABEL_LIMIT = 200, 200, 60, 600, 80
 
 
 PUBLICATION_FIELDS = (
-    Field("title", "text", True, 'title = "The Socialist"'),
+    Field("title", "text", True, 'title = "The Socialist"', TITLE_LIMIT),
     Field("slug", "text", False, 'slug = "the-socialist"'),
-    Field("tagline", "text", False, 'tagline = "Weekly paper of the Socialist Party"'),
+    Field("tagline", "text", False, 'tagline = "Weekly paper of the Socialist Party"', TITLE_LIMIT),
     Field("publisher", "text", True, 'publisher = "Socialist Party"'),
     Field("language", "text", True, 'language = "en-GB"'),
     Field("url", "text", False, 'url = "https://example.org/"'),
@@ -38,7 +43,7 @@ PUBLICATION_KEYS = tuple(f.name for f in PUBLICATION_FIELDS) + ("sections", "pri
 ISSUE_FIELDS = (
     Field("number", "int", True, "number = 1112"),
     Field("date", "date", True, "date = 2020-12-02"),
-    Field("headline", "text", True, 'headline = "Better for billionaires, worse for workers"'),
+    Field("headline", "text", True, 'headline = "Better for billionaires, worse for workers"', TITLE_LIMIT),
     Field("cover-article", "text", False, 'cover-article = "social-dilemma"'),
     Field("cover-image", "text", False, 'cover-image = "images/cover.jpg"'),
     Field("order", "paths", False, 'order = ["editorial", "social-dilemma"]'),
@@ -46,17 +51,18 @@ ISSUE_FIELDS = (
 ISSUE_KEYS = tuple(f.name for f in ISSUE_FIELDS)
 
 ARTICLE_FIELDS = (
-    Field("title", "text", True, 'title: "The Social Dilemma"'),
-    Field("kicker", "text", False, 'kicker: "TV"'),
-    Field("standfirst", "text", False, 'standfirst: "Online ads, screen addiction and fake news"'),
-    Field("author", "names", False, 'author: "Joe Fathallah"'),
-    Field("affiliation", "text", False, 'affiliation: "Cardiff East Socialist Party"'),
+    Field("title", "text", True, 'title: "The Social Dilemma"', TITLE_LIMIT),
+    Field("kicker", "text", False, 'kicker: "TV"', LABEL_LIMIT),
+    Field("standfirst", "text", False, 'standfirst: "Online ads, screen addiction and fake news"', PARAGRAPH_LIMIT),
+    Field("author", "names", False, 'author: "Joe Fathallah"', NAME_LIMIT),
+    Field("affiliation", "text", False, 'affiliation: "Cardiff East Socialist Party"', NAME_LIMIT),
     Field("section", "text", True, "section: reviews"),
-    Field("keywords", "keywords", False, "keywords: [TV, Media]"),
+    Field("keywords", "keywords", False, "keywords: [TV, Media]", KEYWORD_LIMIT),
 )
 STANDING_FIELDS = tuple(
-    Field(f.name, f.kind, f.name == "title", f.example) for f in ARTICLE_FIELDS
+    Field(f.name, f.kind, f.name == "title", f.example, f.limit) for f in ARTICLE_FIELDS
 )
+IMAGE_LIMITS = {"caption": PARAGRAPH_LIMIT, "credit": NAME_LIMIT}
 ARTICLE_KEYS = tuple(f.name for f in ARTICLE_FIELDS) + ("image",)
 IMAGE_KEYS = ("src", "alt", "caption", "credit")
 
@@ -181,8 +187,30 @@ def check_fields(data: dict, fields: tuple[Field, ...], report, path, line_of) -
                 else f"write e.g. {field.example}"
             report.add(path, line_of(field.name), f"{field.name} must be {expected}, got {_describe(data[field.name])}", hint)
             continue
+        if field.limit and _too_long(field, value, report, path, line_of(field.name)):
+            continue
         values[field.name] = value
     return values
+
+
+def length_problem(what: str, text: str, limit: int) -> str | None:
+    """'caption is 700 characters long, over the limit of 600', or None."""
+    if len(text) <= limit:
+        return None
+    return f"{what} is {len(text):,} characters long, over the limit of {limit}"
+
+
+def _too_long(field: Field, value, report, path, line: int | None) -> bool:
+    """Report each text of the value that is over the field's limit; True if any was."""
+    texts = value if isinstance(value, tuple) else (value,)
+    found = False
+    for number, text in enumerate(texts, start=1):
+        what = f"{field.name} item {number}" if isinstance(value, tuple) and len(texts) > 1 else field.name
+        problem = length_problem(what, text, field.limit)
+        if problem:
+            found = True
+            report.add(path, line, problem, "shorten it")
+    return found
 
 
 _DATE_LITERAL = re.compile(r"=\s*(\d{4})-(\d{2})-(\d{2})(?!\d)")
