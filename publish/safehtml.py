@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 import nh3
 
 from publish.schema import BCP47
+from publish.sourcefiles import FORBIDDEN
 
 ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "caption", "cite", "code", "del", "dd", "div", "dl", "dt",
@@ -146,8 +147,9 @@ def sanitize(html: str, pictures: frozenset[str] | None = None, *, doc_key: str 
         return match.group(0)
 
     clean = _ANCHOR.sub(anchor, clean)
-    # the serializer writes &nbsp;, which XML (EPUB) does not know: keep the character
-    return _IMG_WITHOUT_SRC.sub("", clean).replace("&nbsp;", "\u00a0")
+    # the serializer writes &nbsp;, which XML (EPUB) does not know: keep the character; and a
+    # character reference (&#x1;) to a control character must not reach XML as that character
+    return FORBIDDEN.sub("\ufffd", _IMG_WITHOUT_SRC.sub("", clean).replace("&nbsp;", "\u00a0"))
 
 
 _REFUSED_LINK = re.compile(r"\]\(\s*<?((?:javascript|vbscript|file|data):)", re.I)

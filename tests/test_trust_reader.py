@@ -214,7 +214,8 @@ HOSTILE_LINKS = ("[share](//host/share/doc.pdf) [rooted](/etc/passwd) [file](fil
                  "[anchor](#nowhere) [last week](1111/strike.html) [before](../1111/strike.html#top) "
                  '[ok](https://example.org/ok) [mail](mailto:news@example.org) <a href="//raw/share">raw</a>\n\n'
                  '<p><span id="dup" lang="!!bad" role="nonsense">one</span> <span id="dup" lang="de" role="note">two</span></p>\n\n'
-                 '<table><tr><td colspan="100000000" rowspan="x">wide</td><td id="dilemma-b1">cell</td></tr></table>\n')
+                 '<table><tr><td colspan="100000000" rowspan="x">wide</td><td id="dilemma-b1">cell</td></tr></table>\n'
+                 '<p title="&#x1;">&#xFFFE;</p>\n')
 
 # (id, body text, the warning `check` must give on the body's line)
 LINK_WARNINGS = [
@@ -269,6 +270,12 @@ def test_sanitize_keeps_only_valid_ids_languages_roles_and_spans():
     assert "<b>c</b>" in html  # roles only where any role is allowed
     assert 'colspan="1000"' in html and 'rowspan="65534"' in html and 'colspan="1"' in html
     assert 'rowspan="2x"' not in html and "scope" not in html and "start" not in html and 'colspan="3"' in html
+
+
+def test_character_references_to_control_characters_never_reach_the_html():
+    from publish.sourcefiles import FORBIDDEN
+    html = sanitize('<p>a &#x1; b &#xFFFE; &#127;<span title="&#x1;&#x1b;x">c</span></p>')
+    assert not FORBIDDEN.search(html) and "c</span>" in html
 
 
 @pytest.fixture(scope="session")
