@@ -311,3 +311,18 @@ def test_epub_with_hostile_links_and_attributes_passes_epubcheck(hostile_build):
     from publish.formats import epub as epub_format
     messages = epub_format.epubcheck(hostile_build / "weekly-worker-1112.epub")
     assert messages and all(m.startswith("ok: ") for m in messages), messages
+
+
+def test_a_control_character_never_reaches_the_feeds(pub, run):
+    from lxml import etree
+    _replace(ISSUE, "Better for billionaires", "Better \\u0001for \\uFFFE billionaires")(pub)
+    _replace(STRIKE, 'caption: "On the picket line"', 'caption: "On the \\e picket line"')(pub)
+    checked = run(pub, "check", "1112")
+    assert checked.exit_code == 1
+    assert f"{ISSUE}:3: headline contains the control character U+0001" in checked.output
+    assert f"{STRIKE}:12: image.caption contains the control character U+001B" in checked.output
+    result = run(pub, "build", "1112", "--format", "site")
+    assert "Traceback" not in result.output and "internal error" not in result.output
+    for feed in ("feed.atom", "opds.xml"):
+        if (pub / "dist" / feed).exists():  # the issue is left out; what is written parses
+            etree.fromstring((pub / "dist" / feed).read_bytes())
