@@ -31,12 +31,13 @@ class IssueResult:
         return int(self.folder.name)
 
 
-def load_publication(root: Path, strict: bool = False) -> tuple[Publication, list[Problem]]:
+def load_publication(root: Path, strict: bool = False,
+                     outcome: str = "nothing was built") -> tuple[Publication, list[Problem]]:
     """The publication's settings, or SourceError with every problem in publication.toml."""
     report = Report(root)
     pub = read_publication(root, report)
     if pub is None or any(p.is_error or strict for p in report.problems):
-        raise SourceError(report.problems, strict)
+        raise SourceError(report.problems, strict, outcome)
     return pub, report.problems
 
 

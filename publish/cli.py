@@ -34,6 +34,12 @@ class _Group(click.Group):
             return None
         return importlib.import_module(f"publish.commands.{COMMANDS[name]}").command
 
+    def resolve_command(self, ctx: click.Context, args: list[str]):
+        # runs before the group's own callback: keep the command's arguments for finding the publication
+        name, command, rest = super().resolve_command(ctx, args)
+        ctx.meta["publish.command"] = (name, command, list(rest))
+        return name, command, rest
+
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
@@ -49,19 +55,52 @@ class _Group(click.Group):
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=".",
-              show_default=True, help="The publication folder (holding publication.toml).")
+@click.option("--root", type=click.Path(file_okay=False, path_type=Path),
+              help="The publication folder (holding publication.toml); default: found upward from an ISSUE "
+                   "folder given, else from the current folder.")
 @click.option("--debug", is_flag=True, help="Log every step and show tracebacks.")
 @click.version_option(__version__, prog_name="publish")
 @click.pass_context
-def cli(ctx: click.Context, root: Path, debug: bool) -> None:
+def cli(ctx: click.Context, root: Path | None, debug: bool) -> None:
     """Build a weekly paper's editions (EPUB, Kindle, PDF, press PDF, text, site) from its sources."""
     root_logger = logging.getLogger()
     if not any(isinstance(h, _EchoHandler) for h in root_logger.handlers):
         root_logger.addHandler(_EchoHandler())
     root_logger.setLevel(logging.INFO)
     logging.getLogger("publish").setLevel(logging.DEBUG if debug else logging.INFO)
-    ctx.obj = {"root": root.resolve(), "debug": debug}
+    ctx.obj = {"root": (root or _find_root(ctx)).resolve(), "debug": debug}
+
+
+def find_publication(start: Path) -> Path | None:
+    """The nearest folder at or above `start` holding publication.toml (as git looks for .git)."""
+    start = start.resolve()
+    for folder in (start, *start.parents):
+        if (folder / "publication.toml").is_file():
+            return folder
+    return None
+
+
+def _find_root(ctx: click.Context) -> Path:
+    """Upward from the first ISSUE given as an existing folder, else from the current folder."""
+    starts = [Path(text) for text in _issue_arguments(ctx) if Path(text).is_dir()]
+    for start in [*starts, Path.cwd()]:
+        found = find_publication(start)
+        if found:
+            return found
+    return Path.cwd()  # the reader then says there is no publication.toml here
+
+
+def _issue_arguments(ctx: click.Context) -> list[str]:
+    """The command's ISSUE arguments, parsed as the command will parse them (but without side effects)."""
+    name, command, rest = ctx.meta.get("publish.command", (None, None, []))
+    if command is None or not rest:
+        return []
+    try:
+        sub = command.make_context(name, list(rest), parent=ctx, resilient_parsing=True)
+    except click.ClickException:  # the command itself will say what is wrong with its arguments
+        return []
+    value = sub.params.get("issues") or sub.params.get("issue") or ()
+    return [value] if isinstance(value, str) else [str(v) for v in value]
 
 
 def main() -> None:

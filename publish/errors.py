@@ -53,15 +53,19 @@ class SourceError(PublishError):
         errors = sum(p.is_error for p in problems)
         warnings = len(problems) - errors
         lines = [str(p) for p in problems]
-        counts = [f"{errors} error{'s' if errors != 1 else ''}"]
+        counts = [plural(errors, "error")]
         if warnings:
-            counts.append(f"{warnings} warning{'s' if warnings != 1 else ''}"
-                          + (" (errors with --strict)" if strict else ""))
+            counts.append(plural(warnings, "warning") + (" (errors with --strict)" if strict else ""))
         lines.append(f"{', '.join(counts)} — {outcome}")
         super().__init__("\n".join(lines), problems)
 
     def show(self, file=None) -> None:
         click.echo(self.format_message(), err=True)
+
+
+def plural(count: int, word: str) -> str:
+    """'1 article', '2 articles', '0 articles'."""
+    return f"{count} {word}{'' if count == 1 else 's'}"
 
 
 def _problem_order(problem: Problem) -> tuple:

@@ -154,3 +154,35 @@ def test_a_broken_cover_article_is_reported_once(pub: Path, run):
     assert "01-strike.md:2: invalid YAML front matter" in result.output
     assert "issue.toml" not in result.output
     assert "1 error —" in result.output
+
+
+def _cli(*args: str):
+    """The CLI without --root, as an editor runs it in a terminal."""
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+def test_check_finds_the_publication_upward(pub: Path, monkeypatch):
+    monkeypatch.chdir(pub / "issues/1112/images")
+    result = _cli("check")
+    assert result.exit_code == 0, result.output
+    assert "issue 1112: ok — 2 articles in 2 sections, 1 standing page\n" in result.output
+
+
+def test_check_an_issue_folder_from_elsewhere(pub: Path, tmp_path: Path, monkeypatch):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    result = _cli("check", str(pub / "issues/1112"))
+    assert result.exit_code == 0, result.output
+    assert "issue 1112: ok" in result.output
+    relative = os.path.relpath(pub / "issues/1112", elsewhere)
+    assert _cli("check", relative, "--strict").exit_code == 0
+
+
+def test_check_outside_any_publication_says_check_failed(tmp_path: Path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = _cli("check")
+    assert result.exit_code == 1
+    assert f"no publication.toml in {tmp_path}" in result.output
+    assert "1 error — fix them and check again" in result.output
+    assert "nothing was built" not in result.output

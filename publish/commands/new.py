@@ -41,7 +41,7 @@ a boxed sidebar is written between `::: box Title` and `:::` lines.
 def command(obj: dict, number: int, date) -> None:
     """Scaffold issues/NUMBER with issue.toml and a sample article."""
     root: Path = obj["root"]
-    pub, _ = load_publication(root)
+    pub, _ = load_publication(root, outcome="nothing was created")
     folder = pub.issues_dir / str(number)
     if folder.exists():
         raise PublishError(f"issues/{number} already exists — choose another number or edit it")
