@@ -98,8 +98,14 @@ class Summary:
         return [m for m in self.validation if ": error:" in m or (strict and ": warning:" in m)]
 
 
-def choose_formats(requested: tuple[str, ...] | None) -> tuple[tuple[str, ...], dict[str, str]]:
-    """The formats to build and, for a default build, the ones skipped with the reason."""
+def choose_formats(requested: tuple[str, ...] | None,
+                   default: tuple[str, ...] = ()) -> tuple[tuple[str, ...], dict[str, str]]:
+    """The formats to build and, for a default build, the ones skipped with the reason.
+
+    `default` is publication.toml's `formats`: when no --format is given, those formats are wanted
+    exactly as if they had been asked for (a missing program is then an error, not a skip).
+    """
+    requested = requested or tuple(f for f in ORDER if f in default)
     if requested:
         for fmt in requested:
             why = FORMATS[fmt].missing()
@@ -126,7 +132,7 @@ def build(root: Path, selectors: tuple[str, ...] = (), all_issues: bool = False,
     root = root.resolve()
     pub, warnings = load_publication(root, options.strict)
     out = (options.out or root / "dist").resolve()
-    formats, skipped = choose_formats(options.formats)
+    formats, skipped = choose_formats(options.formats, pub.formats)
     folders = select_issues(pub, selectors, all_issues)
     summary = Summary(skipped=skipped, warnings=list(warnings))
     out.mkdir(parents=True, exist_ok=True)

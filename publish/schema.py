@@ -37,6 +37,7 @@ PUBLICATION_FIELDS = (
     Field("issn", "text", False, 'issn = "1234-5679"'),
     Field("layout", "text", False, 'layout = "default"'),
     Field("standing-pages", "paths", False, 'standing-pages = ["pages/join.md"]'),
+    Field("formats", "paths", False, 'formats = ["epub", "pdf", "text", "site"]'),
 )
 PUBLICATION_KEYS = tuple(f.name for f in PUBLICATION_FIELDS) + ("sections", "print")
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from publish import schema
 from publish.articles import article_slug, read_article
 from publish.errors import rel
+from publish.formats import FORMATS
 from publish.model import Article, Issue, Publication, PrintSettings, Section
 from publish.pictures import check_picture
 from publish.sourcefiles import (Report, check_names, key_line, load_toml, name_problem, printable, read_text,
@@ -105,11 +106,14 @@ def read_publication(root: Path, report: Report) -> Publication | None:
         elif not page_path.is_file():
             report.add(path, line("standing-pages"), f"standing page {page!r} does not exist",
                        f"create {page} or remove it from standing-pages")
+    formats = tuple(values.get("formats") or ())
+    for fmt in (f for f in formats if f not in FORMATS):
+        report.add(path, line("formats"), f"unknown format {fmt!r} in formats", f"choose from {', '.join(FORMATS)}")
     return Publication(
         root=root, title=smarten(values.get("title") or "", language), slug=slug,
         publisher=values.get("publisher") or "", language=language, sections=sections,
         tagline=smarten(values.get("tagline") or "", language), url=url, issn=issn, layout=layout,
-        standing_pages=standing, print=print_settings,
+        standing_pages=standing, print=print_settings, formats=tuple(f for f in formats if f in FORMATS),
     )
 
 

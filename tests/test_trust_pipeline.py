@@ -327,3 +327,28 @@ def test_a_file_name_that_is_not_utf8_does_not_crash_change_tracking(pub, run):
     assert Inputs(loaded).digest(folder, "text") != before
     result = run(pub, "build", "1112", "--format", "text")
     assert "internal error" not in result.output and "UnicodeEncodeError" not in result.output
+
+
+# --- publication.toml's formats ---------------------------------------------------------------------
+
+
+def test_publication_formats_are_the_default_of_a_build(pub, run):
+    toml = pub / "publication.toml"
+    toml.write_text('formats = ["text", "site"]\n' + toml.read_text())
+    result = run(pub, "build", "1112")
+    assert result.exit_code == 0, result.output
+    made = {p.suffix for p in (pub / "dist/1112").iterdir() if p.is_file()}
+    assert ".txt" in made and ".html" in made and not made & {".epub", ".pdf", ".azw3"}
+    assert run(pub, "build", "1112", "--format", "epub").exit_code == 0  # --format still wins
+    assert (pub / "dist/1112/weekly-worker-1112.epub").is_file()
+
+
+def test_an_unknown_format_in_publication_toml_is_located(pub, run):
+    toml = pub / "publication.toml"
+    toml.write_text('# editions\nformats = ["text", "sight"]\n' + toml.read_text())
+    line = toml.read_text().splitlines().index('formats = ["text", "sight"]') + 1
+    for command in ("build", "check"):
+        result = run(pub, command, "1112")
+        assert result.exit_code == 1
+        assert f"publication.toml:{line}: unknown format 'sight'" in result.output
+    assert not (pub / "dist").exists()

@@ -305,7 +305,8 @@ def command(obj: dict, issue: str | None, port: int, formats) -> None:
     logging.getLogger("watchfiles").setLevel(logging.WARNING)  # we say what changed ourselves
     pub, _ = load_publication(root)
     folder = select_issues(pub, (issue,) if issue else (), False)[0]
-    chosen, _ = choose_formats(tuple(f for f in formats if f != "site") if formats else None)
+    chosen, _ = choose_formats(tuple(f for f in formats if f != "site") if formats else None,
+                               tuple(f for f in pub.formats if f != "site"))
     out = root / "dist"
     out.mkdir(exist_ok=True)
     preview = Preview()
