@@ -68,7 +68,10 @@ def link_target(href: str, site_url: str = "", issue: str = "") -> str | None:
         return None
     if href.startswith("#"):
         return href if len(href) > 1 else None
-    parts = urlsplit(href)
+    try:
+        parts = urlsplit(href)
+    except ValueError:  # e.g. a malformed IPv6 host
+        return None
     if parts.scheme in ("http", "https"):
         return href if parts.netloc and not parts.netloc.startswith("@") else None
     if parts.scheme == "mailto":

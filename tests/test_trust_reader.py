@@ -326,3 +326,29 @@ def test_a_control_character_never_reaches_the_feeds(pub, run):
     for feed in ("feed.atom", "opds.xml"):
         if (pub / "dist" / feed).exists():  # the issue is left out; what is written parses
             etree.fromstring((pub / "dist" / feed).read_bytes())
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=60))
+def test_read_text_never_lets_a_forbidden_character_through(tmp_path_factory, text):
+    from publish.sourcefiles import FORBIDDEN, Report, read_text
+    folder = tmp_path_factory.mktemp("t")
+    (folder / "a.md").write_bytes(text.encode("utf-8"))
+    report = Report(folder)
+    result = read_text(folder / "a.md", report)
+    if result is None:
+        assert len(report.problems) == 1 and report.problems[0].line and " — " in str(report.problems[0])
+    else:
+        assert not FORBIDDEN.search(result) and not report.problems
+
+
+@settings(max_examples=300, deadline=None)
+@given(href=st.text(max_size=40) | st.builds(lambda a, b: a + b, st.sampled_from(
+    ["http:", "https://", "//", "/", "mailto:", "file:", "javascript:", "../", "1111/", "#", "HTTPS:\\\\"]),
+    st.text(max_size=30)))
+def test_link_policy_lets_out_only_safe_addresses(href):
+    target = link_target(href, "https://ex.org/p/", "1112")
+    if target and not target.startswith("#"):
+        from urllib.parse import urlsplit
+        parts = urlsplit(target)
+        assert parts.scheme in ("http", "https", "mailto") and (parts.netloc or parts.scheme == "mailto")
