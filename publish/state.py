@@ -27,7 +27,7 @@ HASH_CACHE = Path(CACHE_DIR) / "hashes.json"
 PACKAGE = Path(__file__).resolve().parent
 
 
-def state_dir(root: Path, out: Path) -> Path:
+def state_dir(root: Path, out: Path, create: bool = True) -> Path:
     """The folder, outside dist/, holding the tool's records for output folder `out` (created on demand).
 
     dist/ is what editors upload, so state, locks and reports live under the
@@ -43,7 +43,8 @@ def state_dir(root: Path, out: Path) -> Path:
     digest = hashlib.sha256(key.encode("utf-8", "surrogateescape")).hexdigest()[:16]
     name = "".join(c if c.isascii() and (c.isalnum() or c in "-_") else "_" for c in out.name)[:40]
     folder = root / CACHE_DIR / "state" / f"{name or 'out'}-{digest}"
-    folder.mkdir(parents=True, exist_ok=True)
+    if create:
+        folder.mkdir(parents=True, exist_ok=True)
     return folder
 
 
