@@ -352,3 +352,74 @@ def test_an_unknown_format_in_publication_toml_is_located(pub, run):
         assert result.exit_code == 1
         assert f"publication.toml:{line}: unknown format 'sight'" in result.output
     assert not (pub / "dist").exists()
+
+
+# --- serve: --open, and what editors leave beside a file ------------------------------------------------
+
+
+def test_serve_opens_the_browser_at_the_address_it_prints(pub, tmp_path):
+    opened = tmp_path / "opened"
+    browser = f"{sys.executable} -c 'import sys; open(sys.argv[1], \"w\").write(sys.argv[2])' {opened} %s"
+    process = subprocess.Popen([sys.executable, "-m", "publish", "--root", str(pub), "serve", "1112", "--port", "0",
+                                "--format", "text", "--open"], env={**_env(), "BROWSER": browser},
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    try:
+        first = process.stdout.readline()
+        url = re.search(r"http://127\.0\.0\.1:\d+/1112/index\.html", first).group(0)
+        assert _wait(lambda: opened.is_file() and opened.read_text(), "the browser to be opened") == url
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=LIMIT)
+
+
+def test_serve_ignores_editors_swap_and_temporary_files(pub):
+    run = Running(pub, "serve", "1112", "--port", "0", "--format", "text")
+    try:
+        run.wait_for(r"^built text")
+        folder = pub / "issues/1112"
+        for name in (".02-dilemma.md.swp", "02-dilemma.md~", "4913", "sed0BBhcv", ".#02-dilemma.md", "draft.tmp"):
+            (folder / name).write_text("editor's scratch\n")
+        article = folder / "02-dilemma.md"
+        article.write_text(article.read_text() + "\nA saved edit.\n")
+        run.wait_for(r"^changed: ")
+        assert [line for line in run.lines if line.startswith("changed: ")] == ["changed: 02-dilemma.md"]
+    finally:
+        run.process.send_signal(signal.SIGINT)
+        run.process.wait(timeout=LIMIT)
+        run.cleanup()
+
+
+# --- publish clean ------------------------------------------------------------------------------------
+
+
+def test_clean_removes_dist_and_the_caches_and_nothing_else(pub, run):
+    assert run(pub, "build", "1112", "--format", "text").exit_code == 0
+    sources = sorted(p.relative_to(pub) for p in pub.rglob("*") if not {"dist", ".publish-cache"} & set(p.parts))
+    result = run(pub, "clean")
+    assert result.exit_code == 0 and "removed dist/ and .publish-cache/" in result.output
+    assert not (pub / "dist").exists() and not (pub / ".publish-cache").exists()
+    assert sorted(p.relative_to(pub) for p in pub.rglob("*")) == sources
+    assert run(pub, "clean").output.strip() == "nothing to remove"
+    assert run(pub, "build", "1112", "--format", "text").exit_code == 0  # and building again works
+
+
+@pytest.mark.parametrize("out", [".", "issues", "..", "mine", "linked"])
+def test_clean_refuses_what_is_not_a_publish_output(pub, run, out):
+    (pub / "mine").mkdir()
+    (pub / "mine/notes.txt").write_text("mine\n")
+    (pub / "linked").symlink_to(pub / "issues")
+    before = sorted(p.relative_to(pub.parent) for p in pub.parent.rglob("*"))
+    result = run(pub, "clean", "--out", str(pub / out))
+    assert result.exit_code == 1 and "nothing was removed" in result.output
+    assert sorted(p.relative_to(pub.parent) for p in pub.parent.rglob("*")) == before
+
+
+def test_clean_waits_for_no_build(pub, run):
+    from publish.archive import lock
+    from publish.state import state_dir
+
+    assert run(pub, "build", "1112", "--format", "text").exit_code == 0
+    with lock(state_dir(pub, pub / "dist"), pub / "dist"):
+        result = run(pub, "clean")
+    assert result.exit_code == 1 and "a publish build is writing here" in result.output
+    assert (pub / "dist/1112/weekly-worker-1112.txt").is_file()

@@ -276,6 +276,18 @@ def _kill_group(process: subprocess.Popen) -> None:
     process.wait()
 
 
+def _open(url: str) -> None:
+    """The preview in the reader's browser; without one (a server over SSH), the address printed is enough."""
+    import webbrowser
+
+    try:
+        opened = webbrowser.open(url)
+    except webbrowser.Error:
+        opened = False
+    if not opened:
+        click.echo(f"no web browser found: open {url} yourself")
+
+
 def ignored(path: str) -> bool:
     """Changes that are not edits: the tool's own temporary files, caches, and editors' swap and backup files."""
     name = Path(path).name
@@ -298,8 +310,9 @@ def _formats(ctx, param, value):
               help="Port on 127.0.0.1 (0: any free port).")
 @click.option("--format", "formats", callback=_formats, metavar="LIST",
               help="Formats to build besides the site pages; default: all this machine can make.")
+@click.option("--open", "open_browser", is_flag=True, help="Open the preview in the web browser.")
 @click.pass_obj
-def command(obj: dict, issue: str | None, port: int, formats) -> None:
+def command(obj: dict, issue: str | None, port: int, formats, open_browser: bool) -> None:
     """Preview ISSUE (default: the latest) at http://127.0.0.1:PORT/, rebuilding and reloading on every change."""
     root: Path = obj["root"]
     logging.getLogger("watchfiles").setLevel(logging.WARNING)  # we say what changed ourselves
@@ -317,8 +330,10 @@ def command(obj: dict, issue: str | None, port: int, formats) -> None:
                threading.Thread(target=builder.run, name="build", daemon=True)]
     for thread in threads:
         thread.start()
-    click.echo(f"serving {out} at http://127.0.0.1:{server.server_address[1]}/{folder.name}/index.html "
-               "(Ctrl-C to stop)")
+    url = f"http://127.0.0.1:{server.server_address[1]}/{folder.name}/index.html"
+    click.echo(f"serving {out} at {url} (Ctrl-C to stop)")
+    if open_browser:
+        _open(url)
     previous = signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     try:
         while not preview.stop.wait(0.5):
