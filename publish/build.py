@@ -160,7 +160,8 @@ def _tidy(out: Path, folders: list[Path]) -> None:
     """Remove what a killed build left in dist/, and an older version's bookkeeping."""
     removed = remove_leftovers(out, recursive=False) + sum(remove_leftovers(out / f.name) for f in folders)
     if removed:
-        log.info("removed %d temporary file(s) left by an interrupted build", removed)
+        log.info("removed %s left by an interrupted build",
+                 "1 temporary file" if removed == 1 else f"{removed} temporary files")
     for name in LEGACY:
         (out / name).unlink(missing_ok=True)
 

@@ -423,3 +423,15 @@ def test_clean_waits_for_no_build(pub, run):
         result = run(pub, "clean")
     assert result.exit_code == 1 and "a publish build is writing here" in result.output
     assert (pub / "dist/1112/weekly-worker-1112.txt").is_file()
+
+
+def test_counts_of_one_are_singular(pub, run):
+    assert run(pub, "build", "1112", "--format", "text").exit_code == 0
+    (pub / "dist/1112/.~publish-tmp~weekly-worker-1112.txt.x").write_text("half")
+    article = pub / "issues/1112/02-dilemma.md"
+    article.write_text(article.read_text().replace("section: reviews", "section: nowhere"))
+    result = run(pub, "build", "1112", "--format", "text")
+    assert result.exit_code == 1
+    assert "removed 1 temporary file left by an interrupted build" in result.output
+    assert "1 issue: 0 built, 0 unchanged, 1 failed" in result.output
+    assert "1 issues:" not in result.output and "temporary file(s)" not in result.output
