@@ -310,3 +310,14 @@ def test_bench_runs_from_any_folder(tmp_path):
         shown = subprocess.run([sys.executable, str(REPO / "bench" / script), "--help"],
                                cwd=tmp_path, env=env, capture_output=True, text=True)
         assert shown.returncode == 0, (script, shown.stderr)
+
+
+def test_teaser_carries_no_links_pictures_or_raw_html():
+    from types import SimpleNamespace
+
+    from publish.formats.pdf_html import opening
+
+    body = ('Read [the share](//host/share/doc.pdf), <a href="/etc/passwd">this</a>, '
+            '![x](images/x.jpg) and <b onclick="x()">bold</b>[^1] *now*.\n\n[^1]: A note.\n')
+    paragraphs = opening(SimpleNamespace(body=body, key="k"), "en-GB")
+    assert [str(p) for p in paragraphs] == ["Read the share, this,  and bold <em>now</em>."]
