@@ -6,6 +6,10 @@ registry into a scratch folder. The book's metadata is read back from that
 EPUB's package, so both editions say the same; calibre's random book id and
 header dates are then replaced by the issue's identifier and source date, so
 a Kindle that already holds the issue recognises a rebuilt file as the same book.
+Reproducible bytes: calibre runs through `kindle_calibre.py` (a fixed manifest
+order and seeded ids) from a scratch folder, with a fixed time zone and locale
+and none of the user's settings. KF8 has no series field, so the series and
+issue number travel in the title (calibre is still given --series).
 """
 
 from __future__ import annotations
@@ -112,8 +116,8 @@ def _stable_command(program: str, work: Path) -> list[str]:
     if debug is None:  # reproducible only with calibre-debug; the book itself is the same
         log.warning("calibre-debug not found: the AZW3 may differ from build to build — install calibre fully")
         return [program]
-    shutil.copyfile(Path(__file__).with_name("kindle_calibre.py"), work / "convert.py")
-    return [debug, "--run-without-debug", "-e", str(work / "convert.py"), "--"]
+    shutil.copyfile(Path(__file__).with_name("kindle_calibre.py"), work / "publish_kindle_convert.py")
+    return [debug, "--run-without-debug", "-e", str(work / "publish_kindle_convert.py"), "--"]
 
 
 def _calibre_env(work: Path, seed: str) -> dict[str, str]:
