@@ -1,4 +1,4 @@
-"""A built EPUB → DAISY Ace's accessibility findings, as `--validate` messages ("error: …", "ok: …", "skipped: …").
+"""A built EPUB → DAISY Ace's findings, as `--validate` messages ("ok: …", "error: …", "skipped: …").
 
 Ace (`@daisy/ace-cli` with the Puppeteer axe runner, from npm) is installed by
 scripts/setup.sh into `.tools/ace` and drives the system Chromium headless.
