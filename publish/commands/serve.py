@@ -29,10 +29,12 @@ from markupsafe import escape
 
 from publish import lifeline
 from publish.atomic import is_temp
+from publish.archive import lock
 from publish.build import Context, Options, choose_formats
 from publish.check import load_publication, read_issues, select_issues
 from publish.errors import PublishError, SourceError
 from publish.formats import FORMATS, parse_formats
+from publish.state import state_dir
 from publish import BUILTIN_LAYOUTS
 
 log = logging.getLogger("publish")
@@ -225,9 +227,13 @@ class Builder:
             error = SourceError(result.problems, outcome="the preview shows the last good build").message \
                 if result.failed(False) else ""
             out = self.root / "dist"
-            written = FORMATS["site"].writer()(pub, out, Context(Options(), out))
+            with lock(state_dir(self.root, out), out):  # a `publish build` elsewhere may be writing dist/
+                written = FORMATS["site"].writer()(pub, out, Context(Options(), out))
         except (PublishError, click.UsageError) as exc:
             error = exc.format_message()
+        except OSError as exc:  # a full disk, a read-only folder
+            error = (f"{exc.filename or self.root / 'dist'}: cannot write the site ({exc.strerror or exc}) — "
+                     "check free space and permissions")
         except Exception as exc:  # noqa: BLE001 - keep previewing whatever went wrong
             log.debug("site build failed", exc_info=True)
             error = f"internal error: {type(exc).__name__}: {exc} — run with --debug for the traceback"
