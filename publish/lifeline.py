@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import functools
 import os
 import signal
 import threading
@@ -64,12 +65,38 @@ def die_with_env() -> None:
         die_with(int(raw))
 
 
-def _pdeathsig() -> bool:
+def _load_libc():
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
-        return libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0
-    except (OSError, AttributeError):  # not Linux
-        return False
+        return libc if hasattr(libc, "prctl") else None
+    except OSError:  # pragma: no cover
+        return None
+
+
+_LIBC = _load_libc()  # loaded here, never between fork and exec (where loading a library can deadlock)
+
+
+def _pdeathsig() -> bool:
+    return _LIBC is not None and _LIBC.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0
+
+
+def tool_options() -> dict:
+    """Keyword arguments for subprocess.run/Popen of a tool a build runs (calibre, Java, qpdf…).
+
+    The kernel clears the parent-death signal on fork, so a tool started by a
+    worker would outlive a kill -9 of the build and could still be writing
+    into the staging folder the next build reuses: the tool asks for the
+    signal itself, between fork and exec.
+    """
+    if _LIBC is None:  # pragma: no cover - not Linux
+        return {}
+    return {"preexec_fn": functools.partial(_bind, os.getpid())}
+
+
+def _bind(parent: int) -> None:  # pragma: no cover - runs in the child, between fork and exec
+    _LIBC.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:
+        os._exit(1)
 
 
 def _watch(parent: int) -> None:  # pragma: no cover - systems without prctl

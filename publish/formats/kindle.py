@@ -26,6 +26,7 @@ from pathlib import Path
 
 from lxml import etree
 
+from publish import lifeline
 from publish.atomic import write_bytes
 from publish.errors import PublishError
 from publish.formats import FORMATS
@@ -98,7 +99,7 @@ def convert(epub: Path, target: Path, meta: dict, when: str) -> Path:
         argv = _stable_command(program, work) + ["book.epub", "book.azw3", *options]
         try:
             done = subprocess.run(argv, capture_output=True, env=_calibre_env(work, meta["uuid"]), cwd=work,
-                                  timeout=CONVERT_TIMEOUT, check=False)
+                                  timeout=CONVERT_TIMEOUT, check=False, **lifeline.tool_options())
         except subprocess.TimeoutExpired:
             raise PublishError(f"{epub.name}: ebook-convert did not finish within {CONVERT_TIMEOUT} s — "
                                "try again, or build the epub alone") from None
@@ -186,7 +187,7 @@ def read_metadata(path: Path) -> dict[str, str]:
     """What calibre's ebook-meta reads in a book, as {field: value}."""
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
     done = subprocess.run([shutil.which("ebook-meta") or "ebook-meta", str(path)], capture_output=True, env=env,
-                          timeout=120, check=False)
+                          timeout=120, check=False, **lifeline.tool_options())
     fields = {}
     for line in done.stdout.decode("utf-8", "replace").splitlines():
         key, sep, value = line.partition(":")

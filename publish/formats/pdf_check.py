@@ -14,12 +14,14 @@ from pathlib import Path
 
 from pypdf import PdfReader
 
+from publish import lifeline
+
 
 def qpdf_check(path: Path) -> str:
     qpdf = shutil.which("qpdf")
     if qpdf is None:
         return "skipped: qpdf not found — install qpdf to check the file's structure"
-    proc = subprocess.run([qpdf, "--check", str(path)], capture_output=True, text=True)
+    proc = subprocess.run([qpdf, "--check", str(path)], capture_output=True, text=True, **lifeline.tool_options())
     if proc.returncode not in (0, 3):  # 3: warnings only
         return f"error: qpdf --check: {(proc.stdout + proc.stderr).strip().splitlines()[-1]}"
     return "ok: qpdf --check" if proc.returncode == 0 else "warning: qpdf --check reported warnings"
@@ -30,7 +32,8 @@ def fonts(path: Path) -> list[dict]:
     pdffonts = shutil.which("pdffonts")
     if pdffonts is None:
         return []
-    out = subprocess.run([pdffonts, str(path)], capture_output=True, text=True, check=True).stdout.splitlines()
+    out = subprocess.run([pdffonts, str(path)], capture_output=True, text=True, check=True,
+                         **lifeline.tool_options()).stdout.splitlines()
     rows = []
     for line in out[2:]:
         match = re.match(r"(\S+)\s+(.+?)\s+(\S+)\s+(yes|no)\s+(yes|no)\s+(yes|no)\s+\d+\s+\d+$", line)
