@@ -2,7 +2,9 @@
 
 Shared by the readers of publication.toml, issue.toml and articles: UTF-8 with
 a BOM and CRLF accepted, files confined to the publication folder, TOML keys
-located by line so problems can say where they are.
+located by line so problems can say where they are. Control characters and
+non-characters (raw or escaped), nesting past MAX_DEPTH and file names no
+output can carry are refused here, once, for every format.
 """
 
 from __future__ import annotations
