@@ -76,6 +76,34 @@ def _wait(condition, what: str, limit: float = LIMIT):
     raise AssertionError(f"timed out waiting for {what}")
 
 
+def _alive(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat[stat.rindex(")") + 2] != "Z"
+
+
+def _descendants(pid: int) -> dict[int, bytes]:
+    """Every live process below `pid` (whatever its environment), with its command line."""
+    parents, commands = {}, {}
+    for entry in Path("/proc").iterdir():
+        try:
+            stat = (entry / "stat").read_text()
+            commands[int(entry.name)] = (entry / "cmdline").read_bytes()
+        except (OSError, ValueError):
+            continue
+        parents[int(entry.name)] = int(stat[stat.rindex(")") + 2:].split()[1])
+    found, frontier = {}, [pid]
+    while frontier:
+        current = frontier.pop()
+        for child, parent in parents.items():
+            if parent == current and child not in found:
+                found[child] = commands.get(child, b"")
+                frontier.append(child)
+    return found
+
+
 def _children(tag: str, parent: int) -> list[int]:
     return [pid for pid, ppid in _tagged(tag).items() if ppid == parent]
 
@@ -167,6 +195,26 @@ def test_kill_9_of_a_pdf_build_leaves_no_process_and_no_lock(small, point):
         _nothing_left(run, small, finished=not mid_way)
     finally:
         run.cleanup()
+    _next_build_succeeds_at_once(small)
+
+
+def test_kill_9_during_the_kindle_conversion_takes_calibre_with_it(small):
+    run = Running(small, "build", "1112", "--format", "kindle", "--jobs", "1")
+    try:
+        def converting():
+            assert run.process.poll() is None, "the build ended before calibre was seen:\n" + "\n".join(run.lines)
+            return [pid for pid, command in _descendants(run.process.pid).items() if b"calibre" in command]
+
+        calibre = _wait(converting, "calibre's conversion")
+        below = set(_descendants(run.process.pid)) | set(calibre)
+        run.kill_only_the_leader()
+        _wait(lambda: not any(_alive(pid) for pid in below), "calibre to end with the build", limit=120)
+        assert not (small / "dist/1112/weekly-worker-1112.azw3").exists()
+    finally:
+        run.cleanup()
+        for pid in below if "below" in dir() else ():
+            if _alive(pid):
+                os.kill(pid, signal.SIGKILL)
     _next_build_succeeds_at_once(small)
 
 
