@@ -135,8 +135,13 @@ def build(root: Path, selectors: tuple[str, ...] = (), all_issues: bool = False,
     formats, skipped = choose_formats(options.formats, pub.formats)
     folders = select_issues(pub, selectors, all_issues)
     summary = Summary(skipped=skipped, warnings=list(warnings))
-    out.mkdir(parents=True, exist_ok=True)
-    records = state.state_dir(root, out)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        records = state.state_dir(root, out)
+    except OSError as exc:
+        raise PublishError(f"{exc.filename or out}: cannot create this folder ({exc.strerror or exc}) — "
+                           "the build writes its outputs there and its records in .publish-cache/; "
+                           "check permissions and free space") from None
     with lock(records, out):
         _tidy(out, folders)
         issue_formats = tuple(f for f in formats if FORMATS[f].per_issue)
