@@ -216,8 +216,9 @@ def test_a_format_failing_late_leaves_every_earlier_format_as_it_was(pub, run, t
     article.write_text(article.read_text() + "\nA new paragraph.\n")
     fake = tmp_path / "bin"
     fake.mkdir()
-    (fake / "ebook-convert").write_text("#!/bin/sh\necho 'calibre crashed' >&2\nexit 3\n")
-    (fake / "ebook-convert").chmod(0o755)
+    for program in ("ebook-convert", "calibre-debug"):  # the conversion runs through either
+        (fake / program).write_text("#!/bin/sh\necho 'calibre crashed' >&2\nexit 3\n")
+        (fake / program).chmod(0o755)
     monkeypatch.setenv("PATH", f"{fake}:{os.environ['PATH']}")
     result = run(pub, "build", "1112", "--format", "epub,kindle,text")
     assert result.exit_code == 1 and "ebook-convert" in result.output
