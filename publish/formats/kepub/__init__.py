@@ -1,0 +1,1 @@
+"""The Kobo edition (kepub): the issue's EPUB → a `.kepub.epub` with Kobo's koboSpan markup (see spans.py)."""
