@@ -12,7 +12,7 @@ import logging
 import os
 import shutil
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from pathlib import Path
 
 from publish import state
@@ -20,82 +20,11 @@ from publish.atomic import TEMP_PREFIX, remove_leftovers, write_text
 from publish.check import load_publication, read_issues, select_issues
 from publish.errors import Problem, PublishError, SourceError
 from publish.formats import FORMATS, ORDER
+from publish.pipeline.types import Context, IssueOutcome, Options, Summary, Task
 
 log = logging.getLogger("publish")
 REPORT = "build-report.json"  # in state.state_dir(root, out), unless --report says where
 LEGACY = (".publish.lock", REPORT)  # what older versions kept in dist/, which is uploaded
-
-
-@dataclass
-class Options:
-    formats: tuple[str, ...] | None = None  # None: every format the machine can make
-    out: Path | None = None
-    force: bool = False
-    strict: bool = False
-    jobs: int = 1
-    validate: bool = False
-    timeout: float = 1800.0  # seconds one issue may take
-    scheduler: str | None = None  # a Dask scheduler address
-    report: Path | None = None  # where to write the build report (default: beside the state)
-
-
-@dataclass
-class Context:
-    """What a format writer gets besides the issue: the options and what other formats made."""
-
-    options: Options
-    out: Path  # dist/ (or --out)
-    outputs: dict[str, list[Path]] = field(default_factory=dict)
-    cache: dict = field(default_factory=dict)
-    failed: frozenset[int] = frozenset()  # issues whose build failed in this run: the site keeps their old pages
-
-
-@dataclass
-class Task:
-    """One issue to build: which formats are stale, and the digests to record for them."""
-
-    root: Path
-    folder: Path
-    formats: tuple[str, ...]
-    digests: dict[str, str]
-    current: dict[str, list[Path]]  # formats already up to date, with their files
-    options: Options
-
-    @property
-    def number(self) -> int:
-        return int(self.folder.name)
-
-
-@dataclass
-class IssueOutcome:
-    number: int
-    built: dict[str, list[Path]] = field(default_factory=dict)
-    unchanged: list[str] = field(default_factory=list)
-    error: str = ""
-    problems: list[Problem] = field(default_factory=list)
-    seconds: float = 0.0
-    validation: list[str] = field(default_factory=list)  # "<fmt>: ok|warning|error|skipped: …"
-    peak_rss_mb: float = 0.0
-
-    @property
-    def status(self) -> str:
-        return "failed" if self.error else "built" if self.built else "unchanged"
-
-
-@dataclass
-class Summary:
-    outcomes: list[IssueOutcome] = field(default_factory=list)
-    skipped: dict[str, str] = field(default_factory=dict)  # format → why the machine cannot make it
-    warnings: list[Problem] = field(default_factory=list)
-    seconds: float = 0.0
-    validation: list[str] = field(default_factory=list)  # the publication-wide formats' findings (the site)
-
-    @property
-    def failed(self) -> list[IssueOutcome]:
-        return [o for o in self.outcomes if o.error]
-
-    def validation_failed(self, strict: bool) -> list[str]:
-        return [m for m in self.validation if ": error:" in m or (strict and ": warning:" in m)]
 
 
 def choose_formats(requested: tuple[str, ...] | None,
@@ -182,14 +111,13 @@ def _site_phase(pub, out: Path, formats: tuple[str, ...], options: Options, summ
     context = Context(options, out, failed=frozenset(o.number for o in summary.failed))
     for fmt in site_formats:
         try:
-            FORMATS[fmt].writer()(pub, out, context)
+            FORMATS[fmt].write(pub, out, context)
         except OSError as exc:  # a full disk, a read-only folder: the site's writes are staged, the old one stays
             where = exc.filename or out
             raise PublishError(f"{where}: cannot write the {fmt} ({exc.strerror or exc}) — check free space "
                                "and permissions; the previous files were kept") from None
-        validator = FORMATS[fmt].validator() if options.validate else None
-        if validator:
-            summary.validation += [f"{fmt}: {m}" for m in validator(out)]
+        if options.validate:
+            summary.validation += [f"{fmt}: {m}" for m in FORMATS[fmt].validate([], context)]
 
 
 def plan(pub, out: Path, folders: list[Path], formats: tuple[str, ...], options: Options,
@@ -238,7 +166,7 @@ def build_issue(task: Task) -> IssueOutcome:
         stage.mkdir(parents=True)
         for fmt in task.formats:
             log.debug("issue %s: building %s", issue.number, fmt)
-            files = FORMATS[fmt].writer()(issue, stage, context)
+            files = FORMATS[fmt].write(issue, stage, context)
             context.outputs[fmt] = files
             outcome.built[fmt] = files
         if options.validate:
@@ -272,10 +200,7 @@ def _validate(formats: list[str], context: Context, outcome: IssueOutcome, stric
     """Run each built format's validators; errors (and warnings with --strict) fail the issue."""
     failures = []
     for fmt in [f for f in ORDER if f in formats]:
-        validator = FORMATS[fmt].validator()
-        if validator is None:
-            continue
-        for message in validator(context.outputs.get(fmt, []), context):
+        for message in FORMATS[fmt].validate(context.outputs.get(fmt, []), context):
             outcome.validation.append(f"{fmt}: {message}")
             if message.startswith("error:") or (strict and message.startswith("warning:")):
                 failures.append(f"{fmt}: {message}")

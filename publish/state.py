@@ -67,12 +67,10 @@ def _uses(fmt: str, layout_name: str) -> bool:
 
 
 def _tool_files(fmt: str) -> list[Path]:
-    """The code a format's output depends on: the core modules and the format's own modules."""
-    own = [PACKAGE / "formats" / "__init__.py"]
-    for module in FORMATS[fmt].code:
-        own += sorted((PACKAGE / "formats").glob(f"{module}.py"))
-        own += sorted((PACKAGE / "formats").glob(f"{module}_*.py"))
-    return sorted(PACKAGE.glob("*.py")) + own
+    """The code a format's output depends on: the core modules, the registry, and what the format declares."""
+    core = sorted(PACKAGE.glob("*.py")) + sorted((PACKAGE / "pipeline").glob("*.py"))
+    registry = [PACKAGE / "formats" / "__init__.py", PACKAGE / "formats" / "base.py"]
+    return core + registry + FORMATS[fmt].code()
 
 
 class Inputs:

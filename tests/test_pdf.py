@@ -11,10 +11,12 @@ import pytest
 from pypdf import PdfReader
 
 from publish.check import load_issues
-from publish.formats import pdf, pdf_html
-from publish.formats.pdf_check import check_press, check_screen, fonts
-from publish.formats.pdf_fetch import ConfinedFetcher, Refused
-from publish.formats.pdf_html import root_url
+from publish.formats.pdf.preflight import print_resolution_problems
+from publish.products.print_layout import edition as pdf
+from publish.products.print_layout import html as pdf_html
+from publish.formats.pdf.check import check_press, check_screen, fonts
+from publish.products.print_layout.fetch import ConfinedFetcher, Refused
+from publish.products.print_layout.html import root_url
 
 from conftest import invoke_at, REPO, write
 
@@ -255,7 +257,7 @@ def test_layout_asking_for_the_network_is_refused(pub, run):
 
 
 def test_file_outside_the_publication_is_refused_naming_the_article(tmp_path):
-    from publish.formats.pdf_render import Job, render
+    from publish.products.print_layout.render import Job, render
 
     root = tmp_path / "pub"
     outside = tmp_path / "secret.png"
@@ -323,7 +325,7 @@ def test_low_resolution_pictures_are_warned_about(pub):
 
     picture(pub / "issues/1112/images/picket.jpg", size=(320, 200))
     _, issues, _ = load_issues(pub, ("1112",))
-    problems = pdf.print_resolution_problems(issues[0])
+    problems = print_resolution_problems(issues[0])
     assert len(problems) == 1
     problem = problems[0]
     assert problem.severity == "warning" and problem.path == "issues/1112/01-strike.md"

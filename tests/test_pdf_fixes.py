@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from publish.formats.pdf_fetch import ConfinedFetcher
-from publish.formats.pdf_html import root_url
-from publish.formats.pdf_render import Job, render
+from publish.products.print_layout.fetch import ConfinedFetcher
+from publish.products.print_layout.html import root_url
+from publish.products.print_layout.render import Job, render
 
 from conftest import REPO, picture
 
@@ -171,7 +171,7 @@ def test_front_page_opens_with_the_first_real_paragraph(cover_pub, number, kind)
 
 def test_opening_is_taken_from_the_markdown(cover_pub):
     from publish.check import load_issues
-    from publish.formats.pdf_html import opening
+    from publish.products.print_layout.html import opening
 
     _, issues, _ = load_issues(cover_pub, all_issues=True)
     for issue in issues:
@@ -278,7 +278,7 @@ def test_urls_are_not_hyphenated(pub, run):
 
 
 def test_url_marking_keeps_the_html():
-    from publish.formats.pdf_html import unbreakable_urls
+    from publish.products.print_layout.html import unbreakable_urls
 
     html = ('<p id="a-b1">See https://x.org/a/b, or me@x.org.</p><pre><code>http://x.org/c</code></pre>'
             '<p><a href="https://x.org/d">https://x.org/d</a> &amp; “q” <img src="file:///p/a.jpg" alt="A"></p>')
@@ -315,7 +315,7 @@ def test_bench_runs_from_any_folder(tmp_path):
 def test_teaser_carries_no_links_pictures_or_raw_html():
     from types import SimpleNamespace
 
-    from publish.formats.pdf_html import opening
+    from publish.products.print_layout.html import opening
 
     body = ('Read [the share](//host/share/doc.pdf), <a href="/etc/passwd">this</a>, '
             '![x](images/x.jpg) and <b onclick="x()">bold</b>[^1] *now*.\n\n[^1]: A note.\n')

@@ -291,7 +291,7 @@ def test_the_site_is_told_which_issues_failed(pub, run, monkeypatch):
     (pub / "issues/1113/issue.toml").write_text(ISSUE_TOML.format(number=1113))
     broken = pub / "issues/1113/02-dilemma.md"
     broken.write_text(broken.read_text().replace("section: reviews", "section: nowhere"))
-    from publish.formats import site
+    from publish.formats.site import writer as site
 
     real, seen = site.write, []
 

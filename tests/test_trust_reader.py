@@ -94,7 +94,7 @@ CASES = [
 
 
 def test_long_keywords_never_make_long_file_names(pub, run):
-    from publish.formats.site_pages import keyword_slug
+    from publish.formats.site.pages import keyword_slug
     keyword = "Workers " * 35  # ~280 characters
     assert len(keyword_slug(keyword)) <= 80 and keyword_slug(keyword) != keyword_slug(keyword + "x")
     _replace(STRIKE, "keywords: [Strikes, Unions]", f'keywords: [Strikes, "{keyword}", "{keyword}x"]')(pub)
@@ -308,7 +308,7 @@ def test_pdf_links_are_only_http_and_mailto(hostile_build):
 
 
 def test_epub_with_hostile_links_and_attributes_passes_epubcheck(hostile_build):
-    from publish.formats import epub as epub_format
+    from publish.formats.epub import writer as epub_format
     messages = epub_format.epubcheck(hostile_build / "weekly-worker-1112.epub")
     assert messages and all(m.startswith("ok: ") for m in messages), messages
 

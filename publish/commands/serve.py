@@ -228,7 +228,7 @@ class Builder:
                 if result.failed(False) else ""
             out = self.root / "dist"
             with lock(state_dir(self.root, out), out):  # a `publish build` elsewhere may be writing dist/
-                written = FORMATS["site"].writer()(pub, out, Context(Options(), out))
+                written = FORMATS["site"].write(pub, out, Context(Options(), out))
         except (PublishError, click.UsageError) as exc:
             error = exc.format_message()
         except OSError as exc:  # a full disk, a read-only folder

@@ -20,7 +20,7 @@ from PIL import Image
 
 from publish.articles import article_slug, read_article
 from publish.errors import PublishError, SourceError, rel
-from publish.formats.site_cover import THUMB_SIZE, draw_cover, favicon, jpeg  # noqa: F401 - favicon for site.py
+from publish.formats.site.cover import THUMB_SIZE, draw_cover, favicon, jpeg  # noqa: F401 - favicon for site.py
 from publish.model import Issue, Picture, Publication
 from publish.picture_clean import publishable
 from publish.pictures import sniff

@@ -1,7 +1,7 @@
 """An issue → where each page of its print edition begins, kept under the digest of the print layout's inputs.
 
 Light on purpose (no WeasyPrint): the EPUB's page-list reads it first, and
-only lays the issue out (publish.formats.pdf) when no layout of these very
+only lays the issue out (publish.products.print_layout.edition) when no layout of these very
 inputs was made before.
 """
 

@@ -17,8 +17,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from publish.formats.pdf_fetch import VIRTUAL_ROOT, ConfinedFetcher, Refused, isolated_fonts
-from publish.formats.pdf_html import root_url
+from publish.products.print_layout.fetch import VIRTUAL_ROOT, ConfinedFetcher, Refused, isolated_fonts
+from publish.products.print_layout.html import root_url
 
 SCREEN_DPI = 150
 
@@ -306,7 +306,7 @@ def _write_plain(document) -> bytes:
         return document.write_pdf()
 
 
-def main() -> None:  # pragma: no cover - debugging aid: python -m publish.formats.pdf_render FILE.html ROOT
+def main() -> None:  # pragma: no cover - debugging aid: python -m publish.products.print_layout.render FILE.html ROOT
     job = Job(Path(sys.argv[1]).read_text(encoding="utf-8"), Path(sys.argv[2]), ("press", "screen"), {}, 600)
     res = render(job)
     print(res.pages, res.seconds, res.error)

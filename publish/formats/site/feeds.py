@@ -14,7 +14,7 @@ import uuid
 from types import SimpleNamespace
 from urllib.parse import quote
 
-from publish.formats.site_pages import absolute, xml_safe
+from publish.formats.site.pages import absolute, xml_safe
 from publish.model import Publication
 from publish.render import render_template, source_date
 
