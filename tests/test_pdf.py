@@ -191,7 +191,7 @@ def test_text_of_every_article_is_extractable(demo_pdfs):
 def test_page_starts_match_the_print_layout(demo_pdfs):
     issue, _, press = demo_pdfs[1112]
     reader = PdfReader(press)
-    from publish.build import Context, Options
+    from publish.pipeline.types import Context, Options
 
     starts = pdf.page_starts(issue, Context(Options(formats=("print",)), press.parent.parent))
     assert starts == _article_pages(reader, issue)

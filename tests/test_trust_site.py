@@ -19,7 +19,7 @@ from PIL import Image
 
 from conftest import ISSUE_TOML, STRIKE, picture, write
 from publish.cli import cli
-from publish.state import state_dir
+from publish.pipeline.plan import state_dir
 from test_site import make_publication
 
 ATOM = "{http://www.w3.org/2005/Atom}"

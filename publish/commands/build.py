@@ -10,7 +10,8 @@ from pathlib import Path
 import click
 
 from publish import lifeline
-from publish.build import Options, build
+from publish.pipeline.build import build
+from publish.pipeline.types import Options
 from publish.formats import ORDER, parse_formats
 
 

@@ -18,7 +18,7 @@ BREAKS_CACHE = Path(".publish-cache") / "page-breaks"
 
 
 def _breaks_file(issue: Issue) -> tuple[Path, str]:
-    from publish.state import Inputs
+    from publish.pipeline.plan import Inputs
 
     digest = Inputs(issue.publication).digest(issue.folder, "print")
     return issue.publication.root / BREAKS_CACHE / f"{issue.number}.json", digest

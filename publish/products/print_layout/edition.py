@@ -19,7 +19,6 @@ import re
 import time
 import uuid
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from publish.errors import PublishError, rel
 from publish.products.print_layout import html as pdf_html

@@ -31,8 +31,9 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse  # noqa: E402
 
 from publish import fonts_dir  # noqa: E402
 from publish.errors import PublishError  # noqa: E402
-from publish.picture_clean import clean_raster, publishable  # noqa: E402
-from publish.pictures import sniff  # noqa: E402
+from publish.picture_clean import publishable
+from publish.raster_clean import clean_raster  # noqa: E402
+from publish.picture_kinds import sniff  # noqa: E402
 
 
 # The base URL the PDF's HTML is laid out under, mapped to the publication folder by the fetcher.

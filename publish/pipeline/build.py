@@ -2,28 +2,27 @@
 
 The plan is made in the calling process from file digests alone; each stale
 issue is then one task (`build_issue`), run inline, in worker processes or on a
-Dask cluster by publish.archive. One issue's failure stops no other.
+Dask cluster by publish.pipeline.executors. One issue's failure stops no other.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import os
-import shutil
 import time
-from dataclasses import asdict
 from pathlib import Path
 
-from publish import state
-from publish.atomic import TEMP_PREFIX, remove_leftovers, write_text
-from publish.check import load_publication, read_issues, select_issues
-from publish.errors import Problem, PublishError, SourceError
+from publish.atomic import remove_leftovers, write_text
+from publish.check import load_publication, select_issues
+from publish.errors import PublishError
 from publish.formats import FORMATS, ORDER
-from publish.pipeline.types import Context, IssueOutcome, Options, Summary, Task
+from publish.pipeline.executors import run_tasks
+from publish.pipeline.lock import lock
+from publish.pipeline.plan import plan, state_dir
+from publish.pipeline.types import Context, Options, Summary
 
 log = logging.getLogger("publish")
-REPORT = "build-report.json"  # in state.state_dir(root, out), unless --report says where
+REPORT = "build-report.json"  # in state_dir(root, out), unless --report says where
 LEGACY = (".publish.lock", REPORT)  # what older versions kept in dist/, which is uploaded
 
 
@@ -54,8 +53,6 @@ def choose_formats(requested: tuple[str, ...] | None,
 def build(root: Path, selectors: tuple[str, ...] = (), all_issues: bool = False,
           options: Options | None = None, progress=None) -> Summary:
     """Build the chosen issues' formats (and the site, once, at the end)."""
-    from publish.archive import lock, run_tasks
-
     options = options or Options()
     started = time.perf_counter()
     root = root.resolve()
@@ -66,7 +63,7 @@ def build(root: Path, selectors: tuple[str, ...] = (), all_issues: bool = False,
     summary = Summary(skipped=skipped, warnings=list(warnings))
     try:
         out.mkdir(parents=True, exist_ok=True)
-        records = state.state_dir(root, out)
+        records = state_dir(root, out)
     except OSError as exc:
         raise PublishError(f"{exc.filename or out}: cannot create this folder ({exc.strerror or exc}) — "
                            "the build writes its outputs there and its records in .publish-cache/; "
@@ -120,94 +117,6 @@ def _site_phase(pub, out: Path, formats: tuple[str, ...], options: Options, summ
             summary.validation += [f"{fmt}: {m}" for m in FORMATS[fmt].validate([], context)]
 
 
-def plan(pub, out: Path, folders: list[Path], formats: tuple[str, ...], options: Options,
-         summary: Summary, progress=None) -> list[Task]:
-    """One task per issue with stale formats; unchanged issues go straight into the summary."""
-    inputs = state.Inputs(pub)
-    records = state.state_dir(pub.root, out)
-    tasks = []
-    for folder in folders:
-        out_dir = out / folder.name
-        recorded = state.load(records, out_dir)
-        digests = {fmt: inputs.digest(folder, fmt) for fmt in formats}
-        current = {fmt: [out_dir / n for n in recorded[fmt]["files"]] for fmt in formats
-                   if not options.force and state.is_current(out_dir, fmt, digests[fmt], recorded)}
-        stale = tuple(f for f in formats if f not in current)
-        if stale or options.validate:
-            tasks.append(Task(pub.root, folder, stale, digests, current, options))
-        else:
-            outcome = IssueOutcome(int(folder.name), unchanged=list(formats))
-            summary.outcomes.append(outcome)
-            if progress:
-                progress(outcome)
-    inputs.save()
-    return tasks
-
-
-def build_issue(task: Task) -> IssueOutcome:
-    """Read one issue and write its stale formats: the unit of work of every executor."""
-    started = time.perf_counter()
-    options = task.options
-    pub, _ = load_publication(task.root, options.strict)
-    result = read_issues(pub, [task.folder], print_checks="print" in task.formats)[0]
-    outcome = IssueOutcome(task.number, problems=result.problems, unchanged=list(task.current))
-    if result.failed(options.strict):
-        outcome.error = SourceError(result.problems, options.strict).message
-        return outcome
-    issue = result.issue
-    out = (options.out or task.root / "dist").resolve()
-    out_dir = out / str(issue.number)
-    context = Context(options, out, outputs=dict(task.current))
-    # every format is written into a staging folder first and moves into dist/<n>/ only when all of
-    # them (and their validation) succeeded: a failed issue leaves its previous files as they were
-    stage = out / f"{TEMP_PREFIX}stage-{issue.number}"
-    try:
-        shutil.rmtree(stage, ignore_errors=True)
-        stage.mkdir(parents=True)
-        for fmt in task.formats:
-            log.debug("issue %s: building %s", issue.number, fmt)
-            files = FORMATS[fmt].write(issue, stage, context)
-            context.outputs[fmt] = files
-            outcome.built[fmt] = files
-        if options.validate:
-            _validate(list(task.current) + list(task.formats), context, outcome, options.strict)
-        if not outcome.error:
-            for fmt, files in outcome.built.items():
-                outcome.built[fmt] = [_place(file, stage, out_dir) for file in files]
-                state.record(state.state_dir(task.root, out), out_dir, fmt, task.digests[fmt], outcome.built[fmt])
-    except PublishError as exc:
-        outcome.error = exc.format_message()
-    except OSError as exc:
-        where = exc.filename or out_dir
-        outcome.error = f"{where}: cannot write ({exc.strerror}) — check free space and permissions"
-    finally:
-        shutil.rmtree(stage, ignore_errors=True)
-    if outcome.error:
-        outcome.built = {}
-    outcome.seconds = time.perf_counter() - started
-    return outcome
-
-
-def _place(file: Path, stage: Path, out_dir: Path) -> Path:
-    """Move a finished file from the staging folder to its place in dist/<n>/ (a rename: atomic)."""
-    target = out_dir / file.relative_to(stage)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    os.replace(file, target)
-    return target
-
-
-def _validate(formats: list[str], context: Context, outcome: IssueOutcome, strict: bool) -> None:
-    """Run each built format's validators; errors (and warnings with --strict) fail the issue."""
-    failures = []
-    for fmt in [f for f in ORDER if f in formats]:
-        for message in FORMATS[fmt].validate(context.outputs.get(fmt, []), context):
-            outcome.validation.append(f"{fmt}: {message}")
-            if message.startswith("error:") or (strict and message.startswith("warning:")):
-                failures.append(f"{fmt}: {message}")
-    if failures:
-        outcome.error = "validation failed:\n" + "\n".join(failures)
-
-
 def write_report(path: Path, slug: str, formats: tuple[str, ...], summary: Summary) -> Path:
     """The build report (JSON): what happened to each issue, for scripts and CI; never in dist/.
 
@@ -233,5 +142,3 @@ def write_report(path: Path, slug: str, formats: tuple[str, ...], summary: Summa
         raise PublishError(f"{path}: cannot write the build report ({exc.strerror or exc}) — "
                            "check the folder exists and is writable") from None
 
-
-__all__ = ["Options", "Context", "Task", "IssueOutcome", "Summary", "build", "build_issue", "asdict"]
