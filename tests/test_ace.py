@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import invoke_at
+from helpers import invoke_at
 from publish.formats.epub import writer as epub_format
 from publish.formats.epub.ace import ace, ace_program, chromium, run_ace, violations
 from test_epub import EPOCH, Book, make_feature_publication

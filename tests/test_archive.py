@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from bench.generate import generate
-from conftest import REPO
+from helpers import REPO
 
 TEXT = "dist/{n}/benchmark-weekly-{n}.txt"
 

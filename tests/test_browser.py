@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from conftest import REPO
+from helpers import REPO
 from publish.cli import cli
 
 pytestmark = pytest.mark.slow

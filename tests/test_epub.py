@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from lxml import etree
 from PIL import Image, ImageDraw
 
-from conftest import PUBLICATION_TOML
+from helpers import PUBLICATION_TOML
 from publish.cli import cli
 from publish.errors import PublishError
 from publish.formats.epub import writer as epub_format

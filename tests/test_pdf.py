@@ -18,7 +18,7 @@ from publish.formats.pdf.check import check_press, check_screen, fonts
 from publish.products.print_layout.fetch import ConfinedFetcher, Refused
 from publish.products.print_layout.html import root_url
 
-from conftest import invoke_at, REPO, write
+from helpers import invoke_at, REPO, write
 
 pytestmark = pytest.mark.slow
 EPOCH = "1606867200"  # 2020-12-02
@@ -321,7 +321,7 @@ def test_fetcher_serves_files_inside(tmp_path):
 
 
 def test_low_resolution_pictures_are_warned_about(pub):
-    from conftest import picture
+    from helpers import picture
 
     picture(pub / "issues/1112/images/picket.jpg", size=(320, 200))
     _, issues, _ = load_issues(pub, ("1112",))

@@ -15,7 +15,7 @@ from publish.products.print_layout.fetch import ConfinedFetcher
 from publish.products.print_layout.html import root_url
 from publish.products.print_layout.render import Job, render
 
-from conftest import REPO, picture
+from helpers import REPO, picture
 
 pytestmark = pytest.mark.slow
 
@@ -135,7 +135,7 @@ def _cover_story(kind: str) -> str:
 @pytest.fixture(scope="session")
 def cover_pub(tmp_path_factory) -> Path:
     """One issue per way a cover story can open, each with footnotes, built as download PDFs."""
-    from conftest import JOIN, PUBLICATION_TOML, invoke_at, write
+    from helpers import JOIN, PUBLICATION_TOML, invoke_at, write
 
     root = tmp_path_factory.mktemp("covers") / "pub"
     write(root / "publication.toml", PUBLICATION_TOML)
@@ -210,7 +210,7 @@ def test_list_bullets_are_in_every_font():
 
 
 def _article_with(pub: Path, body: str) -> None:
-    from conftest import REVIEW
+    from helpers import REVIEW
 
     (pub / "issues/1112/02-dilemma.md").write_text(REVIEW + "\n" + body, encoding="utf-8")
 

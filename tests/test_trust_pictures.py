@@ -11,7 +11,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import ISSUE_TOML, JOIN, PUBLICATION_TOML, REVIEW, STRIKE, invoke_at, picture, write
+from helpers import ISSUE_TOML, JOIN, PUBLICATION_TOML, REVIEW, STRIKE, invoke_at, picture, write
 from PIL import Image, ImageCms, PngImagePlugin
 from pypdf import PdfReader
 from pypdf.generic import IndirectObject, StreamObject

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ISSUE_TOML, JOIN, PUBLICATION_TOML, REPO, REVIEW, STRIKE, picture, write
+from helpers import ISSUE_TOML, JOIN, PUBLICATION_TOML, REPO, REVIEW, STRIKE, picture, write
 
 LIMIT = 300  # seconds: a bound for waiting on a marker, never a guess at how long something takes
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import write
+from helpers import write
 
 STRIKE = "issues/1112/01-strike.md"
 REVIEW = "issues/1112/02-dilemma.md"
@@ -105,7 +105,7 @@ def test_long_keywords_never_make_long_file_names(pub, run):
 
 
 def test_slugify_caps_length_and_stays_unique():
-    from publish.source import MAX_SLUG, slugify
+    from publish.slug import MAX_SLUG, slugify
     long_a, long_b = "a" * 300, "a" * 299 + "b"
     assert len(slugify(long_a)) == MAX_SLUG and slugify(long_a) != slugify(long_b)
     assert slugify("The Socialist") == "the-socialist"
@@ -281,7 +281,7 @@ def test_character_references_to_control_characters_never_reach_the_html():
 @pytest.fixture(scope="session")
 def hostile_build(tmp_path_factory):
     """A small publication whose article carries every hostile link and raw-HTML attribute, built as PDF and EPUB."""
-    from conftest import ISSUE_TOML, JOIN, PUBLICATION_TOML, REVIEW as REVIEW_TEXT, STRIKE as STRIKE_TEXT, invoke_at, picture
+    from helpers import ISSUE_TOML, JOIN, PUBLICATION_TOML, REVIEW as REVIEW_TEXT, STRIKE as STRIKE_TEXT, invoke_at, picture
     root = tmp_path_factory.mktemp("hostile") / "pub"
     write(root / "publication.toml", PUBLICATION_TOML)
     write(root / ISSUE, ISSUE_TOML.format(number=1112))

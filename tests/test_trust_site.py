@@ -17,7 +17,7 @@ from click.testing import CliRunner
 from lxml import etree, html
 from PIL import Image
 
-from conftest import ISSUE_TOML, STRIKE, picture, write
+from helpers import ISSUE_TOML, STRIKE, picture, write
 from publish.cli import cli
 from publish.pipeline.plan import state_dir
 from test_site import make_publication

@@ -35,6 +35,7 @@ from publish.formats import FORMATS, REGISTRY
 from publish.formats.site import feeds as site_feeds
 from publish.formats.site import pages as site_pages
 from publish.formats.site.feeds import validate_site
+from publish.formats.site.cover import favicon
 from publish.formats.site.stage import Records, Stage, TimeLimit
 from publish.model import Issue, Publication
 from publish.pipeline.types import Context
@@ -288,7 +289,7 @@ def _stage_site(pub: Publication, out_root: Path, works: list[_IssueWork], stage
                 limit: TimeLimit) -> tuple[list[IssueEntry], dict]:
     """Stage every changed file in going-live order; returns the issues' entries and the site's record."""
     stage.put(out_root / "site.css", site_pages.stylesheet(pub))
-    stage.put(out_root / "favicon.png", site_pages.favicon(pub))
+    stage.put(out_root / "favicon.png", favicon(pub))
     for work in works:  # pictures, covers and article pages first: nothing links to them yet
         if work.issue is not None:
             with limit.step(f"{rel(work.folder, pub.root)}: the site's pictures, cover and article pages"):

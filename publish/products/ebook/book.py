@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import os
 import re
-import unicodedata
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -23,6 +22,7 @@ from publish.products.ebook.pictures import EXTENSIONS, kind, prepare
 from publish.products.ebook.xhtml import to_xhtml
 from publish.products.kindle_rules import preflight
 from publish.model import Article, Issue, Picture
+from publish.slug import slugify
 from publish.pipeline.types import Context
 from publish.render import body_html, environment, long_date, render_template, source_date
 
@@ -81,8 +81,7 @@ def make_epub(issue: Issue, context: Context) -> bytes:
 
 
 def _ascii(text: str, fallback: str) -> str:
-    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
-    return re.sub(r"[^a-z0-9]+", "-", plain).strip("-")[:40].strip("-") or fallback
+    return slugify(text, fallback)[:40].strip("-")
 
 
 def _page_files(issue: Issue) -> dict[Article, str]:

@@ -60,7 +60,6 @@ class ConfinedFetcher(URLFetcher):
         self.root = root.resolve()
         # a publication without fonts/ gets the built-in fonts, under the same fonts/ names
         self.fonts = fonts_dir(self.root).resolve()
-        self.served: list[Path] = []
         self.refused: list[Refused] = []  # every refusal, also those WeasyPrint only logs
         self._pictures: dict[Path, tuple[bytes, str]] = {}
 
@@ -73,7 +72,6 @@ class ConfinedFetcher(URLFetcher):
         except Refused as refusal:
             self.refused.append(refusal)
             raise
-        self.served.append(path)
         return URLFetcherResponse(url, body=body, headers={"Content-Type": kind})
 
     def _read(self, url: str, path: Path) -> tuple[bytes, str]:

@@ -304,13 +304,3 @@ def _write_plain(document) -> bytes:
     """The bleed-sized furniture pages without marks (the body pages under them carry the marks)."""
     with _page_setup(document, bleed=True, marks=False):
         return document.write_pdf()
-
-
-def main() -> None:  # pragma: no cover - debugging aid: python -m publish.products.print_layout.render FILE.html ROOT
-    job = Job(Path(sys.argv[1]).read_text(encoding="utf-8"), Path(sys.argv[2]), ("press", "screen"), {}, 600)
-    res = render(job)
-    print(res.pages, res.seconds, res.error)
-
-
-if __name__ == "__main__":  # pragma: no cover
-    main()
