@@ -10,9 +10,9 @@ from pathlib import Path
 import click
 
 from publish import lifeline
+from publish.formats import ORDER, parse_formats
 from publish.pipeline.build import build
 from publish.pipeline.types import Options
-from publish.formats import ORDER, parse_formats
 
 
 def plural(count: int, noun: str) -> str:

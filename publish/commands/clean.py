@@ -10,8 +10,8 @@ from typing import Iterator
 
 import click
 
-from publish.pipeline.lock import LOCK_FILE
 from publish.errors import PublishError
+from publish.pipeline.lock import LOCK_FILE
 from publish.pipeline.plan import CACHE_DIR, STATE_FILE, state_dir
 
 SOURCES = ("issues", "pages", "layouts", "fonts")  # a publication's own folders: never an output

@@ -28,15 +28,15 @@ import click
 from markupsafe import escape
 
 from publish import lifeline
+from publish import BUILTIN_LAYOUTS
 from publish.atomic import is_temp
-from publish.pipeline.lock import lock
-from publish.pipeline.build import choose_formats
-from publish.pipeline.types import Context, Options
 from publish.check import load_publication, read_issues, select_issues
 from publish.errors import PublishError, SourceError
 from publish.formats import FORMATS, parse_formats
+from publish.pipeline.build import choose_formats
+from publish.pipeline.lock import lock
 from publish.pipeline.plan import state_dir
-from publish import BUILTIN_LAYOUTS
+from publish.pipeline.types import Context, Options
 
 log = logging.getLogger("publish")
 

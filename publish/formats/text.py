@@ -16,8 +16,8 @@ from markdown_it.tree import SyntaxTreeNode
 
 from publish import markdown
 from publish.atomic import write_text
-from publish.pipeline.types import Context
 from publish.model import Article, Issue
+from publish.pipeline.types import Context
 from publish.render import render_template, wrap
 from publish.safehtml import link_target
 

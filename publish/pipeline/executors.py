@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import Iterator
 
 from publish import lifeline
+from publish.errors import PublishError
 from publish.pipeline.issue import build_issue
 from publish.pipeline.types import IssueOutcome, Options, Task
-from publish.errors import PublishError
 
 def run_tasks(tasks: list[Task], options: Options) -> Iterator[IssueOutcome]:
     """Outcomes in the order they finish."""

@@ -13,8 +13,8 @@ from pathlib import Path
 
 from publish import lifeline
 from publish.atomic import write_bytes
-from publish.pipeline.types import Context
 from publish.model import Issue
+from publish.pipeline.types import Context
 from publish.products.ebook.book import make_epub
 from publish.products.kindle_rules import preflight
 

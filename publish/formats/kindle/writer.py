@@ -30,10 +30,10 @@ from publish import lifeline
 from publish.atomic import write_bytes
 from publish.errors import PublishError
 from publish.formats import KINDLE_HINT
-from publish.products.kindle_rules import preflight
 from publish.model import Issue
 from publish.pipeline.types import Context
 from publish.products.ebook.book import make_epub
+from publish.products.kindle_rules import preflight
 from publish.render import source_date
 
 log = logging.getLogger("publish")

@@ -34,8 +34,8 @@ from publish.errors import PublishError, rel
 from publish.formats import FORMATS, REGISTRY
 from publish.formats.site import feeds as site_feeds
 from publish.formats.site import pages as site_pages
-from publish.formats.site.feeds import validate_site
 from publish.formats.site.cover import favicon
+from publish.formats.site.feeds import validate_site
 from publish.formats.site.stage import Records, Stage, TimeLimit
 from publish.model import Issue, Publication
 from publish.pipeline.types import Context

@@ -15,16 +15,16 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from publish.errors import PublishError
+from publish.model import Article, Issue, Picture
+from publish.pipeline.types import Context
 from publish.products.ebook import package as epub_package
 from publish.products.ebook.cover import cover_jpeg
 from publish.products.ebook.package import Document, Metadata, Package, Resource
 from publish.products.ebook.pictures import EXTENSIONS, kind, prepare
 from publish.products.ebook.xhtml import to_xhtml
 from publish.products.kindle_rules import preflight
-from publish.model import Article, Issue, Picture
-from publish.slug import slugify
-from publish.pipeline.types import Context
 from publish.render import body_html, environment, long_date, render_template, source_date
+from publish.slug import slugify
 
 log = logging.getLogger("publish")
 

@@ -21,14 +21,14 @@ import uuid
 from dataclasses import dataclass, field
 
 from publish.errors import PublishError, rel
+from publish.model import Issue
+from publish.pipeline.types import Context
 from publish.products.print_layout import html as pdf_html
 from publish.products.print_layout.breaks import store_breaks, stored_breaks
 from publish.products.print_layout.fetch import VIRTUAL_ROOT
 from publish.products.print_layout.join import Bookmark, join
 from publish.products.print_layout.parallel import call, cpus, run
 from publish.products.print_layout.render import Job, Result
-from publish.model import Issue
-from publish.pipeline.types import Context
 from publish.render import source_date
 
 log = logging.getLogger("publish")
