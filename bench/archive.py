@@ -41,7 +41,7 @@ def publish(root: Path, *args: str, cores: str | None = None) -> tuple[float, su
 
 
 def report(root: Path) -> dict:
-    from publish.state import state_dir  # the report is kept outside dist/, beside the build's records
+    from publish.pipeline.plan import state_dir  # the report is kept outside dist/, beside the build's records
 
     return json.loads((state_dir(root, root / "dist") / "build-report.json").read_text())
 

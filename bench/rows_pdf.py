@@ -47,7 +47,7 @@ def main(argv: list[str]) -> int:
     from weasyprint import HTML
 
     from publish.check import load_issues
-    from publish.formats import pdf_html
+    from publish.products.print_layout import html as pdf_html
 
     ap = argparse.ArgumentParser(prog="python -m bench.rows_pdf")
     ap.add_argument("root", type=Path)

@@ -115,7 +115,7 @@ def _issue_date(folder: Path, root: Path) -> dt.date | None:
 
 def _print_warnings(issue: Issue) -> list[Problem]:
     """Pictures that would print below 150 dpi in the press PDF (a warning: the editor may accept it)."""
-    from publish.formats.pdf_preflight import print_resolution_problems
+    from publish.formats.pdf.preflight import print_resolution_problems
 
     return print_resolution_problems(issue)
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from publish.slug import slugify
 
 _XML_NAME = re.compile(r"[a-z][a-z0-9-]*")
 
@@ -16,8 +17,7 @@ def anchor_key(slug: str) -> str:
     """A slug as the start of XML ids and anchors: itself if plain ASCII, else a folded form plus a hash."""
     if _XML_NAME.fullmatch(slug):
         return slug
-    plain = unicodedata.normalize("NFKD", slug).encode("ascii", "ignore").decode().lower()
-    plain = re.sub(r"[^a-z0-9]+", "-", plain).strip("-")[:40].strip("-")
+    plain = slugify(slug, fallback="")[:40].strip("-")
     digest = hashlib.sha1(slug.encode("utf-8")).hexdigest()[:8]
     return f"a-{plain}-{digest}" if plain else f"a-{digest}"
 

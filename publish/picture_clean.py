@@ -1,33 +1,20 @@
 """A checked picture file → the bytes every output may publish: no metadata, upright, ICC kept; SVG sanitised.
 
-JPEG and PNG files are cleaned without re-encoding where they can be: their
-segments or chunks are walked and only what draws the picture (and its colour
-profile) is kept, so GPS positions, camera serials, authors, comments, XMP,
-IPTC, thumbnails and anything after the image's end never leave the tool.
-A picture that must be turned upright is decoded, turned and encoded again
-with its own quantisation tables. Same input, same bytes.
+JPEG and PNG files are cleaned by publish.raster_clean, SVG files by
+publish.svg_clean; this module checks the file is still what was checked and
+picks the cleaner. Same input, same bytes.
 """
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 from publish.errors import PublishError
+from publish.picture_kinds import sniff
+from publish.raster_clean import clean_raster
+from publish.svg_clean import clean_svg, issue_folder
 
 EXTENSIONS = {"jpeg": ".jpg", "png": ".png", "svg": ".svg"}
-ORIENTATION = 0x0112  # the EXIF tag
-# a JPEG turned upright beyond this is decoded at half size: 6000 px is more than any page prints,
-# and a full 9000 × 9000 decode and turn would hold 650 MB
-MAX_TURNED_EDGE = 6000
-
-# JPEG APPn segments that draw the picture: JFIF (rewritten without its thumbnail),
-# the ICC profile (possibly in several parts) and Adobe's colour-transform flag
-_KEEP_APP = {0xE0: b"JFIF\x00", 0xE2: b"ICC_PROFILE\x00", 0xEE: b"Adobe"}
-# PNG chunks that draw the picture; text, time, EXIF, animation and private chunks go
-_KEEP_PNG = {b"IHDR", b"PLTE", b"IDAT", b"IEND", b"tRNS", b"gAMA", b"cHRM", b"sRGB", b"iCCP", b"sBIT",
-             b"bKGD", b"pHYs"}
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
 def publishable(path: Path, kind: str, *, base: Path | None = None) -> tuple[bytes, str]:
@@ -36,8 +23,6 @@ def publishable(path: Path, kind: str, *, base: Path | None = None) -> tuple[byt
     `kind` is the checked content type; `base` is the folder an SVG's references must stay in
     (by default its issue folder, found from the path).
     """
-    from publish.pictures import sniff
-
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -47,148 +32,8 @@ def publishable(path: Path, kind: str, *, base: Path | None = None) -> tuple[byt
         raise PublishError(f"{path}: the picture changed since it was checked (now {found or 'not a picture'})"
                            " — build again")
     if kind == "svg":
-        from publish.svg_clean import clean_svg
-
         return clean_svg(data, path, base or issue_folder(path))[0], EXTENSIONS["svg"]
     try:
         return clean_raster(data, kind), EXTENSIONS[kind]
     except (OSError, ValueError, SyntaxError) as exc:
         raise PublishError(f"{path}: the picture cannot be cleaned ({exc}) — export it again") from None
-
-
-def issue_folder(path: Path) -> Path:
-    """The folder a picture's references must stay in: its issue's, else the publication's, else its own."""
-    for parent in path.parents:
-        if parent.parent.name == "issues" and (parent / "issue.toml").is_file():
-            return parent
-        if (parent / "publication.toml").is_file():
-            return parent
-    return path.parent
-
-
-def clean_raster(data: bytes, kind: str) -> bytes:
-    """JPEG or PNG bytes → the same picture, upright, with its ICC profile and nothing else."""
-    from PIL import Image
-
-    with Image.open(io.BytesIO(data)) as image:
-        if (image.format or "").lower() != kind:
-            raise ValueError(f"expected {kind.upper()}, found {image.format}")
-        orientation = _orientation(image, data, kind)
-        if orientation in (1, None) or not 2 <= int(orientation) <= 8:
-            stripped = _strip_jpeg(data) if kind == "jpeg" else _strip_png(data)
-            if stripped is not None:
-                return stripped
-        return _reencode(image, kind, int(orientation) if orientation else 1)
-
-
-def _orientation(image, data: bytes, kind: str) -> int:
-    """The EXIF orientation, read without decoding the picture (Pillow's PNG getexif() decodes it all)."""
-    from PIL import Image
-
-    if kind == "jpeg":
-        return image.getexif().get(ORIENTATION, 1) or 1
-    exif = Image.Exif()
-    i = len(PNG_SIGNATURE)
-    while i + 12 <= len(data):
-        length, name = int.from_bytes(data[i:i + 4], "big"), data[i + 4:i + 8]
-        if name == b"eXIf":
-            exif.load(data[i + 8:i + 8 + length])
-            return exif.get(ORIENTATION, 1) or 1
-        if name == b"IEND":
-            break
-        i += 12 + length
-    return 1
-
-
-def _reencode(image, kind: str, orientation: int) -> bytes:
-    """Decode, turn upright, encode again with the source's own settings and no metadata."""
-    from PIL import Image, JpegImagePlugin
-
-    icc = image.info.get("icc_profile")
-    options: dict = {"icc_profile": icc} if icc else {}
-    if kind == "jpeg":
-        options.update(qtables=image.quantization, subsampling=JpegImagePlugin.get_sampling(image),
-                       optimize=False, progressive=False)
-        if max(image.size) > MAX_TURNED_EDGE:
-            image.draft(image.mode, (image.width // 2, image.height // 2))
-    elif "transparency" in image.info:
-        options["transparency"] = image.info["transparency"]
-    image.load()
-    turn = {2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180,
-            4: Image.Transpose.FLIP_TOP_BOTTOM, 5: Image.Transpose.TRANSPOSE,
-            6: Image.Transpose.ROTATE_270, 7: Image.Transpose.TRANSVERSE,
-            8: Image.Transpose.ROTATE_90}.get(orientation)
-    picture = image.transpose(turn) if turn is not None else image.copy()
-    picture.info = {}  # Pillow carries comments and EXIF over from info; nothing may pass
-    if options.get("subsampling") == -1:
-        del options["subsampling"]
-    out = io.BytesIO()
-    picture.save(out, "JPEG" if kind == "jpeg" else "PNG", **options)
-    return out.getvalue()
-
-
-def _strip_jpeg(data: bytes) -> bytes | None:
-    """The JPEG's drawing segments and scans up to its end marker; None if it cannot be walked."""
-    out = bytearray(b"\xff\xd8")
-    i, n = 2, len(data)
-    while i < n:
-        if data[i] != 0xFF:
-            return None
-        while i < n and data[i] == 0xFF:  # fill bytes
-            i += 1
-        if i >= n:
-            return None
-        marker = data[i]
-        i += 1
-        if marker == 0xD9:
-            return bytes(out + b"\xff\xd9")
-        if 0xD0 <= marker <= 0xD7 or marker == 0x01:
-            out += bytes((0xFF, marker))
-            continue
-        if i + 2 > n:
-            return None
-        length = int.from_bytes(data[i:i + 2], "big")
-        if length < 2 or i + length > n:
-            return None
-        payload = data[i + 2:i + length]
-        if marker == 0xE0 and payload.startswith(b"JFIF\x00") and len(payload) >= 12:
-            # JFIF without its thumbnail: version, units and density only
-            out += b"\xff\xe0\x00\x10" + payload[:12] + b"\x00\x00"
-        elif not (0xE0 <= marker <= 0xEF or marker == 0xFE) or (
-                marker in _KEEP_APP and marker != 0xE0 and payload.startswith(_KEEP_APP[marker])):
-            out += bytes((0xFF, marker)) + data[i:i + length]
-        i += length
-        if marker == 0xDA:  # entropy-coded data runs to the next marker that is not a stuffed byte or restart
-            j = i
-            while True:
-                j = data.find(b"\xff", j)
-                if j < 0 or j + 1 >= n:
-                    return None
-                following = data[j + 1]
-                if following == 0x00 or 0xD0 <= following <= 0xD7:
-                    j += 2
-                    continue
-                break
-            out += data[i:j]
-            i = j
-    return None
-
-
-def _strip_png(data: bytes) -> bytes | None:
-    """The PNG's drawing chunks up to IEND; None if it cannot be walked."""
-    if not data.startswith(PNG_SIGNATURE):
-        return None
-    out = bytearray(PNG_SIGNATURE)
-    i, n = len(PNG_SIGNATURE), len(data)
-    while i + 12 <= n:
-        length = int.from_bytes(data[i:i + 4], "big")
-        end = i + 12 + length
-        if end > n:
-            return None
-        name = data[i + 4:i + 8]
-        if name in _KEEP_PNG:
-            out += data[i:end]
-        if name == b"IEND":
-            return bytes(out)
-        i = end
-    return None

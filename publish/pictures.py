@@ -18,6 +18,7 @@ from urllib.parse import unquote
 
 from publish.errors import Problem, rel
 from publish.model import Picture
+from publish.picture_kinds import sniff
 
 MAX_PICTURE_BYTES = 64 * 1024 * 1024
 # PNGs are drawings and screenshots: 40 MP is 8000 × 5000, more than a tabloid page at 300 dpi
@@ -26,18 +27,6 @@ MAX_PNG_PIXELS = 40_000_000
 PICTURE_SUFFIXES = (".jpg", ".jpeg", ".png", ".svg")
 KINDS = {"jpeg": (".jpg", ".jpeg"), "png": (".png",), "svg": (".svg",)}
 _URL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
-
-
-def sniff(head: bytes) -> str | None:
-    """The picture kind from a file's first bytes: jpeg, png, svg, or None."""
-    if head.startswith(b"\xff\xd8\xff"):
-        return "jpeg"
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "png"
-    text = head.lstrip(b"\xef\xbb\xbf").lstrip()
-    if text.startswith((b"<?xml", b"<svg", b"<!--", b"<!DOCTYPE svg")) and b"<svg" in head:
-        return "svg"
-    return None
 
 
 def _named_kind(head: bytes) -> str:

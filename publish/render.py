@@ -20,7 +20,7 @@ from markupsafe import Markup, escape
 from publish import BUILTIN_LAYOUTS, markdown
 from publish.errors import PublishError
 from publish.model import Article, Issue, Picture, Publication
-from publish.safehtml import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, sanitize  # noqa: F401 - render.sanitize is public
+from publish.safehtml import sanitize
 
 HTML_SUFFIXES = ("html", "xhtml", "xml", "opf", "ncx", "svg", "atom")
 
@@ -68,10 +68,6 @@ def rule(char: str = "=", width: int = 72) -> str:
     return char * width
 
 
-def underline(text: str, char: str = "-") -> str:
-    return f"{text}\n{char * min(len(text), 72)}"
-
-
 def center(text: str, width: int = 72) -> str:
     return text.center(width).rstrip()
 
@@ -84,22 +80,13 @@ def filesize(size: int) -> str:
     return str(size)
 
 
-def names(authors) -> str:
-    authors = list(authors)
-    if len(authors) <= 1:
-        return "".join(authors)
-    return ", ".join(authors[:-1]) + " and " + authors[-1]
-
-
 FILTERS: dict[str, Callable] = {
     "longdate": long_date,
     "isodate": lambda day: day.isoformat(),
     "wrap": wrap,
     "rule": rule,
-    "underline": underline,
     "center": center,
     "filesize": filesize,
-    "names": names,
 }
 
 

@@ -9,7 +9,6 @@ article files, publish.sourcefiles the text and TOML under both.
 from __future__ import annotations
 
 import difflib
-import hashlib
 import re
 import unicodedata
 from pathlib import Path
@@ -20,30 +19,14 @@ from publish.errors import rel
 from publish.formats import FORMATS
 from publish.model import Article, Issue, Publication, PrintSettings, Section
 from publish.pictures import check_picture
+from publish.slug import MAX_SLUG, slugify
 from publish.sourcefiles import (Report, check_names, key_line, load_toml, name_problem, printable, read_text,
                                 table_lines, unknown_keys)
 from publish.typography import smarten
 
-__all__ = ["Report", "read_text", "read_publication", "read_issue", "issue_folders", "slugify", "read_article"]
+__all__ = ["read_publication", "read_issue", "issue_folders"]
 
 # --- publication.toml ---------------------------------------------------------------------
-
-
-MAX_SLUG = 80  # slugs become file names, and a file name has at most 255 bytes
-
-
-def slugify(text: str, fallback: str = "publication") -> str:
-    """The one slug maker (publication slugs, keyword pages): a-z, 0-9 and hyphens, at most MAX_SLUG characters.
-
-    A cut slug ends in a short hash of the whole text, so two long texts that
-    share their first 80 characters still get different slugs.
-    """
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-") or fallback
-    if len(slug) <= MAX_SLUG:
-        return slug
-    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:8]
-    return slug[: MAX_SLUG - 9].rstrip("-") + "-" + digest
 
 
 def read_publication(root: Path, report: Report) -> Publication | None:

@@ -22,6 +22,8 @@ import tinycss2
 from lxml import etree
 
 from publish.errors import PublishError
+from publish.picture_kinds import sniff
+from publish.raster_clean import clean_raster
 
 SVG = "http://www.w3.org/2000/svg"
 XLINK = "http://www.w3.org/1999/xlink"
@@ -53,13 +55,21 @@ _DATA_IMAGE = re.compile(r"^data:image/(png|jpeg);base64,([A-Za-z0-9+/=\s]*)$", 
 
 def sanitize_svg(path: Path, base: Path | None = None) -> bytes:
     """The sanitised SVG of a file (references confined to `base`, by default its issue folder)."""
-    from publish.picture_clean import issue_folder
-
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise PublishError(f"{path}: the picture cannot be read ({exc.strerror}) — check the file") from None
     return clean_svg(data, path, base or issue_folder(path))[0]
+
+
+def issue_folder(path: Path) -> Path:
+    """The folder a picture's references must stay in: its issue's, else the publication's, else its own."""
+    for parent in path.parents:
+        if parent.parent.name == "issues" and (parent / "issue.toml").is_file():
+            return parent
+        if (parent / "publication.toml").is_file():
+            return parent
+    return path.parent
 
 
 def clean_svg(data: bytes, path: Path, base: Path) -> tuple[bytes, list[str]]:
@@ -139,8 +149,6 @@ def _clean_attributes(element, path: Path, base: Path, removed: list[str]) -> No
 
 def _reference(value: str, tag: str, path: Path, base: Path, removed: list[str]) -> str | None:
     """What an href may become: itself (#id), an inlined cleaned picture, or None (removed)."""
-    from publish.picture_clean import clean_raster
-
     value = value.strip()
     if value.startswith("#"):
         return value
@@ -161,8 +169,6 @@ def _reference(value: str, tag: str, path: Path, base: Path, removed: list[str])
 
 def _confined(value: str, path: Path, base: Path) -> tuple[bytes, str] | None:
     """The bytes and kind of a JPEG or PNG a reference names inside `base`, or None."""
-    from publish.pictures import sniff
-
     parts = urlsplit(value)
     if parts.scheme or parts.netloc or not parts.path or parts.path.startswith(("/", "\\")):
         return None

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import invoke_at
-from publish.formats import epub as epub_format
-from publish.formats.epub_ace import ace, ace_program, chromium, run_ace, violations
+from helpers import invoke_at
+from publish.formats.epub import writer as epub_format
+from publish.formats.epub.ace import ace, ace_program, chromium, run_ace, violations
 from test_epub import EPOCH, Book, make_feature_publication
 
 pytestmark = pytest.mark.slow
@@ -112,8 +112,8 @@ def test_an_issue_dated_after_2107_builds_with_clamped_zip_dates(pub, monkeypatc
 
 
 def test_kindle_header_dates_are_clamped_too():
-    from publish.formats.epub_package import zip_time
-    from publish.formats.kindle import stabilise
+    from publish.products.ebook.package import zip_time
+    from publish.formats.kindle.writer import stabilise
 
     assert zip_time(dt.datetime(2200, 1, 1, tzinfo=dt.timezone.utc)) == (2107, 12, 31, 23, 59, 58)
     assert zip_time(dt.datetime(1979, 12, 31, 23, 59, tzinfo=dt.timezone.utc)) == (1980, 1, 1, 0, 0, 0)

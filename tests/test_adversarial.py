@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from conftest import picture, write
+from helpers import picture, write
 from publish.check import load_issues
 from publish.render import body_html
 
@@ -195,7 +195,7 @@ def test_billion_laughs_svg_is_refused_quickly(pub, run):
 
 
 def test_ten_thousand_articles(tmp_path, run):
-    from conftest import ISSUE_TOML, PUBLICATION_TOML, JOIN
+    from helpers import ISSUE_TOML, PUBLICATION_TOML, JOIN
 
     root = tmp_path / "big"
     write(root / "publication.toml", PUBLICATION_TOML)

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from bench.generate import generate
-from conftest import REPO
+from helpers import REPO
 
 TEXT = "dist/{n}/benchmark-weekly-{n}.txt"
 
@@ -83,7 +83,7 @@ def test_change_detection_rules(archive, run):
 
 def test_digests_follow_the_formats_layout_parts(archive):
     from publish.check import load_publication
-    from publish.state import Inputs
+    from publish.pipeline.plan import Inputs
 
     pub, _ = load_publication(archive)
     folder = archive / "issues/1000"
@@ -124,7 +124,7 @@ def test_a_poisoned_issue_does_not_stop_the_others(archive, run, monkeypatch):
     assert "issues/1002: the worker exited with status 3" in result.output
     assert "issues/1003: took longer than 4 s and was stopped" in result.output
     assert sorted(_stamps(archive)) == [1000, 1004, 1005]
-    from publish.state import state_dir
+    from publish.pipeline.plan import state_dir
 
     report = json.loads((state_dir(archive, archive / "dist") / "build-report.json").read_text())
     assert report["failed"] == 3 and report["built"] == 3
@@ -160,10 +160,10 @@ def test_killed_build_resumes_where_it_stopped(tmp_path):
 
 
 def test_a_second_build_fails_fast_while_one_runs(archive, run):
-    from publish.archive import lock
+    from publish.pipeline.lock import lock
 
     (archive / "dist").mkdir()
-    from publish.state import state_dir
+    from publish.pipeline.plan import state_dir
 
     with lock(state_dir(archive, archive / "dist"), archive / "dist"):
         result = run(archive, "build", "1000", "--format", "text")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import picture, write
+from helpers import picture, write
 
 
 def _replace(path: str, old: str, new: str):

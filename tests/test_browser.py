@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from conftest import REPO
+from helpers import REPO
 from publish.cli import cli
 
 pytestmark = pytest.mark.slow
@@ -24,7 +24,7 @@ pytestmark = pytest.mark.slow
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run"]
-EPUB_WRITER = REPO / "publish/formats/epub.py"
+EPUB_WRITER = REPO / "publish/products/ebook/book.py"
 
 from playwright import sync_api as playwright_api  # noqa: E402 - a test dependency, never skipped
 if not CHROMIUM.exists():  # scripts/setup.sh installs it; never download a browser

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from publish.check import load_issues
 from publish.cli import cli
-from tests.conftest import ISSUE_TOML, write
+from helpers import ISSUE_TOML, write
 
 ISSUE = ISSUE_TOML.format(number=1112)
 

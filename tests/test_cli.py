@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO
+from helpers import REPO
 
 TEXT = "dist/1112/weekly-worker-1112.txt"
 

@@ -15,13 +15,13 @@ from click.testing import CliRunner
 from lxml import etree
 from PIL import Image, ImageDraw
 
-from conftest import PUBLICATION_TOML
+from helpers import PUBLICATION_TOML
 from publish.cli import cli
 from publish.errors import PublishError
-from publish.formats import epub as epub_format
-from publish.formats.epub_package import identifier, zip_time
-from publish.formats.epub_pictures import sanitize_svg
-from publish.formats.kindle_preflight import preflight
+from publish.formats.epub import writer as epub_format
+from publish.products.ebook.package import identifier, zip_time
+from publish.products.ebook.pictures import sanitize_svg
+from publish.products.kindle_rules import preflight
 
 REPO = Path(__file__).resolve().parents[1]
 EPOCH = "1606867200"  # 2020-12-02T00:00:00Z

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO
+from helpers import REPO
 
 KILLED: list[str] = []  # the formats whose build was really killed mid-way
 FORMATS = {"epub": ".epub", "kindle": ".azw3", "pdf": ".pdf", "print": "-print.pdf", "text": ".txt"}

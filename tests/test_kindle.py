@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from publish.formats import FORMATS
-from publish.formats import kindle as kindle_format
-from publish.formats.epub_package import identifier
+from publish.formats.kindle import writer as kindle_format
+from publish.products.ebook.package import identifier
 from test_epub import Book, invoke, make_feature_publication, source_epoch  # noqa: F401 - a fixture
 
 pytestmark = pytest.mark.slow
@@ -89,7 +89,7 @@ def test_kindle_alone_makes_its_epub_in_scratch(pub, run):
 
 def _without_calibre(monkeypatch):
     real = shutil.which
-    monkeypatch.setattr("publish.formats.shutil.which",
+    monkeypatch.setattr("publish.formats.base.shutil.which",
                         lambda name, *a, **k: None if name == "ebook-convert" else real(name, *a, **k))
 
 

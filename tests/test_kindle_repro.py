@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from publish.formats import kindle as kindle_format
+from publish.formats.kindle import writer as kindle_format
 from test_epub import EPOCH, make_feature_publication
 
 pytestmark = pytest.mark.slow

@@ -9,7 +9,7 @@ import zipfile
 
 import pytest
 
-from conftest import invoke_at
+from helpers import invoke_at
 from lxml import etree
 from pypdf import PdfReader
 

@@ -11,12 +11,14 @@ import pytest
 from pypdf import PdfReader
 
 from publish.check import load_issues
-from publish.formats import pdf, pdf_html
-from publish.formats.pdf_check import check_press, check_screen, fonts
-from publish.formats.pdf_fetch import ConfinedFetcher, Refused
-from publish.formats.pdf_html import root_url
+from publish.formats.pdf.preflight import print_resolution_problems
+from publish.products.print_layout import edition as pdf
+from publish.products.print_layout import html as pdf_html
+from publish.formats.pdf.check import check_press, check_screen, fonts
+from publish.products.print_layout.fetch import ConfinedFetcher, Refused
+from publish.products.print_layout.html import root_url
 
-from conftest import invoke_at, REPO, write
+from helpers import invoke_at, REPO, write
 
 pytestmark = pytest.mark.slow
 EPOCH = "1606867200"  # 2020-12-02
@@ -189,7 +191,7 @@ def test_text_of_every_article_is_extractable(demo_pdfs):
 def test_page_starts_match_the_print_layout(demo_pdfs):
     issue, _, press = demo_pdfs[1112]
     reader = PdfReader(press)
-    from publish.build import Context, Options
+    from publish.pipeline.types import Context, Options
 
     starts = pdf.page_starts(issue, Context(Options(formats=("print",)), press.parent.parent))
     assert starts == _article_pages(reader, issue)
@@ -255,7 +257,7 @@ def test_layout_asking_for_the_network_is_refused(pub, run):
 
 
 def test_file_outside_the_publication_is_refused_naming_the_article(tmp_path):
-    from publish.formats.pdf_render import Job, render
+    from publish.products.print_layout.render import Job, render
 
     root = tmp_path / "pub"
     outside = tmp_path / "secret.png"
@@ -319,11 +321,11 @@ def test_fetcher_serves_files_inside(tmp_path):
 
 
 def test_low_resolution_pictures_are_warned_about(pub):
-    from conftest import picture
+    from helpers import picture
 
     picture(pub / "issues/1112/images/picket.jpg", size=(320, 200))
     _, issues, _ = load_issues(pub, ("1112",))
-    problems = pdf.print_resolution_problems(issues[0])
+    problems = print_resolution_problems(issues[0])
     assert len(problems) == 1
     problem = problems[0]
     assert problem.severity == "warning" and problem.path == "issues/1112/01-strike.md"

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from publish.formats.pdf_fetch import ConfinedFetcher
-from publish.formats.pdf_html import root_url
-from publish.formats.pdf_render import Job, render
+from publish.products.print_layout.fetch import ConfinedFetcher
+from publish.products.print_layout.html import root_url
+from publish.products.print_layout.render import Job, render
 
-from conftest import REPO, picture
+from helpers import REPO, picture
 
 pytestmark = pytest.mark.slow
 
@@ -135,7 +135,7 @@ def _cover_story(kind: str) -> str:
 @pytest.fixture(scope="session")
 def cover_pub(tmp_path_factory) -> Path:
     """One issue per way a cover story can open, each with footnotes, built as download PDFs."""
-    from conftest import JOIN, PUBLICATION_TOML, invoke_at, write
+    from helpers import JOIN, PUBLICATION_TOML, invoke_at, write
 
     root = tmp_path_factory.mktemp("covers") / "pub"
     write(root / "publication.toml", PUBLICATION_TOML)
@@ -171,7 +171,7 @@ def test_front_page_opens_with_the_first_real_paragraph(cover_pub, number, kind)
 
 def test_opening_is_taken_from_the_markdown(cover_pub):
     from publish.check import load_issues
-    from publish.formats.pdf_html import opening
+    from publish.products.print_layout.html import opening
 
     _, issues, _ = load_issues(cover_pub, all_issues=True)
     for issue in issues:
@@ -210,7 +210,7 @@ def test_list_bullets_are_in_every_font():
 
 
 def _article_with(pub: Path, body: str) -> None:
-    from conftest import REVIEW
+    from helpers import REVIEW
 
     (pub / "issues/1112/02-dilemma.md").write_text(REVIEW + "\n" + body, encoding="utf-8")
 
@@ -278,7 +278,7 @@ def test_urls_are_not_hyphenated(pub, run):
 
 
 def test_url_marking_keeps_the_html():
-    from publish.formats.pdf_html import unbreakable_urls
+    from publish.products.print_layout.html import unbreakable_urls
 
     html = ('<p id="a-b1">See https://x.org/a/b, or me@x.org.</p><pre><code>http://x.org/c</code></pre>'
             '<p><a href="https://x.org/d">https://x.org/d</a> &amp; “q” <img src="file:///p/a.jpg" alt="A"></p>')
@@ -315,7 +315,7 @@ def test_bench_runs_from_any_folder(tmp_path):
 def test_teaser_carries_no_links_pictures_or_raw_html():
     from types import SimpleNamespace
 
-    from publish.formats.pdf_html import opening
+    from publish.products.print_layout.html import opening
 
     body = ('Read [the share](//host/share/doc.pdf), <a href="/etc/passwd">this</a>, '
             '![x](images/x.jpg) and <b onclick="x()">bold</b>[^1] *now*.\n\n[^1]: A note.\n')

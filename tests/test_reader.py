@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from conftest import write
+from helpers import write
 from publish.check import load_issues
 from publish.schema import issn_problem
 from publish.typography import NBSP, smarten

@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from lxml import etree, html
 from PIL import Image
 
-from conftest import ISSUE_TOML, JOIN, PUBLICATION_TOML, REVIEW, STRIKE, picture, write
+from helpers import ISSUE_TOML, JOIN, PUBLICATION_TOML, REVIEW, STRIKE, picture, write
 from publish.cli import cli
 from publish.formats import FORMATS
 

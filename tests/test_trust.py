@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO
+from helpers import REPO
 
 EPOCH = "1606867200"  # 2 December 2020
 # The AZW3 is left out: calibre orders images and styles differently on every run (see docs/security.md).

@@ -11,7 +11,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import ISSUE_TOML, JOIN, PUBLICATION_TOML, REVIEW, STRIKE, invoke_at, picture, write
+from helpers import ISSUE_TOML, JOIN, PUBLICATION_TOML, REVIEW, STRIKE, invoke_at, picture, write
 from PIL import Image, ImageCms, PngImagePlugin
 from pypdf import PdfReader
 from pypdf.generic import IndirectObject, StreamObject
@@ -181,7 +181,7 @@ def test_an_svg_named_html_is_published_as_svg(tmp_path):
 
 
 def test_the_fetcher_keeps_refusals_weasyprint_would_swallow(tmp_path):
-    from publish.formats.pdf_fetch import ConfinedFetcher, Refused
+    from publish.products.print_layout.fetch import ConfinedFetcher, Refused
 
     fetcher = ConfinedFetcher(tmp_path)
     for url in ("data:text/html;base64,PHNjcmlwdD4=", (tmp_path.parent / "x.jpg").as_uri()):

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ISSUE_TOML, JOIN, PUBLICATION_TOML, REPO, REVIEW, STRIKE, picture, write
+from helpers import ISSUE_TOML, JOIN, PUBLICATION_TOML, REPO, REVIEW, STRIKE, picture, write
 
 LIMIT = 300  # seconds: a bound for waiting on a marker, never a guess at how long something takes
 
@@ -250,7 +250,7 @@ BOOKKEEPING = {".publish-state.json", ".publish.lock", "build-report.json"}
 
 
 def test_dist_holds_no_bookkeeping_and_the_report_goes_where_asked(pub, run, tmp_path):
-    from publish.state import state_dir
+    from publish.pipeline.plan import state_dir
 
     report = tmp_path / "elsewhere" / "report.json"
     report.parent.mkdir()
@@ -267,7 +267,7 @@ def test_dist_holds_no_bookkeeping_and_the_report_goes_where_asked(pub, run, tmp
 
 
 def test_an_old_layout_dist_is_moved_over_without_rebuilding(pub, run):
-    from publish.state import state_dir
+    from publish.pipeline.plan import state_dir
 
     assert run(pub, "build", "1112", "--format", "text").exit_code == 0
     records = state_dir(pub, pub / "dist")
@@ -291,7 +291,7 @@ def test_the_site_is_told_which_issues_failed(pub, run, monkeypatch):
     (pub / "issues/1113/issue.toml").write_text(ISSUE_TOML.format(number=1113))
     broken = pub / "issues/1113/02-dilemma.md"
     broken.write_text(broken.read_text().replace("section: reviews", "section: nowhere"))
-    from publish.formats import site
+    from publish.formats.site import writer as site
 
     real, seen = site.write, []
 
@@ -366,7 +366,7 @@ def test_a_changed_dotfile_picture_makes_the_epub_stale(pub, run):
 
 def test_a_file_name_that_is_not_utf8_does_not_crash_change_tracking(pub, run):
     from publish.check import load_publication
-    from publish.state import Inputs
+    from publish.pipeline.plan import Inputs
 
     folder = pub / "issues/1112"
     loaded, _ = load_publication(pub)
@@ -463,8 +463,8 @@ def test_clean_refuses_what_is_not_a_publish_output(pub, run, out):
 
 
 def test_clean_waits_for_no_build(pub, run):
-    from publish.archive import lock
-    from publish.state import state_dir
+    from publish.pipeline.lock import lock
+    from publish.pipeline.plan import state_dir
 
     assert run(pub, "build", "1112", "--format", "text").exit_code == 0
     with lock(state_dir(pub, pub / "dist"), pub / "dist"):

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import write
+from helpers import write
 
 STRIKE = "issues/1112/01-strike.md"
 REVIEW = "issues/1112/02-dilemma.md"
@@ -94,7 +94,7 @@ CASES = [
 
 
 def test_long_keywords_never_make_long_file_names(pub, run):
-    from publish.formats.site_pages import keyword_slug
+    from publish.formats.site.pages import keyword_slug
     keyword = "Workers " * 35  # ~280 characters
     assert len(keyword_slug(keyword)) <= 80 and keyword_slug(keyword) != keyword_slug(keyword + "x")
     _replace(STRIKE, "keywords: [Strikes, Unions]", f'keywords: [Strikes, "{keyword}", "{keyword}x"]')(pub)
@@ -105,7 +105,7 @@ def test_long_keywords_never_make_long_file_names(pub, run):
 
 
 def test_slugify_caps_length_and_stays_unique():
-    from publish.source import MAX_SLUG, slugify
+    from publish.slug import MAX_SLUG, slugify
     long_a, long_b = "a" * 300, "a" * 299 + "b"
     assert len(slugify(long_a)) == MAX_SLUG and slugify(long_a) != slugify(long_b)
     assert slugify("The Socialist") == "the-socialist"
@@ -281,7 +281,7 @@ def test_character_references_to_control_characters_never_reach_the_html():
 @pytest.fixture(scope="session")
 def hostile_build(tmp_path_factory):
     """A small publication whose article carries every hostile link and raw-HTML attribute, built as PDF and EPUB."""
-    from conftest import ISSUE_TOML, JOIN, PUBLICATION_TOML, REVIEW as REVIEW_TEXT, STRIKE as STRIKE_TEXT, invoke_at, picture
+    from helpers import ISSUE_TOML, JOIN, PUBLICATION_TOML, REVIEW as REVIEW_TEXT, STRIKE as STRIKE_TEXT, invoke_at, picture
     root = tmp_path_factory.mktemp("hostile") / "pub"
     write(root / "publication.toml", PUBLICATION_TOML)
     write(root / ISSUE, ISSUE_TOML.format(number=1112))
@@ -308,7 +308,7 @@ def test_pdf_links_are_only_http_and_mailto(hostile_build):
 
 
 def test_epub_with_hostile_links_and_attributes_passes_epubcheck(hostile_build):
-    from publish.formats import epub as epub_format
+    from publish.formats.epub import writer as epub_format
     messages = epub_format.epubcheck(hostile_build / "weekly-worker-1112.epub")
     assert messages and all(m.startswith("ok: ") for m in messages), messages
 

@@ -17,9 +17,9 @@ from click.testing import CliRunner
 from lxml import etree, html
 from PIL import Image
 
-from conftest import ISSUE_TOML, STRIKE, picture, write
+from helpers import ISSUE_TOML, STRIKE, picture, write
 from publish.cli import cli
-from publish.state import state_dir
+from publish.pipeline.plan import state_dir
 from test_site import make_publication
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -183,7 +183,7 @@ def test_site_records_live_outside_dist_and_old_ones_move_without_a_rebuild(tmp_
 
 def test_a_huge_headline_is_cut_to_what_fits_before_it_is_measured(pub):
     from publish.check import load_publication, read_issues
-    from publish.formats.site_cover import COVER_SIZE, clip_text, draw_cover
+    from publish.formats.site.cover import COVER_SIZE, clip_text, draw_cover
 
     publication, _ = load_publication(pub)
     issue = read_issues(publication, [pub / "issues/1112"])[0].issue
@@ -289,7 +289,8 @@ def test_counts_have_the_right_plural(readers_site):
 
 def test_feeds_drop_characters_xml_cannot_hold(pub, tmp_path):
     from publish.check import load_publication
-    from publish.formats import site, site_feeds
+    from publish.formats.site import writer as site
+    from publish.formats.site import feeds as site_feeds
 
     publication, _ = load_publication(pub)
     publication = dataclasses.replace(publication, title="The \x01Weekly\x1b Worker", tagline="Paper\ufffe")

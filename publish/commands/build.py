@@ -10,8 +10,9 @@ from pathlib import Path
 import click
 
 from publish import lifeline
-from publish.build import Options, build
 from publish.formats import ORDER, parse_formats
+from publish.pipeline.build import build
+from publish.pipeline.types import Options
 
 
 def plural(count: int, noun: str) -> str:

@@ -10,9 +10,9 @@ from typing import Iterator
 
 import click
 
-from publish.archive import LOCK_FILE
 from publish.errors import PublishError
-from publish.state import CACHE_DIR, STATE_FILE, state_dir
+from publish.pipeline.lock import LOCK_FILE
+from publish.pipeline.plan import CACHE_DIR, STATE_FILE, state_dir
 
 SOURCES = ("issues", "pages", "layouts", "fonts")  # a publication's own folders: never an output
 OLD_MARKS = ("build-report.json", ".publish-site.json", ".publish.lock")  # what older versions left in dist/

@@ -28,14 +28,15 @@ import click
 from markupsafe import escape
 
 from publish import lifeline
+from publish import BUILTIN_LAYOUTS
 from publish.atomic import is_temp
-from publish.archive import lock
-from publish.build import Context, Options, choose_formats
 from publish.check import load_publication, read_issues, select_issues
 from publish.errors import PublishError, SourceError
 from publish.formats import FORMATS, parse_formats
-from publish.state import state_dir
-from publish import BUILTIN_LAYOUTS
+from publish.pipeline.build import choose_formats
+from publish.pipeline.lock import lock
+from publish.pipeline.plan import state_dir
+from publish.pipeline.types import Context, Options
 
 log = logging.getLogger("publish")
 
@@ -228,7 +229,7 @@ class Builder:
                 if result.failed(False) else ""
             out = self.root / "dist"
             with lock(state_dir(self.root, out), out):  # a `publish build` elsewhere may be writing dist/
-                written = FORMATS["site"].writer()(pub, out, Context(Options(), out))
+                written = FORMATS["site"].write(pub, out, Context(Options(), out))
         except (PublishError, click.UsageError) as exc:
             error = exc.format_message()
         except OSError as exc:  # a full disk, a read-only folder

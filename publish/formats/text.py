@@ -17,6 +17,7 @@ from markdown_it.tree import SyntaxTreeNode
 from publish import markdown
 from publish.atomic import write_text
 from publish.model import Article, Issue
+from publish.pipeline.types import Context
 from publish.render import render_template, wrap
 from publish.safehtml import link_target
 
@@ -279,7 +280,7 @@ def tidy(text: str) -> str:
     return text.strip("\n") + "\n"
 
 
-def write(issue: Issue, out: Path, context=None) -> list[Path]:
+def write(issue: Issue, out: Path, context: Context) -> list[Path]:
     target = out / f"{issue.name}.txt"
     write_text(target, render_text(issue))
     return [target]

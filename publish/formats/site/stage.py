@@ -23,7 +23,7 @@ from typing import Iterator
 from publish.atomic import temp_name, write_bytes
 from publish.errors import PublishError
 from publish.model import Publication
-from publish.state import state_dir
+from publish.pipeline.plan import state_dir
 
 log = logging.getLogger("publish")
 

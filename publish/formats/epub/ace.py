@@ -27,7 +27,7 @@ def ace_program() -> str | None:
     named = os.environ.get("PUBLISH_ACE")
     if named:
         return named if Path(named).is_file() else None
-    local = Path(__file__).resolve().parents[2] / ".tools/ace/node_modules/.bin/ace-cli"
+    local = Path(__file__).resolve().parents[3] / ".tools/ace/node_modules/.bin/ace-cli"
     if local.is_file():
         return str(local)
     return shutil.which("ace-cli") or shutil.which("ace")

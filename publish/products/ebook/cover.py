@@ -13,9 +13,9 @@ import logging
 import tomllib
 from pathlib import Path
 
-from publish.errors import PublishError
 from publish import fonts_dir
 from publish.drawing import wrap_words
+from publish.errors import PublishError
 from publish.model import Issue, Picture
 from publish.render import environment, long_date
 

@@ -20,11 +20,12 @@ from publish import BUILTIN_LAYOUTS, __version__, fonts_dir
 from publish.atomic import is_temp, write_text
 from publish.formats import EXCLUSIVE_LAYOUT_PARTS, FORMATS
 from publish.model import Publication
+from publish.pipeline.types import IssueOutcome, Options, Summary, Task
 
 STATE_FILE = ".publish-state.json"  # the old layout's name, inside dist/<n>/ (migrated on first use)
 CACHE_DIR = ".publish-cache"
 HASH_CACHE = Path(CACHE_DIR) / "hashes.json"
-PACKAGE = Path(__file__).resolve().parent
+PACKAGE = Path(__file__).resolve().parents[1]  # publish/
 
 
 def state_dir(root: Path, out: Path, create: bool = True) -> Path:
@@ -67,12 +68,10 @@ def _uses(fmt: str, layout_name: str) -> bool:
 
 
 def _tool_files(fmt: str) -> list[Path]:
-    """The code a format's output depends on: the core modules and the format's own modules."""
-    own = [PACKAGE / "formats" / "__init__.py"]
-    for module in FORMATS[fmt].code:
-        own += sorted((PACKAGE / "formats").glob(f"{module}.py"))
-        own += sorted((PACKAGE / "formats").glob(f"{module}_*.py"))
-    return sorted(PACKAGE.glob("*.py")) + own
+    """The code a format's output depends on: the core modules, the registry, and what the format declares."""
+    core = sorted(PACKAGE.glob("*.py")) + sorted((PACKAGE / "pipeline").glob("*.py"))
+    registry = [PACKAGE / "formats" / "__init__.py", PACKAGE / "formats" / "base.py"]
+    return core + registry + FORMATS[fmt].code()
 
 
 class Inputs:
@@ -193,3 +192,27 @@ def record(records: Path, out_dir: Path, fmt: str, digest: str, files: list[Path
     data = load(records, out_dir)
     data[fmt] = {"inputs": digest, "files": sorted(p.relative_to(out_dir).as_posix() for p in files)}
     write_text(_record_file(records, out_dir), json.dumps(data, indent=1, sort_keys=True) + "\n")
+
+
+def plan(pub, out: Path, folders: list[Path], formats: tuple[str, ...], options: Options,
+         summary: Summary, progress=None) -> list[Task]:
+    """One task per issue with stale formats; unchanged issues go straight into the summary."""
+    inputs = Inputs(pub)
+    records = state_dir(pub.root, out)
+    tasks = []
+    for folder in folders:
+        out_dir = out / folder.name
+        recorded = load(records, out_dir)
+        digests = {fmt: inputs.digest(folder, fmt) for fmt in formats}
+        current = {fmt: [out_dir / n for n in recorded[fmt]["files"]] for fmt in formats
+                   if not options.force and is_current(out_dir, fmt, digests[fmt], recorded)}
+        stale = tuple(f for f in formats if f not in current)
+        if stale or options.validate:
+            tasks.append(Task(pub.root, folder, stale, digests, current, options))
+        else:
+            outcome = IssueOutcome(int(folder.name), unchanged=list(formats))
+            summary.outcomes.append(outcome)
+            if progress:
+                progress(outcome)
+    inputs.save()
+    return tasks

@@ -1,12 +1,12 @@
 """An Issue's EPUB → the Kindle edition (`<slug>-<n>.azw3`, KF8) by calibre's `ebook-convert`, run headless.
 
 The EPUB comes from this run's epub output (`context.outputs["epub"]`) or, when
-only the Kindle edition was asked for, from the epub writer called through the
-registry into a scratch folder. The book's metadata is read back from that
+only the Kindle edition was asked for, is made by publish.products.ebook into a
+scratch folder. The book's metadata is read back from that
 EPUB's package, so both editions say the same; calibre's random book id and
 header dates are then replaced by the issue's identifier and source date, so
 a Kindle that already holds the issue recognises a rebuilt file as the same book.
-Reproducible bytes: calibre runs through `kindle_calibre.py` (a fixed manifest
+Reproducible bytes: calibre runs through `calibre.py` beside this file (a fixed manifest
 order and seeded ids) from a scratch folder, with a fixed time zone and locale
 and none of the user's settings. KF8 has no series field, so the series and
 issue number travel in the title (calibre is still given --series).
@@ -29,9 +29,11 @@ from lxml import etree
 from publish import lifeline
 from publish.atomic import write_bytes
 from publish.errors import PublishError
-from publish.formats import FORMATS
-from publish.formats.kindle_preflight import preflight
+from publish.formats import KINDLE_HINT
 from publish.model import Issue
+from publish.pipeline.types import Context
+from publish.products.ebook.book import make_epub
+from publish.products.kindle_rules import preflight
 from publish.render import source_date
 
 log = logging.getLogger("publish")
@@ -41,7 +43,7 @@ NS = {"opf": "http://www.idpf.org/2007/opf", "dc": "http://purl.org/dc/elements/
       "c": "urn:oasis:names:tc:opendocument:xmlns:container"}
 
 
-def write(issue: Issue, out: Path, context=None) -> list[Path]:
+def write(issue: Issue, out: Path, context: Context) -> list[Path]:
     target = out / f"{issue.name}.azw3"
     with tempfile.TemporaryDirectory(prefix="publish-kindle-") as scratch:
         epub = _epub(issue, context, Path(scratch))
@@ -53,11 +55,11 @@ def write(issue: Issue, out: Path, context=None) -> list[Path]:
     return [target]
 
 
-def _epub(issue: Issue, context, scratch: Path) -> Path:
-    built = [p for p in (getattr(context, "outputs", {}) or {}).get("epub", []) if p.suffix == ".epub"]
+def _epub(issue: Issue, context: Context, scratch: Path) -> Path:
+    built = [p for p in context.outputs.get("epub", []) if p.suffix == ".epub"]
     if built and built[0].is_file():
         return built[0]
-    return next(p for p in FORMATS["epub"].writer()(issue, scratch, context) if p.suffix == ".epub")
+    return write_bytes(scratch / f"{issue.name}.epub", make_epub(issue, context))
 
 
 def book_metadata(epub: bytes) -> dict:
@@ -88,7 +90,7 @@ def convert(epub: Path, target: Path, meta: dict, when: str) -> Path:
     """ebook-convert EPUB → AZW3, with the metadata said again so calibre cannot guess it otherwise."""
     program = shutil.which("ebook-convert")
     if program is None:
-        raise PublishError(f"cannot build kindle: ebook-convert not found — {FORMATS['kindle'].install_hint}")
+        raise PublishError(f"cannot build kindle: ebook-convert not found — {KINDLE_HINT}")
     options = ["--no-inline-toc", "--toc-title", "Contents",
                "--title", meta["title"], "--authors", meta["authors"], "--publisher", meta["publisher"],
                "--language", meta["language"], "--pubdate", meta["date"], "--timestamp", when,
@@ -112,12 +114,12 @@ def convert(epub: Path, target: Path, meta: dict, when: str) -> Path:
 
 
 def _stable_command(program: str, work: Path) -> list[str]:
-    """calibre's conversion through kindle_calibre.py (a fixed order and seed), or plain ebook-convert."""
+    """calibre's conversion through calibre.py (a fixed order and seed), or plain ebook-convert."""
     debug = shutil.which("calibre-debug")
     if debug is None:  # reproducible only with calibre-debug; the book itself is the same
         log.warning("calibre-debug not found: the AZW3 may differ from build to build — install calibre fully")
         return [program]
-    shutil.copyfile(Path(__file__).with_name("kindle_calibre.py"), work / "publish_kindle_convert.py")
+    shutil.copyfile(Path(__file__).with_name("calibre.py"), work / "publish_kindle_convert.py")
     return [debug, "--run-without-debug", "-e", str(work / "publish_kindle_convert.py"), "--"]
 
 
@@ -160,10 +162,10 @@ def stabilise(data: bytes, book_id: str, when: int) -> bytes:
 # --- validation -------------------------------------------------------------------------------
 
 
-def validate_kindle(files: list[Path], context=None) -> list[str]:
+def validate_kindle(files: list[Path], context: Context) -> list[str]:
     """The Kindle pre-flight on the EPUB it was made from, and calibre's own reading of each AZW3."""
     messages: list[str] = []
-    epubs = [p for p in (getattr(context, "outputs", {}) or {}).get("epub", []) if p.suffix == ".epub"]
+    epubs = [p for p in context.outputs.get("epub", []) if p.suffix == ".epub"]
     for epub in epubs:
         problems = preflight(epub.read_bytes())
         messages += [f"error: Kindle pre-flight: {epub.name}: {p}" for p in problems]
@@ -172,7 +174,7 @@ def validate_kindle(files: list[Path], context=None) -> list[str]:
     reader = shutil.which("ebook-meta")
     for path in (p for p in files if p.suffix == ".azw3"):
         if reader is None:
-            messages.append(f"skipped: {path.name}: ebook-meta not found — {FORMATS['kindle'].install_hint}")
+            messages.append(f"skipped: {path.name}: ebook-meta not found — {KINDLE_HINT}")
             continue
         read = read_metadata(path)
         missing = [key for key in ("Title", "Author(s)", "Publisher", "Published", "Languages") if not read.get(key)]

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from publish.errors import PublishError
 from publish.picture_clean import publishable
-from publish.pictures import sniff
+from publish.picture_kinds import sniff
 from publish.svg_clean import sanitize_svg
 
 MAX_EDGE = 1600

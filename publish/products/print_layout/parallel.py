@@ -17,7 +17,7 @@ from multiprocessing.connection import wait
 from typing import Callable
 
 from publish import lifeline
-from publish.formats.pdf_render import Job, Result, render
+from publish.products.print_layout.render import Job, Result, render
 
 log = logging.getLogger("publish")
 GRACE = 15.0  # seconds after the limit before a silent child is killed

@@ -1,11 +1,12 @@
-"""An Issue → the download PDF (`<slug>-<n>.pdf`) and the press PDF (`<slug>-<n>-print.pdf`) from one layout.
+"""An Issue → its print layout, once per run: the download and press PDFs' bytes, page starts and page breaks.
 
 The body is cut into parts at section openings and the parts are laid out
-in parallel processes (pdf_parallel), each written twice from its one layout:
+in parallel processes (.parallel), each written twice from its one layout:
 trimmed, tagged and with screen-resolution pictures for the download PDF,
 with bleed, marks and full-resolution pictures for the press. The front page
 and the running heads are laid out last, once every page number is known, and
-pdf_join puts each edition together. Both formats of one run share the work
+.join puts each edition together. The pdf and print formats
+and the EPUB's page-list of one run share the work
 through `context.cache`.
 """
 
@@ -18,18 +19,16 @@ import re
 import time
 import uuid
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from publish.atomic import write_bytes
 from publish.errors import PublishError, rel
-from publish.formats import pdf_html
-from publish.formats import pdf_preflight
-from publish.formats.pdf_breaks import store_breaks, stored_breaks
-from publish.formats.pdf_fetch import VIRTUAL_ROOT
-from publish.formats.pdf_join import Bookmark, join
-from publish.formats.pdf_parallel import call, cpus, run
-from publish.formats.pdf_render import Job, Result
 from publish.model import Issue
+from publish.pipeline.types import Context
+from publish.products.print_layout import html as pdf_html
+from publish.products.print_layout.breaks import store_breaks, stored_breaks
+from publish.products.print_layout.fetch import VIRTUAL_ROOT
+from publish.products.print_layout.join import Bookmark, join
+from publish.products.print_layout.parallel import call, cpus, run
+from publish.products.print_layout.render import Job, Result
 from publish.render import source_date
 
 log = logging.getLogger("publish")
@@ -50,25 +49,12 @@ class Edition:
     warnings: list[str] = field(default_factory=list)  # located: characters the fonts do not have
 
 
-# --- the writers -------------------------------------------------------------------------
-
-
-def write_pdf(issue: Issue, out: Path, context) -> list[Path]:
-    """The download PDF: trimmed pages, bookmarks, links, tagged, screen-resolution pictures."""
-    return [write_bytes(out / f"{issue.name}.pdf", edition(issue, context, "screen").pdfs["screen"])]
-
-
-def write_print(issue: Issue, out: Path, context) -> list[Path]:
-    """The press PDF: PDF/X-4, bleed, crop and registration marks, full-resolution pictures."""
-    return [write_bytes(out / f"{issue.name}-print.pdf", edition(issue, context, "press").pdfs["press"])]
-
-
-def page_starts(issue: Issue, context) -> dict[str, int]:
+def page_starts(issue: Issue, context: Context) -> dict[str, int]:
     """Article slug → the print edition's page where it begins (for the EPUB's page-list)."""
     return dict(edition(issue, context, None).starts)
 
 
-def page_breaks(issue: Issue, context) -> list[tuple[int, str]]:
+def page_breaks(issue: Issue, context: Context) -> list[tuple[int, str]]:
     """(page, anchor) for every page of the print edition: where in the text each page begins.
 
     Page 1 is the front page ("front-page"); each body page starts at the first article or
@@ -76,25 +62,19 @@ def page_breaks(issue: Issue, context) -> list[tuple[int, str]]:
     block that runs on over it. The layout is the run's shared one: the PDF variants this
     run will write are written from it, and an EPUB-only run lays out without writing any.
     """
-    cache = context.cache if context is not None else {}
-    made = cache.get(CACHE_KEY)
+    made = context.cache.get(CACHE_KEY)
     if made is None:
         stored = stored_breaks(issue)
         if stored is not None:  # this layout was made before, from the very same inputs
             return stored
         made = _laid_out(issue, context, _variants_to_build(context))
-        cache[CACHE_KEY] = made
+        context.cache[CACHE_KEY] = made
     return list(made.breaks)
 
 
-
-
-def _variants_to_build(context) -> tuple[str, ...]:
+def _variants_to_build(context: Context) -> tuple[str, ...]:
     """The PDF variants whose formats this run still builds (a format already current is not rebuilt)."""
-    if context is None:
-        return ()
-    formats = getattr(getattr(context, "options", None), "formats", None)
-    done = getattr(context, "outputs", {}) or {}
+    formats, done = context.options.formats, context.outputs
     return tuple(sorted(variant for variant, fmt in (("press", "print"), ("screen", "pdf"))
                         if (formats is None or fmt in formats) and fmt not in done))
 
@@ -102,22 +82,21 @@ def _variants_to_build(context) -> tuple[str, ...]:
 # --- one layout for both -------------------------------------------------------------------
 
 
-def edition(issue: Issue, context, variant: str | None) -> Edition:
+def edition(issue: Issue, context: Context, variant: str | None) -> Edition:
     """The issue laid out once per run; `variant` must be among what that layout wrote."""
-    cache = context.cache if context is not None else {}
-    made = cache.get(CACHE_KEY)
+    made = context.cache.get(CACHE_KEY)
     if made is not None and (variant is None or variant in made.pdfs):
         return made
     variants = _variants_wanted(issue, context, variant)
     made = _laid_out(issue, context, variants)
-    cache[CACHE_KEY] = made
+    context.cache[CACHE_KEY] = made
     return made
 
 
-def _laid_out(issue: Issue, context, variants: tuple[str, ...]) -> Edition:
+def _laid_out(issue: Issue, context: Context, variants: tuple[str, ...]) -> Edition:
     """lay_out(), with its warnings said once; with --strict they fail the build."""
-    made = lay_out(issue, variants, workers=_workers(context))
-    if made.warnings and getattr(getattr(context, "options", None), "strict", False):
+    made = lay_out(issue, variants, workers=_workers())
+    if made.warnings and context.options.strict:
         raise PublishError("\n".join(w.replace(": warning: ", ": ", 1) + " (an error with --strict)"
                                      for w in made.warnings))
     for message in made.warnings:
@@ -125,17 +104,17 @@ def _laid_out(issue: Issue, context, variants: tuple[str, ...]) -> Edition:
     return made
 
 
-def _variants_wanted(issue: Issue, context, variant: str | None) -> tuple[str, ...]:
+def _variants_wanted(issue: Issue, context: Context, variant: str | None) -> tuple[str, ...]:
     """This variant, and the other too if this run builds its format (one layout serves both)."""
     other = {"screen": ("press", "print"), "press": ("screen", "pdf"), None: ("press", "print")}[variant]
-    formats = getattr(getattr(context, "options", None), "formats", None)
+    formats = context.options.formats
     wanted = {variant} if variant else set()
     if variant is None or formats is None or other[1] in formats:
         wanted.add(other[0])
     return tuple(sorted(wanted))
 
 
-def _workers(context) -> int:
+def _workers() -> int:
     """Every core when this issue is built alone; one inside an archive's worker (which is busy with it)."""
     import multiprocessing
 
@@ -284,34 +263,3 @@ def _breaks(issue: Issue, results: list[Result]) -> list[tuple[int, str]]:
             seen.update(ranked)
             number += 1
     return breaks
-
-
-# --- checks -------------------------------------------------------------------------------
-
-# `publish check` calls this through publish.formats.pdf_preflight, which does not load WeasyPrint
-print_resolution_problems = pdf_preflight.print_resolution_problems
-
-
-# --- validation (publish build --validate) --------------------------------------------------
-
-
-def validate_pdf(files: list[Path], context) -> list[str]:
-    from publish.formats.pdf_check import check_screen
-
-    return [message for path in files for message in check_screen(path)] + _layout_findings(files, context)
-
-
-def validate_print(files: list[Path], context) -> list[str]:
-    from publish.formats.pdf_check import check_press
-
-    return [message for path in files for message in check_press(path)] + _layout_findings(files, context)
-
-
-def _layout_findings(files: list[Path], context) -> list[str]:
-    """What the layout of this run reported (e.g. empty boxes for missing characters)."""
-    made = (context.cache if context is not None else {}).get(CACHE_KEY)
-    if not files or made is None:
-        return []
-    if not made.warnings:
-        return ["ok: every character has a glyph in the paper's fonts"]
-    return [f"warning: {message.replace(': warning: ', ': ', 1)}" for message in made.warnings]

@@ -20,12 +20,12 @@ from PIL import Image
 
 from publish.articles import article_slug, read_article
 from publish.errors import PublishError, SourceError, rel
-from publish.formats.site_cover import THUMB_SIZE, draw_cover, favicon, jpeg  # noqa: F401 - favicon for site.py
+from publish.formats.site.cover import THUMB_SIZE, draw_cover, jpeg
 from publish.model import Issue, Picture, Publication
 from publish.picture_clean import publishable
-from publish.pictures import sniff
+from publish.picture_kinds import sniff
 from publish.render import body_html, environment, long_date, render_template
-from publish.source import slugify
+from publish.slug import slugify
 from publish.sourcefiles import Report
 
 KEYWORDS_DIR = "keywords"

@@ -17,7 +17,8 @@ from markupsafe import Markup, escape
 
 from publish import markdown
 from publish.model import Article, Issue, Picture
-from publish.render import body_html, long_date, render_template, sanitize, source_date
+from publish.render import body_html, long_date, render_template, source_date
+from publish.safehtml import sanitize
 
 MM = 96 / 25.4  # CSS px per millimetre
 SLUG_MM = 9.0  # room beyond the bleed for crop and registration marks

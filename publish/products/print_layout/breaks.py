@@ -1,7 +1,7 @@
 """An issue → where each page of its print edition begins, kept under the digest of the print layout's inputs.
 
 Light on purpose (no WeasyPrint): the EPUB's page-list reads it first, and
-only lays the issue out (publish.formats.pdf) when no layout of these very
+only lays the issue out (publish.products.print_layout.edition) when no layout of these very
 inputs was made before.
 """
 
@@ -18,7 +18,7 @@ BREAKS_CACHE = Path(".publish-cache") / "page-breaks"
 
 
 def _breaks_file(issue: Issue) -> tuple[Path, str]:
-    from publish.state import Inputs
+    from publish.pipeline.plan import Inputs
 
     digest = Inputs(issue.publication).digest(issue.folder, "print")
     return issue.publication.root / BREAKS_CACHE / f"{issue.number}.json", digest

@@ -17,8 +17,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from publish.formats.pdf_fetch import VIRTUAL_ROOT, ConfinedFetcher, Refused, isolated_fonts
-from publish.formats.pdf_html import root_url
+from publish.products.print_layout.fetch import VIRTUAL_ROOT, ConfinedFetcher, Refused, isolated_fonts
+from publish.products.print_layout.html import root_url
 
 SCREEN_DPI = 150
 
@@ -304,13 +304,3 @@ def _write_plain(document) -> bytes:
     """The bleed-sized furniture pages without marks (the body pages under them carry the marks)."""
     with _page_setup(document, bleed=True, marks=False):
         return document.write_pdf()
-
-
-def main() -> None:  # pragma: no cover - debugging aid: python -m publish.formats.pdf_render FILE.html ROOT
-    job = Job(Path(sys.argv[1]).read_text(encoding="utf-8"), Path(sys.argv[2]), ("press", "screen"), {}, 600)
-    res = render(job)
-    print(res.pages, res.seconds, res.error)
-
-
-if __name__ == "__main__":  # pragma: no cover
-    main()

@@ -14,7 +14,7 @@ import uuid
 from types import SimpleNamespace
 from urllib.parse import quote
 
-from publish.formats.site_pages import absolute, xml_safe
+from publish.formats.site.pages import absolute, xml_safe
 from publish.model import Publication
 from publish.render import render_template, source_date
 
@@ -118,11 +118,6 @@ def _paging(pub: Publication, page: int, pages: int, suffix: str) -> dict[str, s
     return nav
 
 
-def opds_xml(pub: Publication, entries: list) -> str:
-    """opds.xml alone: the first page of the OPDS 1.2 catalogue."""
-    return catalogues(pub, entries)["opds.xml"]
-
-
 def _opds_xml(pub: Publication, entries: list, items: list, page: int, nav: dict) -> str:
     name = catalogue_name(page, ".xml")
     return xml_safe(render_template(
@@ -131,11 +126,6 @@ def _opds_xml(pub: Publication, entries: list, items: list, page: int, nav: dict
         json_href=link(pub, catalogue_name(page, ".json")), home=link(pub, "" if pub.url else "index.html"),
         kind=OPDS_ACQUISITION, acquisition=OPEN_ACCESS,
     ))
-
-
-def opds_json(pub: Publication, entries: list) -> str:
-    """opds.json alone: the first page of the OPDS 2.0 catalogue."""
-    return catalogues(pub, entries)["opds.json"]
 
 
 def _opds_json(pub: Publication, entries: list, items: list, page: int, nav: dict) -> str:

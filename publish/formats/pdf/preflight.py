@@ -10,8 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from publish.errors import Problem, rel
-from publish.formats import pdf_html
 from publish.model import Issue, Picture
+from publish.products.print_layout import html as pdf_html
 
 MIN_PRINT_DPI = 150
 

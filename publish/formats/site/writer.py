@@ -31,17 +31,20 @@ from publish import BUILTIN_LAYOUTS, __version__, fonts_dir
 from publish.atomic import is_temp
 from publish.check import read_issues
 from publish.errors import PublishError, rel
-from publish.formats import FORMATS
-from publish.formats import site_feeds, site_pages
-from publish.formats.site_feeds import validate_site  # noqa: F401 - the site format's validator
-from publish.formats.site_stage import Records, Stage, TimeLimit
+from publish.formats import FORMATS, REGISTRY
+from publish.formats.site import feeds as site_feeds
+from publish.formats.site import pages as site_pages
+from publish.formats.site.cover import favicon
+from publish.formats.site.feeds import validate_site
+from publish.formats.site.stage import Records, Stage, TimeLimit
 from publish.model import Issue, Publication
+from publish.pipeline.types import Context
 from publish.source import issue_folders
 
 log = logging.getLogger("publish")
 
 STATE_VERSION = 1  # of the site's records (site_stage.Records)
-CODE_FILES = ("site.py", "site_pages.py", "site_feeds.py", "site_stage.py", "site_cover.py")
+CODE_FILES = ("writer.py", "pages.py", "feeds.py", "stage.py", "cover.py")
 
 
 # --- what the archive knows of each issue ---------------------------------------------------
@@ -61,13 +64,10 @@ class DownloadFile:
 
 
 # format id, file name after "<slug>-<n>", label on the page, media type
-FILE_KINDS = (
-    ("epub", ".epub", "EPUB", "application/epub+zip"),
-    ("kindle", ".azw3", "Kindle (AZW3)", "application/x-mobi8-ebook"),
-    ("pdf", ".pdf", "PDF", "application/pdf"),
-    ("print", "-print.pdf", "Press PDF", "application/pdf"),  # listed for printers only, never in feeds
-    ("text", ".txt", "Text", "text/plain; charset=utf-8"),
-)
+# (format, suffix, label, media type) of every per-issue download, in the registry's order
+FILE_KINDS = tuple((fmt.id, fmt.download.suffix, fmt.download.label, fmt.download.media_type)
+                   for fmt in REGISTRY if fmt.download)
+# the press PDF is listed for printers only, never in feeds
 
 
 FOR_PRINTERS = {"print"}
@@ -252,7 +252,7 @@ class _IssueWork:
     hashes: dict = field(default_factory=dict)
 
 
-def write(pub: Publication, out_root: Path, context=None) -> list[Path]:
+def write(pub: Publication, out_root: Path, context: Context) -> list[Path]:
     """Bring the site in `out_root` up to date with every issue's sources and downloads.
 
     Issues in `context.failed` (their build failed in this run) keep their pages as last built. The
@@ -260,13 +260,13 @@ def write(pub: Publication, out_root: Path, context=None) -> list[Path]:
     """
     started = time.perf_counter()
     out_root = Path(out_root)
-    options = getattr(context, "options", None)
-    failed = frozenset(getattr(context, "failed", None) or ())
+    options = context.options
+    failed = context.failed
     records = Records(pub, out_root, STATE_VERSION)
     stage = Stage(out_root)
     try:
-        works = _gather(pub, out_root, records, failed, strict=bool(getattr(options, "strict", False)),
-                        force=bool(getattr(options, "force", False)))
+        works = _gather(pub, out_root, records, failed, strict=options.strict,
+                        force=options.force)
         entries, site_record = _stage_site(pub, out_root, works, stage, records.load(), TimeLimit())
         stage.commit()
         for work in works:
@@ -289,7 +289,7 @@ def _stage_site(pub: Publication, out_root: Path, works: list[_IssueWork], stage
                 limit: TimeLimit) -> tuple[list[IssueEntry], dict]:
     """Stage every changed file in going-live order; returns the issues' entries and the site's record."""
     stage.put(out_root / "site.css", site_pages.stylesheet(pub))
-    stage.put(out_root / "favicon.png", site_pages.favicon(pub))
+    stage.put(out_root / "favicon.png", favicon(pub))
     for work in works:  # pictures, covers and article pages first: nothing links to them yet
         if work.issue is not None:
             with limit.step(f"{rel(work.folder, pub.root)}: the site's pictures, cover and article pages"):
@@ -374,3 +374,8 @@ def _remove_stale(stage: Stage, folder: Path, before: list[str], now: list[str])
 def plural(count: int, word: str) -> str:
     """"1 issue", "2 issues"."""
     return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
+def validate(files: list[Path], context: Context) -> list[str]:
+    """The site's checks: its feeds parsed back (the site is validated as a whole, in context.out)."""
+    return validate_site(context.out)

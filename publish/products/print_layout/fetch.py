@@ -31,8 +31,9 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse  # noqa: E402
 
 from publish import fonts_dir  # noqa: E402
 from publish.errors import PublishError  # noqa: E402
-from publish.picture_clean import clean_raster, publishable  # noqa: E402
-from publish.pictures import sniff  # noqa: E402
+from publish.picture_clean import publishable
+from publish.raster_clean import clean_raster  # noqa: E402
+from publish.picture_kinds import sniff  # noqa: E402
 
 
 # The base URL the PDF's HTML is laid out under, mapped to the publication folder by the fetcher.
@@ -59,7 +60,6 @@ class ConfinedFetcher(URLFetcher):
         self.root = root.resolve()
         # a publication without fonts/ gets the built-in fonts, under the same fonts/ names
         self.fonts = fonts_dir(self.root).resolve()
-        self.served: list[Path] = []
         self.refused: list[Refused] = []  # every refusal, also those WeasyPrint only logs
         self._pictures: dict[Path, tuple[bytes, str]] = {}
 
@@ -72,7 +72,6 @@ class ConfinedFetcher(URLFetcher):
         except Refused as refusal:
             self.refused.append(refusal)
             raise
-        self.served.append(path)
         return URLFetcherResponse(url, body=body, headers={"Content-Type": kind})
 
     def _read(self, url: str, path: Path) -> tuple[bytes, str]:

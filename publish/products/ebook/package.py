@@ -21,7 +21,6 @@ from lxml import etree
 XML = "http://www.w3.org/XML/1998/namespace"
 NCX = "http://www.daisy.org/z3986/2005/ncx/"
 ID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:publish:issue")  # fixed: identifiers never change
-STORED_TYPES = ("image/jpeg", "image/png")  # already compressed
 CONFORMANCE = "EPUB Accessibility 1.1 - WCAG 2.1 Level AA"
 
 

@@ -1,0 +1,1 @@
+"""The kindle format: the issue's EPUB converted to AZW3 by calibre, made reproducible."""

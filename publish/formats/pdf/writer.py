@@ -1,0 +1,48 @@
+"""An Issue → the download PDF (`<slug>-<n>.pdf`) and the press PDF (`<slug>-<n>-print.pdf`), and their checks.
+
+Both are written from the run's one print layout (publish.products.print_layout),
+which the EPUB's page-list shares.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from publish.atomic import write_bytes
+from publish.model import Issue
+from publish.pipeline.types import Context
+from publish.products.print_layout.edition import CACHE_KEY, edition
+
+
+def write_pdf(issue: Issue, out: Path, context: Context) -> list[Path]:
+    """The download PDF: trimmed pages, bookmarks, links, tagged, screen-resolution pictures."""
+    return [write_bytes(out / f"{issue.name}.pdf", edition(issue, context, "screen").pdfs["screen"])]
+
+
+def write_print(issue: Issue, out: Path, context: Context) -> list[Path]:
+    """The press PDF: PDF/X-4, bleed, crop and registration marks, full-resolution pictures."""
+    return [write_bytes(out / f"{issue.name}-print.pdf", edition(issue, context, "press").pdfs["press"])]
+
+# --- validation (publish build --validate) --------------------------------------------------
+
+
+def validate_pdf(files: list[Path], context: Context) -> list[str]:
+    from publish.formats.pdf.check import check_screen
+
+    return [message for path in files for message in check_screen(path)] + _layout_findings(files, context)
+
+
+def validate_print(files: list[Path], context: Context) -> list[str]:
+    from publish.formats.pdf.check import check_press
+
+    return [message for path in files for message in check_press(path)] + _layout_findings(files, context)
+
+
+def _layout_findings(files: list[Path], context: Context) -> list[str]:
+    """What the layout of this run reported (e.g. empty boxes for missing characters)."""
+    made = context.cache.get(CACHE_KEY)
+    if not files or made is None:
+        return []
+    if not made.warnings:
+        return ["ok: every character has a glyph in the paper's fonts"]
+    return [f"warning: {message.replace(': warning: ', ': ', 1)}" for message in made.warnings]

@@ -1,0 +1,1 @@
+"""The site format: the publication → download pages, Atom and OPDS feeds, covers."""

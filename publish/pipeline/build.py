@@ -1,0 +1,144 @@
+"""Issue folders and chosen formats → files in dist/: plan what is stale, build it issue by issue, record it.
+
+The plan is made in the calling process from file digests alone; each stale
+issue is then one task (`build_issue`), run inline, in worker processes or on a
+Dask cluster by publish.pipeline.executors. One issue's failure stops no other.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from pathlib import Path
+
+from publish.atomic import remove_leftovers, write_text
+from publish.check import load_publication, select_issues
+from publish.errors import PublishError
+from publish.formats import FORMATS, ORDER
+from publish.pipeline.executors import run_tasks
+from publish.pipeline.lock import lock
+from publish.pipeline.plan import plan, state_dir
+from publish.pipeline.types import Context, Options, Summary
+
+log = logging.getLogger("publish")
+REPORT = "build-report.json"  # in state_dir(root, out), unless --report says where
+LEGACY = (".publish.lock", REPORT)  # what older versions kept in dist/, which is uploaded
+
+
+def choose_formats(requested: tuple[str, ...] | None,
+                   default: tuple[str, ...] = ()) -> tuple[tuple[str, ...], dict[str, str]]:
+    """The formats to build and, for a default build, the ones skipped with the reason.
+
+    `default` is publication.toml's `formats`: when no --format is given, those formats are wanted
+    exactly as if they had been asked for (a missing program is then an error, not a skip).
+    """
+    requested = requested or tuple(f for f in ORDER if f in default)
+    if requested:
+        for fmt in requested:
+            why = FORMATS[fmt].missing()
+            if why:
+                raise PublishError(f"cannot build {fmt}: {why}")
+        return requested, {}
+    chosen, skipped = [], {}
+    for fmt in ORDER:
+        why = FORMATS[fmt].missing()
+        if why:
+            skipped[fmt] = why
+        else:
+            chosen.append(fmt)
+    return tuple(chosen), skipped
+
+
+def build(root: Path, selectors: tuple[str, ...] = (), all_issues: bool = False,
+          options: Options | None = None, progress=None) -> Summary:
+    """Build the chosen issues' formats (and the site, once, at the end)."""
+    options = options or Options()
+    started = time.perf_counter()
+    root = root.resolve()
+    pub, warnings = load_publication(root, options.strict)
+    out = (options.out or root / "dist").resolve()
+    formats, skipped = choose_formats(options.formats, pub.formats)
+    folders = select_issues(pub, selectors, all_issues)
+    summary = Summary(skipped=skipped, warnings=list(warnings))
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        records = state_dir(root, out)
+    except OSError as exc:
+        raise PublishError(f"{exc.filename or out}: cannot create this folder ({exc.strerror or exc}) — "
+                           "the build writes its outputs there and its records in .publish-cache/; "
+                           "check permissions and free space") from None
+    with lock(records, out):
+        _tidy(out, folders)
+        issue_formats = tuple(f for f in formats if FORMATS[f].per_issue)
+        if progress and hasattr(progress, "start"):
+            progress.start(len(folders))
+        tasks = plan(pub, out, folders, issue_formats, options, summary, progress)
+        for outcome in run_tasks(tasks, options):
+            summary.outcomes.append(outcome)
+            if progress:
+                progress(outcome)
+        summary.outcomes.sort(key=lambda o: o.number)
+        _site_phase(pub, out, formats, options, summary)
+        summary.warnings += [p for o in summary.outcomes for p in o.problems if not p.is_error]
+        summary.seconds = time.perf_counter() - started
+        if len(folders) > 1 or any(o.built for o in summary.outcomes) or options.report:
+            write_report(options.report or records / REPORT, pub.slug, formats, summary)
+    return summary
+
+
+def _tidy(out: Path, folders: list[Path]) -> None:
+    """Remove what a killed build left in dist/, and an older version's bookkeeping."""
+    removed = remove_leftovers(out, recursive=False) + sum(remove_leftovers(out / f.name) for f in folders)
+    if removed:
+        log.info("removed %s left by an interrupted build",
+                 "1 temporary file" if removed == 1 else f"{removed} temporary files")
+    for name in LEGACY:
+        (out / name).unlink(missing_ok=True)
+
+
+def _site_phase(pub, out: Path, formats: tuple[str, ...], options: Options, summary: Summary) -> None:
+    """The publication-wide formats (the site), told which issues failed so that it keeps their old pages."""
+    site_formats = [f for f in formats if not FORMATS[f].per_issue]
+    if (not site_formats and any(o.built for o in summary.outcomes) and (out / "index.html").is_file()
+            and FORMATS["site"].missing() is None):
+        # the site lists each download's size and SHA-256: keep it true to the files just replaced
+        log.info("site: refreshing its download records")
+        site_formats = ["site"]
+    context = Context(options, out, failed=frozenset(o.number for o in summary.failed))
+    for fmt in site_formats:
+        try:
+            FORMATS[fmt].write(pub, out, context)
+        except OSError as exc:  # a full disk, a read-only folder: the site's writes are staged, the old one stays
+            where = exc.filename or out
+            raise PublishError(f"{where}: cannot write the {fmt} ({exc.strerror or exc}) — check free space "
+                               "and permissions; the previous files were kept") from None
+        if options.validate:
+            summary.validation += [f"{fmt}: {m}" for m in FORMATS[fmt].validate([], context)]
+
+
+def write_report(path: Path, slug: str, formats: tuple[str, ...], summary: Summary) -> Path:
+    """The build report (JSON): what happened to each issue, for scripts and CI; never in dist/.
+
+    Written after a build of several issues, one that changed something, or
+    whenever --report asks for it.
+    """
+    issues = []
+    for o in summary.outcomes:
+        issues.append({
+            "number": o.number, "status": o.status, "built": sorted(o.built), "unchanged": sorted(o.unchanged),
+            "error": o.error.splitlines()[0] if o.error else "", "seconds": round(o.seconds, 3),
+            "peak_rss_mb": round(o.peak_rss_mb, 1), "validation": o.validation,
+        })
+    report = {
+        "publication": slug, "formats": list(formats), "skipped_formats": summary.skipped,
+        "built": sum(o.status == "built" for o in summary.outcomes),
+        "unchanged": sum(o.status == "unchanged" for o in summary.outcomes),
+        "failed": len(summary.failed), "seconds": round(summary.seconds, 3), "issues": issues,
+    }
+    try:
+        return write_text(path, json.dumps(report, indent=1) + "\n")
+    except OSError as exc:
+        raise PublishError(f"{path}: cannot write the build report ({exc.strerror or exc}) — "
+                           "check the folder exists and is writable") from None
+

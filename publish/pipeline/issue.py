@@ -1,0 +1,86 @@
+"""One Task → its Outcome: read the issue, write its stale formats into a staging folder, validate, move into dist/<n>/.
+
+The unit of work every executor runs (publish.pipeline.executors), in this
+process, in a worker process or on a Dask worker.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import time
+from pathlib import Path
+
+from publish.atomic import TEMP_PREFIX
+from publish.check import load_publication, read_issues
+from publish.errors import PublishError, SourceError
+from publish.formats import FORMATS, ORDER
+from publish.pipeline import plan
+from publish.pipeline.types import Context, IssueOutcome, Task
+
+log = logging.getLogger("publish")
+
+
+def build_issue(task: Task) -> IssueOutcome:
+    """Read one issue and write its stale formats: the unit of work of every executor."""
+    started = time.perf_counter()
+    options = task.options
+    pub, _ = load_publication(task.root, options.strict)
+    result = read_issues(pub, [task.folder], print_checks="print" in task.formats)[0]
+    outcome = IssueOutcome(task.number, problems=result.problems, unchanged=list(task.current))
+    if result.failed(options.strict):
+        outcome.error = SourceError(result.problems, options.strict).message
+        return outcome
+    issue = result.issue
+    out = (options.out or task.root / "dist").resolve()
+    out_dir = out / str(issue.number)
+    context = Context(options, out, outputs=dict(task.current))
+    # every format is written into a staging folder first and moves into dist/<n>/ only when all of
+    # them (and their validation) succeeded: a failed issue leaves its previous files as they were
+    stage = out / f"{TEMP_PREFIX}stage-{issue.number}"
+    try:
+        shutil.rmtree(stage, ignore_errors=True)
+        stage.mkdir(parents=True)
+        for fmt in task.formats:
+            log.debug("issue %s: building %s", issue.number, fmt)
+            files = FORMATS[fmt].write(issue, stage, context)
+            context.outputs[fmt] = files
+            outcome.built[fmt] = files
+        if options.validate:
+            _validate(list(task.current) + list(task.formats), context, outcome, options.strict)
+        if not outcome.error:
+            for fmt, files in outcome.built.items():
+                outcome.built[fmt] = [_place(file, stage, out_dir) for file in files]
+                plan.record(plan.state_dir(task.root, out), out_dir, fmt, task.digests[fmt], outcome.built[fmt])
+    except PublishError as exc:
+        outcome.error = exc.format_message()
+    except OSError as exc:
+        where = exc.filename or out_dir
+        outcome.error = f"{where}: cannot write ({exc.strerror}) — check free space and permissions"
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+    if outcome.error:
+        outcome.built = {}
+    outcome.seconds = time.perf_counter() - started
+    return outcome
+
+
+def _place(file: Path, stage: Path, out_dir: Path) -> Path:
+    """Move a finished file from the staging folder to its place in dist/<n>/ (a rename: atomic)."""
+    target = out_dir / file.relative_to(stage)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    os.replace(file, target)
+    return target
+
+
+def _validate(formats: list[str], context: Context, outcome: IssueOutcome, strict: bool) -> None:
+    """Run each built format's validators; errors (and warnings with --strict) fail the issue."""
+    failures = []
+    for fmt in [f for f in ORDER if f in formats]:
+        for message in FORMATS[fmt].validate(context.outputs.get(fmt, []), context):
+            outcome.validation.append(f"{fmt}: {message}")
+            if message.startswith("error:") or (strict and message.startswith("warning:")):
+                failures.append(f"{fmt}: {message}")
+    if failures:
+        outcome.error = "validation failed:\n" + "\n".join(failures)

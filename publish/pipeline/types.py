@@ -1,0 +1,80 @@
+"""The pipeline's data: the options of a run, the context a format writer gets, a task, its outcome, the summary."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from publish.errors import Problem
+
+
+@dataclass
+class Options:
+    formats: tuple[str, ...] | None = None  # None: every format the machine can make
+    out: Path | None = None
+    force: bool = False
+    strict: bool = False
+    jobs: int = 1
+    validate: bool = False
+    timeout: float = 1800.0  # seconds one issue may take
+    scheduler: str | None = None  # a Dask scheduler address
+    report: Path | None = None  # where to write the build report (default: beside the state)
+
+
+@dataclass
+class Context:
+    """What a format writer gets besides the issue: the options and what other formats made."""
+
+    options: Options
+    out: Path  # dist/ (or --out)
+    outputs: dict[str, list[Path]] = field(default_factory=dict)
+    cache: dict = field(default_factory=dict)  # work shared by the formats of one issue in one run (the print layout)
+    failed: frozenset[int] = frozenset()  # issues whose build failed in this run: the site keeps their old pages
+
+
+@dataclass
+class Task:
+    """One issue to build: which formats are stale, and the digests to record for them."""
+
+    root: Path
+    folder: Path
+    formats: tuple[str, ...]
+    digests: dict[str, str]
+    current: dict[str, list[Path]]  # formats already up to date, with their files
+    options: Options
+
+    @property
+    def number(self) -> int:
+        return int(self.folder.name)
+
+
+@dataclass
+class IssueOutcome:
+    number: int
+    built: dict[str, list[Path]] = field(default_factory=dict)
+    unchanged: list[str] = field(default_factory=list)
+    error: str = ""
+    problems: list[Problem] = field(default_factory=list)
+    seconds: float = 0.0
+    validation: list[str] = field(default_factory=list)  # "<fmt>: ok|warning|error|skipped: …"
+    peak_rss_mb: float = 0.0
+
+    @property
+    def status(self) -> str:
+        return "failed" if self.error else "built" if self.built else "unchanged"
+
+
+@dataclass
+class Summary:
+    outcomes: list[IssueOutcome] = field(default_factory=list)
+    skipped: dict[str, str] = field(default_factory=dict)  # format → why the machine cannot make it
+    warnings: list[Problem] = field(default_factory=list)
+    seconds: float = 0.0
+    validation: list[str] = field(default_factory=list)  # the publication-wide formats' findings (the site)
+
+    @property
+    def failed(self) -> list[IssueOutcome]:
+        return [o for o in self.outcomes if o.error]
+
+    def validation_failed(self, strict: bool) -> list[str]:
+        return [m for m in self.validation if ": error:" in m or (strict and ": warning:" in m)]

@@ -1,0 +1,115 @@
+"""The tree's rules, checked from the source with ast: no import cycle, formats independent, small modules."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from publish.formats import FORMATS, REGISTRY
+
+PACKAGE = Path(__file__).resolve().parents[1] / "publish"
+MAX_LINES = 400
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _modules() -> dict[str, Path]:
+    return {_module_name(p): p for p in sorted(PACKAGE.rglob("*.py")) if "__pycache__" not in p.parts}
+
+
+MODULES = _modules()
+
+
+def _imports(name: str, path: Path) -> set[str]:
+    """Every publish module `name` imports, at module level or inside a function (TYPE_CHECKING excluded)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    typing_only = {id(n) for node in ast.walk(tree) if isinstance(node, ast.If)
+                   and "TYPE_CHECKING" in ast.unparse(node.test) for n in ast.walk(node)}
+    found = set()
+    for node in ast.walk(tree):
+        if id(node) in typing_only:
+            continue
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:  # relative: resolve against this module's package
+                package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+                for _ in range(node.level - 1):
+                    package = package.rpartition(".")[0]
+                base = f"{package}.{base}".rstrip(".")
+            found.add(base)
+            found |= {f"{base}.{alias.name}" for alias in node.names if f"{base}.{alias.name}" in MODULES}
+    return {module for module in found if module in MODULES and module != name}
+
+
+GRAPH = {name: _imports(name, path) for name, path in MODULES.items()}
+
+
+def _format_of(module: str) -> str | None:
+    """The format package (or module) a module belongs to: publish.formats.<it>[...], not the registry."""
+    parts = module.split(".")
+    if len(parts) >= 3 and parts[1] == "formats" and parts[2] != "base":
+        return parts[2]
+    return None
+
+
+def test_there_is_no_import_cycle():
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+    path: list[str] = []
+
+    def visit(module: str) -> None:
+        state[module] = 1
+        path.append(module)
+        for target in sorted(GRAPH[module]):
+            if state.get(target) == 1:
+                cycle = path[path.index(target):] + [target]
+                pytest.fail("import cycle: " + " → ".join(cycle))
+            if target not in state:
+                visit(target)
+        path.pop()
+        state[module] = 2
+
+    for module in sorted(GRAPH):
+        if module not in state:
+            visit(module)
+
+
+def test_no_format_imports_another_format():
+    crossing = [f"{module} imports {target}" for module, targets in GRAPH.items() for target in targets
+                if _format_of(module) and _format_of(target) and _format_of(module) != _format_of(target)]
+    assert not crossing, crossing
+
+
+def test_shared_products_import_no_format():
+    crossing = [f"{module} imports {target}" for module, targets in GRAPH.items() for target in targets
+                if module.startswith("publish.products") and _format_of(target)]
+    assert not crossing, crossing
+
+
+def test_no_module_is_over_the_line_limit():
+    long = {name: n for name, path in MODULES.items()
+            if (n := len(path.read_text(encoding="utf-8").splitlines())) > MAX_LINES}
+    assert not long, long
+
+
+@pytest.mark.parametrize("fmt", list(FORMATS))
+def test_every_format_has_its_code_and_says_how_it_is_checked(fmt):
+    spec = FORMATS[fmt]
+    assert spec.implemented, f"no publish/formats/{spec.package}"
+    assert callable(spec._entry(spec.writer))
+    if spec.validator is not None:  # None says the format has no checks of its own
+        assert callable(spec._entry(spec.validator))
+    for path in spec.code():
+        assert path.is_file(), path
+    assert spec.code()[0].is_relative_to(PACKAGE / "formats")
+
+
+def test_registry_ids_are_unique_and_in_build_order():
+    assert len({fmt.id for fmt in REGISTRY}) == len(REGISTRY)
+    assert list(FORMATS) == [fmt.id for fmt in REGISTRY]
