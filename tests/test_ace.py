@@ -10,7 +10,7 @@ import pytest
 
 from helpers import invoke_at
 from publish.formats.epub import writer as epub_format
-from publish.formats.epub.ace import ace, ace_program, chromium, run_ace, violations
+from publish.products.ebook.ace import ace, ace_program, chromium, run_ace, violations
 from test_epub import EPOCH, Book, make_feature_publication
 
 pytestmark = pytest.mark.slow

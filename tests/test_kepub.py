@@ -355,3 +355,47 @@ def test_a_broken_epub_is_a_located_error(epub, message):
     with pytest.raises(PublishError) as caught:
         kepub_bytes(epub, WHEN)
     assert str(caught.value.message).startswith(message)
+
+
+# --- the kepub format: built by the pipeline, validated, offered on the site --------------------------------------
+
+
+@pytest.fixture(scope="session")
+def kepub_site(tmp_path_factory, demo_copy) -> Path:
+    """Demo 1112 built as EPUB, kepub and site in one run."""
+    out = tmp_path_factory.mktemp("kepub-site")
+    result = CliRunner(env={"SOURCE_DATE_EPOCH": EPOCH}).invoke(
+        cli, ["--root", str(demo_copy), "build", "1112", "--format", "epub,kepub,site", "--out", str(out)],
+        catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def test_the_kepub_format_wraps_this_runs_epub(kepub_site):
+    (epub,) = kepub_site.glob("1112/*-1112.epub")
+    kepub = epub.with_name(epub.name.replace(".epub", ".kepub.epub"))
+    assert kepub.read_bytes() == kepub_bytes(epub.read_bytes(), WHEN)
+
+
+def test_the_kepub_is_offered_on_the_issue_page_and_in_the_catalogues(kepub_site):
+    (kepub,) = kepub_site.glob("1112/*.kepub.epub")
+    page = (kepub_site / "1112/index.html").read_text(encoding="utf-8")
+    assert f'href="{kepub.name}"' in page and "Kobo" in page
+    opds = etree.parse(str(kepub_site / "opds.xml"))
+    links = opds.xpath("//a:link[contains(@href, '.kepub.epub')]", namespaces={"a": "http://www.w3.org/2005/Atom"})
+    assert links and all(link.get("type") == "application/kepub+zip" for link in links)
+    assert all(link.get("rel").startswith("http://opds-spec.org/acquisition") for link in links)
+    catalogue = json.loads((kepub_site / "opds.json").read_text(encoding="utf-8"))
+    types = {link.get("type") for publication in catalogue["publications"] for link in publication["links"]}
+    assert "application/kepub+zip" in types
+
+
+def test_kepub_alone_builds_its_own_epub_and_validates(tmp_path, demo_copy):
+    out = tmp_path / "dist"
+    result = CliRunner(env={"SOURCE_DATE_EPOCH": EPOCH}).invoke(
+        cli, ["--root", str(demo_copy), "build", "1112", "--format", "kepub", "--validate", "--out", str(out)],
+        catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert [p.name for p in (out / "1112").iterdir() if p.suffix == ".epub"] == ["the-socialist-1112.kepub.epub"]
+    assert "epubcheck" in result.output and "0 errors, 0 warnings" in result.output
+    assert "Ace" in result.output and "error:" not in result.output

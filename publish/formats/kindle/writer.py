@@ -32,7 +32,7 @@ from publish.errors import PublishError
 from publish.formats import KINDLE_HINT
 from publish.model import Issue
 from publish.pipeline.types import Context
-from publish.products.ebook.book import make_epub
+from publish.products.ebook.book import this_runs_epub
 from publish.products.kindle_rules import preflight
 from publish.render import source_date
 
@@ -56,10 +56,7 @@ def write(issue: Issue, out: Path, context: Context) -> list[Path]:
 
 
 def _epub(issue: Issue, context: Context, scratch: Path) -> Path:
-    built = [p for p in context.outputs.get("epub", []) if p.suffix == ".epub"]
-    if built and built[0].is_file():
-        return built[0]
-    return write_bytes(scratch / f"{issue.name}.epub", make_epub(issue, context))
+    return write_bytes(scratch / f"{issue.name}.epub", this_runs_epub(issue, context))
 
 
 def book_metadata(epub: bytes) -> dict:

@@ -63,14 +63,10 @@ class DownloadFile:
     sha256: str
 
 
-# format id, file name after "<slug>-<n>", label on the page, media type
 # (format, suffix, label, media type) of every per-issue download, in the registry's order
 FILE_KINDS = tuple((fmt.id, fmt.download.suffix, fmt.download.label, fmt.download.media_type)
                    for fmt in REGISTRY if fmt.download)
-# the press PDF is listed for printers only, never in feeds
-
-
-FOR_PRINTERS = {"print"}
+FOR_PRINTERS = {"print"}  # the press PDF is listed for printers only, never in feeds
 
 
 @dataclass(frozen=True)

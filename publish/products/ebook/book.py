@@ -248,3 +248,11 @@ def _metadata(issue: Issue) -> Metadata:
             "every picture has a text description and footnotes are linked both ways. The text follows the "
             "reader's chosen font and size."),
     )
+
+
+def this_runs_epub(issue: Issue, context: Context) -> bytes:
+    """The EPUB built in this run (`context.outputs["epub"]`), or a new one: what the Kindle and Kobo editions wrap."""
+    built = [p for p in context.outputs.get("epub", []) if p.suffix == ".epub"]
+    if built and built[0].is_file():
+        return built[0].read_bytes()
+    return make_epub(issue, context)
