@@ -19,6 +19,7 @@ from helpers import PUBLICATION_TOML
 from publish.cli import cli
 from publish.errors import PublishError
 from publish.formats.epub import writer as epub_format
+from publish.products.ebook import checks as ebook_checks
 from publish.products.ebook.package import identifier, zip_time
 from publish.products.ebook.pictures import sanitize_svg
 from publish.products.kindle_rules import preflight
@@ -465,7 +466,7 @@ def test_epubcheck_passes_the_feature_issue_and_every_demo_issue(feature_build, 
 def test_validate_reports_skipped_when_java_is_missing(feature_build, monkeypatch, tmp_path):
     monkeypatch.setenv("PUBLISH_ACE", str(tmp_path / "no-ace"))  # Ace has its own tests
     real = shutil.which
-    monkeypatch.setattr(epub_format.shutil, "which", lambda name, *a, **k: None if name == "java" else real(name))
+    monkeypatch.setattr(ebook_checks.shutil, "which", lambda name, *a, **k: None if name == "java" else real(name))
     messages = epub_format.validate_epub([feature_build[1]])
     assert any(m.startswith("skipped: epubcheck: Java not found") for m in messages)
     assert not any(m.startswith("ok: epubcheck") for m in messages)
@@ -476,7 +477,7 @@ def test_build_validate_prints_the_verdicts(feature_build, monkeypatch, tmp_path
     monkeypatch.setenv("PUBLISH_ACE", str(tmp_path / "no-ace"))  # Ace has its own tests
     root = feature_build[0]
     real = shutil.which
-    monkeypatch.setattr(epub_format.shutil, "which", lambda name, *a, **k: None if name == "java" else real(name))
+    monkeypatch.setattr(ebook_checks.shutil, "which", lambda name, *a, **k: None if name == "java" else real(name))
     result = invoke(root, "build", "1200", "--format", "epub", "--out", str(root / "out3"), "--validate")
     assert result.exit_code == 0, result.output
     assert "skipped: epubcheck: Java not found" in result.output

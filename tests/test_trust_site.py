@@ -65,6 +65,22 @@ def test_an_issue_whose_build_fails_keeps_its_site_pages_as_last_built(tmp_path)
     assert 'href="1112/index.html"' in (dist / "index.html").read_text()
 
 
+@pytest.mark.parametrize("selection", [("1112",), ("--all",)])
+def test_a_site_only_build_of_an_issue_with_source_errors_fails_and_says_why(tmp_path, selection):
+    root = make_publication(tmp_path / "pub")
+    assert build(root, "--all", "--format", "text,site").exit_code == 0
+    dist = root / "dist"
+    before = files(dist)
+    source = root / "issues/1112/01-strike.md"
+    source.write_text(source.read_text().replace("Bin workers strike", "Bin workers walk out")
+                      .replace("section: news", "section: newz"))
+    result = build(root, *selection, "--format", "site")
+    assert result.exit_code == 1, result.output
+    assert "issues/1112/01-strike.md:" in result.output and "unknown section 'newz'" in result.output
+    after = files(dist)
+    assert after["1112/strike.html"] == before["1112/strike.html"]  # the last built page, not the broken one
+
+
 def test_a_site_that_cannot_be_written_leaves_the_old_site_intact(tmp_path):
     root = make_publication(tmp_path / "pub")
     assert build(root, "--all", "--format", "text,site").exit_code == 0

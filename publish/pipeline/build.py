@@ -19,7 +19,7 @@ from publish.formats import FORMATS, ORDER
 from publish.pipeline.executors import run_tasks
 from publish.pipeline.lock import lock
 from publish.pipeline.plan import plan, state_dir
-from publish.pipeline.types import Context, Options, Summary
+from publish.pipeline.types import Context, IssueOutcome, Options, Summary
 
 log = logging.getLogger("publish")
 REPORT = "build-report.json"  # in state_dir(root, out), unless --report says where
@@ -115,6 +115,21 @@ def _site_phase(pub, out: Path, formats: tuple[str, ...], options: Options, summ
                                "and permissions; the previous files were kept") from None
         if options.validate:
             summary.validation += [f"{fmt}: {m}" for m in FORMATS[fmt].validate([], context)]
+    _source_errors(context.rejected, summary)
+
+
+def _source_errors(rejected: dict[int, str], summary: Summary) -> None:
+    """Issues the site found with source errors fail the build (exit 1), their errors said, like any other."""
+    outcomes = {o.number: o for o in summary.outcomes}
+    for number, message in sorted(rejected.items()):
+        outcome = outcomes.get(number)
+        if outcome is None:
+            outcome = IssueOutcome(number)
+            summary.outcomes.append(outcome)
+        if not outcome.error:
+            outcome.error = message
+            log.error("%s", message)
+    summary.outcomes.sort(key=lambda o: o.number)
 
 
 def write_report(path: Path, slug: str, formats: tuple[str, ...], summary: Summary) -> Path:

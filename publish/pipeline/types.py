@@ -30,6 +30,7 @@ class Context:
     outputs: dict[str, list[Path]] = field(default_factory=dict)
     cache: dict = field(default_factory=dict)  # work shared by the formats of one issue in one run (the print layout)
     failed: frozenset[int] = frozenset()  # issues whose build failed in this run: the site keeps their old pages
+    rejected: dict[int, str] = field(default_factory=dict)  # issues the site found with source errors → why
 
 
 @dataclass

@@ -30,7 +30,7 @@ from pathlib import Path
 from publish import BUILTIN_LAYOUTS, __version__, fonts_dir
 from publish.atomic import is_temp
 from publish.check import read_issues
-from publish.errors import PublishError, rel
+from publish.errors import PublishError, SourceError, rel
 from publish.formats import FORMATS, REGISTRY
 from publish.formats.site import feeds as site_feeds
 from publish.formats.site import pages as site_pages
@@ -262,7 +262,7 @@ def write(pub: Publication, out_root: Path, context: Context) -> list[Path]:
     stage = Stage(out_root)
     try:
         works = _gather(pub, out_root, records, failed, strict=options.strict,
-                        force=options.force)
+                        force=options.force, rejected=context.rejected)
         entries, site_record = _stage_site(pub, out_root, works, stage, records.load(), TimeLimit())
         stage.commit()
         for work in works:
@@ -322,8 +322,11 @@ def _stage_site(pub: Publication, out_root: Path, works: list[_IssueWork], stage
 
 
 def _gather(pub: Publication, out_root: Path, records: Records, failed: frozenset[int], strict: bool,
-            force: bool) -> list[_IssueWork]:
-    """Every issue's summary: from its record while its sources are unchanged (unless `force`), else read afresh."""
+            force: bool, rejected: dict[int, str]) -> list[_IssueWork]:
+    """Every issue's summary: from its record while its sources are unchanged (unless `force`), else read afresh.
+
+    Issues whose sources have errors are kept as last built and named in `rejected`, with the errors.
+    """
     publication_key = _publication_key(pub)
     works: list[_IssueWork] = []
     for folder in issue_folders(pub):
@@ -340,6 +343,7 @@ def _gather(pub: Publication, out_root: Path, records: Records, failed: frozense
             continue
         result = read_issues(pub, [folder])[0]
         if result.failed(strict):
+            rejected[int(folder.name)] = SourceError(result.problems, strict, outcome="its site pages were kept").message
             _keep(works, folder, out_dir, state, "it has errors")
             continue
         works.append(_IssueWork(folder, out_dir, summarize(result.issue), state, key, result.issue))
