@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Callable
 
 import jinja2
+from babel import Locale, UnknownLocaleError
+from babel.dates import format_date
 from markupsafe import Markup, escape
 
 from publish import BUILTIN_LAYOUTS, markdown
@@ -24,10 +26,8 @@ from publish.safehtml import sanitize
 
 HTML_SUFFIXES = ("html", "xhtml", "xml", "opf", "ncx", "svg", "atom")
 
-MONTHS = {
-    "en": ("January", "February", "March", "April", "May", "June", "July", "August",
-           "September", "October", "November", "December"),
-}
+# The tool's English: what every edition said before dates followed the publication's language.
+ENGLISH = Locale("en", territory="GB")
 
 
 # --- dates ---------------------------------------------------------------------------------
@@ -46,9 +46,33 @@ def source_date(issue: Issue | None = None) -> dt.datetime:
     return dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc)
 
 
-def long_date(day: dt.date) -> str:
-    """2 December 2020."""
-    return f"{day.day} {MONTHS['en'][day.month - 1]} {day.year}"
+@lru_cache(maxsize=32)
+def date_locale(language: str | None) -> Locale:
+    """The babel locale of a BCP 47 tag ("en-GB", "de", "sr-Latn"); English when babel has none."""
+    # A bare "en" (the default when publication.toml names no language) keeps the British order
+    # the editions always had; "en-US" and the like get their own.
+    if not language or language.lower() == "en":
+        return ENGLISH
+    for tag in (language, language.split("-")[0]):  # "de-1996" → "de"
+        try:
+            return Locale.parse(tag, sep="-")
+        except (ValueError, UnknownLocaleError):
+            continue
+    return ENGLISH
+
+
+def long_date(day: dt.date, language: str | None) -> str:
+    """A date for readers in the publication's language: 2 December 2020, 2. Dezember 2020."""
+    return format_date(day, format="long", locale=date_locale(language))
+
+
+@jinja2.pass_context
+def _longdate_filter(context: jinja2.runtime.Context, day: dt.date, language: str | None = None) -> str:
+    """`{{ issue.date|longdate }}`: the language is the rendered publication's unless given."""
+    if language is None:
+        pub = context.get("publication")
+        language = getattr(pub, "language", None)
+    return long_date(day, language)
 
 
 # --- filters --------------------------------------------------------------------------------
@@ -81,7 +105,7 @@ def filesize(size: int) -> str:
 
 
 FILTERS: dict[str, Callable] = {
-    "longdate": long_date,
+    "longdate": _longdate_filter,
     "isodate": lambda day: day.isoformat(),
     "wrap": wrap,
     "rule": rule,

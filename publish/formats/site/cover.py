@@ -119,7 +119,7 @@ def draw_cover(issue: Issue) -> Image.Image:
     for line in lines:
         draw.text((margin, y), line, font=font, fill="white")
         y += line_height
-    info = f"Issue {issue.number}  ·  {long_date(issue.date)}"
+    info = f"Issue {issue.number}  ·  {long_date(issue.date, pub.language)}"
     draw.text((margin, band + 14), info, font=_font(sans, 24), fill=(34, 34, 34))
     top = band + 56
     picture = _picture(issue.cover_picture)

@@ -143,7 +143,9 @@ def absolute(pub: Publication, path: str) -> str:
 
 
 def _render(pub: Publication, template: str, **context) -> str:
-    return xml_safe(render_template(pub, template, long_date=long_date, keyword_slug=keyword_slug,
+    def dated(day):  # templates call long_date(day); the language is the publication's
+        return long_date(day, pub.language)
+    return xml_safe(render_template(pub, template, long_date=dated, keyword_slug=keyword_slug,
                                     keywords_dir=KEYWORDS_DIR, quote=quote, plural=plural,
                                     subscribe_page=subscribe_source(pub) is not None, **context))
 
@@ -249,7 +251,7 @@ def feed_addresses(pub: Publication) -> dict[str, str]:
 def issue_page(pub: Publication, entry) -> str:
     return _render(pub, "site/issue.html", root="../", issue=entry,
                    canonical=absolute(pub, f"{entry.number}/"),
-                   description=f"Issue {entry.number}, {long_date(entry.date)}: {entry.headline}")
+                   description=f"Issue {entry.number}, {long_date(entry.date, pub.language)}: {entry.headline}")
 
 
 def archive_page(pub: Publication, entries: list) -> str:

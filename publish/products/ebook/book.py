@@ -57,7 +57,7 @@ def make_epub(issue: Issue, context: Context) -> bytes:
         cover_data = cover.result()
     metadata = _metadata(issue)
     if breaks:
-        metadata.page_source = (f"{pub.title}, issue {issue.number}, {long_date(issue.date)}: "
+        metadata.page_source = (f"{pub.title}, issue {issue.number}, {long_date(issue.date, pub.language)}: "
                                 f"the print edition ({issue.name}-print.pdf)")
     package = Package(
         metadata=metadata,
@@ -230,7 +230,7 @@ def _metadata(issue: Issue) -> Metadata:
     contents = "; ".join(article.full_title for article in issue.articles)
     return Metadata(
         identifier=_identifier(issue),
-        title=f"{pub.title} — Issue {issue.number}, {long_date(issue.date)}",
+        title=f"{pub.title} — Issue {issue.number}, {long_date(issue.date, pub.language)}",
         language=pub.language,
         publisher=pub.publisher,
         date=issue.date,

@@ -146,7 +146,7 @@ def draw(issue: Issue, picture: Path | None, spec: dict) -> bytes:
         label = _font(fonts, faces["label"], int(height * 0.024))
         y = band + int(height * 0.035)
         ink.text((margin, y), f"Issue {issue.number}", font=label, fill=colours["ink"], anchor="lm")
-        ink.text((width - margin, y), long_date(issue.date), font=label, fill=colours["ink"], anchor="rm")
+        ink.text((width - margin, y), long_date(issue.date, pub.language), font=label, fill=colours["ink"], anchor="rm")
         y += int(height * 0.03)
         ink.rectangle((margin, y, width - margin, y + 5), fill=colours["ink"])
         y += int(height * 0.02)

@@ -103,7 +103,8 @@ def picture_url(picture: Picture) -> str:
 def _meta(issue: Issue) -> dict:
     pub = issue.publication
     created = source_date(issue).strftime("%Y-%m-%dT%H:%M:%SZ")
-    return {"title": f"{pub.title} — issue {issue.number}, {long_date(issue.date)}", "created": created}
+    title = f"{pub.title} — issue {issue.number}, {long_date(issue.date, pub.language)}"
+    return {"title": title, "created": created}
 
 
 def page_css(issue: Issue, front_height_px: float | None = None, entries: int = 0) -> Markup:
