@@ -55,29 +55,6 @@ def write_text(target: Path, text: str) -> Path:
     return write_bytes(target, text.encode("utf-8"))
 
 
-def copy_file(source: Path, target: Path) -> Path:
-    with atomic_path(target) as temp:
-        shutil.copyfile(source, temp)
-    return target
-
-
-@contextlib.contextmanager
-def atomic_dir(target: Path) -> Iterator[Path]:
-    """A temporary folder to fill; it replaces the folder `target` whole if the block succeeds."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    temp = Path(tempfile.mkdtemp(prefix=temp_name(target), dir=target.parent))
-    old = target.parent / temp_name(target, f"old-{os.getpid()}")
-    try:
-        yield temp
-        os.chmod(temp, 0o755)
-        if target.exists():
-            os.replace(target, old)
-        os.replace(temp, target)
-    finally:
-        shutil.rmtree(temp, ignore_errors=True)
-        shutil.rmtree(old, ignore_errors=True)
-
-
 def remove_leftovers(folder: Path, recursive: bool = True) -> int:
     """Delete the temporary files and folders a killed build left behind (only those); returns how many."""
     count = 0

@@ -12,7 +12,7 @@ from pathlib import Path
 from publish.errors import PublishError
 from publish.picture_kinds import sniff
 from publish.raster_clean import clean_raster
-from publish.svg_clean import clean_svg, issue_folder
+from publish.svg_clean import clean_svg, issue_folder, shown
 
 EXTENSIONS = {"jpeg": ".jpg", "png": ".png", "svg": ".svg"}
 
@@ -26,14 +26,14 @@ def publishable(path: Path, kind: str, *, base: Path | None = None) -> tuple[byt
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise PublishError(f"{path}: the picture cannot be read ({exc.strerror}) — check the file") from None
+        raise PublishError(f"{shown(path)}: the picture cannot be read ({exc.strerror}) — check the file") from None
     found = sniff(data[:512])
     if found != kind:
-        raise PublishError(f"{path}: the picture changed since it was checked (now {found or 'not a picture'})"
+        raise PublishError(f"{shown(path)}: the picture changed since it was checked (now {found or 'not a picture'})"
                            " — build again")
     if kind == "svg":
         return clean_svg(data, path, base or issue_folder(path))[0], EXTENSIONS["svg"]
     try:
         return clean_raster(data, kind), EXTENSIONS[kind]
     except (OSError, ValueError, SyntaxError) as exc:
-        raise PublishError(f"{path}: the picture cannot be cleaned ({exc}) — export it again") from None
+        raise PublishError(f"{shown(path)}: the picture cannot be cleaned ({exc}) — export it again") from None

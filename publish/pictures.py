@@ -236,8 +236,9 @@ def _decode_svg(path: Path) -> tuple[str, str] | None:
     if docinfo.internalDTD is not None or (docinfo.doctype and "ENTITY" in docinfo.doctype):
         return ("declares entities or a DTD, which pictures may not", "export the SVG without a DOCTYPE")
     root = tree.getroot()
-    if etree.QName(root).localname != "svg":
-        return ("is XML but not SVG", "name an SVG, JPEG or PNG file")
+    name = etree.QName(root)
+    if name.localname != "svg" or name.namespace not in (None, "http://www.w3.org/2000/svg"):
+        return ("is XML but not SVG (its root is not an SVG <svg> element)", "name an SVG, JPEG or PNG file")
     return None
 
 

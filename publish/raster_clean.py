@@ -32,12 +32,21 @@ def clean_raster(data: bytes, kind: str) -> bytes:
     with Image.open(io.BytesIO(data)) as image:
         if (image.format or "").lower() != kind:
             raise ValueError(f"expected {kind.upper()}, found {image.format}")
-        orientation = _orientation(image, data, kind)
-        if orientation in (1, None) or not 2 <= int(orientation) <= 8:
+        orientation = _valid_orientation(_orientation(image, data, kind))
+        if orientation == 1:
             stripped = _strip_jpeg(data) if kind == "jpeg" else _strip_png(data)
             if stripped is not None:
                 return stripped
-        return _reencode(image, kind, int(orientation) if orientation else 1)
+        return _reencode(image, kind, orientation)
+
+
+def _valid_orientation(value) -> int:
+    """EXIF orientation 1–8; anything else (a string, a list, out of range) means upright, as viewers read it."""
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return 1
+    return number if 1 <= number <= 8 else 1
 
 
 def _orientation(image, data: bytes, kind: str) -> int:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from publish import schema
+from publish.atomic import TEMP_PREFIX, is_temp
 from publish.errors import Problem, rel
 
 MAX_SOURCE_BYTES = 8 * 1024 * 1024
@@ -231,6 +232,9 @@ def name_problem(name: str) -> tuple[str, str] | None:
     if size > MAX_NAME_BYTES:
         return (f"the file name is {size} bytes long, over the limit of {MAX_NAME_BYTES}",
                 "give it a shorter name")
+    if is_temp(name):  # such names are invisible to change tracking and removed as leftovers
+        return (f"the file name starts with {TEMP_PREFIX!r}, which publish keeps for its temporary files",
+                "rename it, or delete it if an interrupted publish command left it")
     return None
 
 

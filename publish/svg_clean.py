@@ -24,6 +24,7 @@ from lxml import etree
 from publish.errors import PublishError
 from publish.picture_kinds import sniff
 from publish.raster_clean import clean_raster
+from publish.xmltree import remove_keeping_tail
 
 SVG = "http://www.w3.org/2000/svg"
 XLINK = "http://www.w3.org/1999/xlink"
@@ -58,8 +59,16 @@ def sanitize_svg(path: Path, base: Path | None = None) -> bytes:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise PublishError(f"{path}: the picture cannot be read ({exc.strerror}) — check the file") from None
+        raise PublishError(f"{shown(path)}: the picture cannot be read ({exc.strerror}) — check the file") from None
     return clean_svg(data, path, base or issue_folder(path))[0]
+
+
+def shown(path: Path) -> str:
+    """A picture's path as users see it: relative to the publication folder (the one with publication.toml)."""
+    for parent in path.parents:
+        if (parent / "publication.toml").is_file():
+            return path.relative_to(parent).as_posix()
+    return str(path)
 
 
 def issue_folder(path: Path) -> Path:
@@ -79,43 +88,31 @@ def clean_svg(data: bytes, path: Path, base: Path) -> tuple[bytes, list[str]]:
     try:
         root = etree.fromstring(data, parser)
     except (etree.XMLSyntaxError, ValueError) as exc:
-        raise PublishError(f"{path}: not well-formed SVG ({exc}) — export the SVG again") from None
+        raise PublishError(f"{shown(path)}: not well-formed SVG ({exc}) — export the SVG again") from None
+    if root.tag not in (f"{{{SVG}}}svg", "svg"):  # an XHTML root in an .svg file is an HTML page, scripts and all
+        raise PublishError(f"{shown(path)}: the root element is {root.tag!r}, not an SVG <svg> — export the SVG again")
     removed: list[str] = []
     for element in list(root.iter()):
         if element is not root and root not in element.iterancestors():
             continue  # inside something already removed
         if not isinstance(element.tag, str):  # entity references
-            _remove(element)
+            remove_keeping_tail(element)
             continue
         name = etree.QName(element)
         if name.namespace not in (SVG, None) or name.localname in BANNED:
-            _remove(element)
+            remove_keeping_tail(element)
             continue
         if name.localname == "style":
             element.text = _clean_stylesheet(element.text or "", removed)
             if not element.text.strip():
-                _remove(element)
+                remove_keeping_tail(element)
                 continue
         _clean_attributes(element, path, base, removed)
         if name.localname in ("image", "use", "feImage") and not _href(element):
-            _remove(element)
+            remove_keeping_tail(element)
     _namespace(root)
     _ensure_viewbox(root)
     return etree.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n", removed
-
-
-def _remove(element) -> None:
-    """Remove an element, keeping its tail text in place."""
-    parent = element.getparent()
-    if parent is None:
-        return
-    if element.tail:
-        previous = element.getprevious()
-        if previous is not None:
-            previous.tail = (previous.tail or "") + element.tail
-        else:
-            parent.text = (parent.text or "") + element.tail
-    parent.remove(element)
 
 
 def _href(element) -> str | None:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from helpers import ISSUE_TOML, JOIN, PUBLICATION_TOML, REVIEW, STRIKE, invoke_at, picture, write
-from PIL import Image, ImageCms, PngImagePlugin
+from PIL import Image, ImageCms, PngImagePlugin, TiffImagePlugin
 from pypdf import PdfReader
 from pypdf.generic import IndirectObject, StreamObject
 
@@ -364,3 +364,50 @@ def test_a_large_png_is_verified_in_full_without_holding_its_raster(big_pngs):
     assert megabytes < 100 and messages == "", (megabytes, messages)
     megabytes, messages = peak_check(big_pngs / "cut.png")
     assert "is damaged or truncated" in messages
+
+
+# --- found in review: roots that are not SVG, odd orientations, reserved names ----------------------------------
+
+
+XHTML_ROOT = ('<svg xmlns="http://www.w3.org/1999/xhtml" tabindex="1" autofocus="" '
+              'onfocus="alert(document.domain)" onmouseover="alert(1)"><p>hi</p></svg>')
+
+
+def test_an_svg_whose_root_is_not_an_svg_element_is_refused(pub, run, tmp_path):
+    """An XHTML-namespace <svg> root in an .svg file is an HTML page: its handlers would run on the site."""
+    evil = pub / "issues/1112/images/evil.svg"
+    evil.write_text(XHTML_ROOT, encoding="utf-8")
+    with pytest.raises(Exception) as refused:
+        clean_svg(XHTML_ROOT.encode(), evil, pub / "issues/1112")
+    assert "not an SVG <svg>" in str(refused.value)
+    article = pub / "issues/1112/01-strike.md"
+    article.write_text(article.read_text().replace("## Pay", "![chart](images/evil.svg)\n\n## Pay"))
+    result = run(pub, "check", "1112")
+    assert result.exit_code == 1 and "issues/1112/01-strike.md:" in result.output
+    assert "is XML but not SVG" in result.output
+    assert run(pub, "build", "1112", "--format", "site").exit_code == 1
+    assert not list((pub / "dist").rglob("evil*"))
+
+
+@pytest.mark.parametrize("orientation", ["abc", 0, 99, -3])
+def test_an_odd_exif_orientation_is_read_as_upright(tmp_path, orientation):
+    path = tmp_path / "issues/1112/images/odd.jpg"
+    path.parent.mkdir(parents=True)
+    ifd = TiffImagePlugin.ImageFileDirectory_v2(prefix=b"MM")  # written by hand: Pillow's Exif() types tags
+    ifd[0x0112] = orientation
+    ifd.tagtype[0x0112] = 2 if isinstance(orientation, str) else 8  # ASCII, or a signed short
+    ifd[0x013B] = "Jane Secret Artist"
+    raw = io.BytesIO()
+    ifd.save(raw)
+    Image.new("RGB", (40, 20), "#c33").save(path, "JPEG", exif=b"Exif\x00\x00" + raw.getvalue())
+    assert Image.open(path).getexif().get(0x0112) == orientation
+    data, extension = publishable(path, "jpeg")
+    assert extension == ".jpg" and b"Jane Secret" not in data
+    assert Image.open(io.BytesIO(data)).size == (40, 20)
+
+
+def test_a_source_named_like_a_temporary_file_is_refused(pub, run):
+    picture(pub / "issues/1112/images/.~publish-tmp~photo.jpg", size=(20, 20))
+    result = run(pub, "check", "1112")
+    assert result.exit_code == 1
+    assert ".~publish-tmp~photo.jpg: the file name starts with '.~publish-tmp~'" in result.output

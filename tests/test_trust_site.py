@@ -327,3 +327,33 @@ def test_feeds_drop_characters_xml_cannot_hold(pub, tmp_path):
     assert not feed.bozo and feed.entries[0].title == "Issue 1112: Better for billionaires"
     json.loads((out / "opds.json").read_text())
     assert all(m.startswith("ok:") for m in site.validate_site(out)), site.validate_site(out)
+
+
+def test_another_issues_broken_draft_does_not_fail_this_build(tmp_path):
+    root = make_publication(tmp_path / "pub")
+    assert build(root, "--all", "--format", "text,site").exit_code == 0
+    before = files(root / "dist")
+    source = root / "issues/1112/01-strike.md"
+    source.write_text(source.read_text().replace("section: news", "section: newz"))
+    result = build(root, "1111", "--format", "text,site", "--force")
+    assert result.exit_code == 0, result.output
+    assert "site: issue 1112: it has errors; its pages stay as last built" in result.output
+    assert files(root / "dist")["1112/strike.html"] == before["1112/strike.html"]
+
+
+def test_the_site_fingerprint_covers_the_sanitisers_and_the_reader():
+    """A fix to the HTML or SVG sanitiser must republish every page, not only changed issues'."""
+    from publish.formats.site.writer import _code_files
+
+    names = {p.name for p in _code_files()}
+    assert {"safehtml.py", "svg_clean.py", "raster_clean.py", "picture_clean.py", "render.py", "markdown.py",
+            "source.py", "writer.py", "pages.py", "feeds.py"} <= names
+
+
+def test_serve_builds_every_chosen_format():
+    from publish.commands.serve import _groups
+    from publish.formats import ORDER, FORMATS
+
+    per_issue = [f for f in ORDER if FORMATS[f].per_issue]
+    grouped = {f for group in _groups(tuple(ORDER)) for f in group}
+    assert set(per_issue) <= grouped and "kepub" in grouped

@@ -44,8 +44,15 @@ EVENTS = "/__publish/events"
 # what editors write beside the file being edited: vim's swap files and its write test "4913", backups
 # ending in "~", Emacs's lock files ".#name", "*.tmp", and sed -i's temporaries (sed + 6 letters/digits)
 EDITOR_TEMP = re.compile(r"\..*\.sw[a-z]|.*~|4913|\.#.*|#.*#|.*\.tmp|sed[A-Za-z0-9]{6}|\.goutputstream-.*")
-# formats built together (kindle is made from the epub), fastest first
-GROUPS = (("text",), ("epub", "kindle"), ("pdf",), ("print",))
+# formats built together (kindle and kepub are made from the epub), fastest first
+GROUPS = (("text",), ("epub", "kindle", "kepub"), ("pdf",), ("print",))
+
+
+def _groups(formats) -> tuple[tuple[str, ...], ...]:
+    """GROUPS, then every other per-issue format chosen, alone: a format added later is never left out."""
+    grouped = {f for group in GROUPS for f in group}
+    rest = tuple((f,) for f in formats if f not in grouped and FORMATS[f].per_issue)
+    return GROUPS + rest
 RELOAD_SCRIPT = """<script>
 (function () {
   var built = "%s";
@@ -204,7 +211,7 @@ class Builder:
             self._drain()
             if self._site():
                 continue
-            for group in GROUPS:
+            for group in _groups(self.formats):
                 wanted = tuple(f for f in group if f in self.formats)
                 # the site again after each group, so its downloads appear as they are made
                 if wanted and (self._formats(wanted) or self._site()):

@@ -79,7 +79,7 @@ def build(root: Path, selectors: tuple[str, ...] = (), all_issues: bool = False,
             if progress:
                 progress(outcome)
         summary.outcomes.sort(key=lambda o: o.number)
-        _site_phase(pub, out, formats, options, summary)
+        _site_phase(pub, out, formats, options, summary, {int(f.name) for f in folders})
         summary.warnings += [p for o in summary.outcomes for p in o.problems if not p.is_error]
         summary.seconds = time.perf_counter() - started
         if len(folders) > 1 or any(o.built for o in summary.outcomes) or options.report:
@@ -97,7 +97,8 @@ def _tidy(out: Path, folders: list[Path]) -> None:
         (out / name).unlink(missing_ok=True)
 
 
-def _site_phase(pub, out: Path, formats: tuple[str, ...], options: Options, summary: Summary) -> None:
+def _site_phase(pub, out: Path, formats: tuple[str, ...], options: Options, summary: Summary,
+                selected: set[int]) -> None:
     """The publication-wide formats (the site), told which issues failed so that it keeps their old pages."""
     site_formats = [f for f in formats if not FORMATS[f].per_issue]
     if (not site_formats and any(o.built for o in summary.outcomes) and (out / "index.html").is_file()
@@ -115,13 +116,19 @@ def _site_phase(pub, out: Path, formats: tuple[str, ...], options: Options, summ
                                "and permissions; the previous files were kept") from None
         if options.validate:
             summary.validation += [f"{fmt}: {m}" for m in FORMATS[fmt].validate([], context)]
-    _source_errors(context.rejected, summary)
+    _source_errors(context.rejected, selected, summary)
 
 
-def _source_errors(rejected: dict[int, str], summary: Summary) -> None:
-    """Issues the site found with source errors fail the build (exit 1), their errors said, like any other."""
+def _source_errors(rejected: dict[int, str], selected: set[int], summary: Summary) -> None:
+    """Selected issues the site found with source errors fail the build (exit 1), their errors said.
+
+    Another issue's broken draft only keeps its pages as they were (the site says so): it
+    does not fail a build that did not ask for it.
+    """
     outcomes = {o.number: o for o in summary.outcomes}
     for number, message in sorted(rejected.items()):
+        if number not in selected:
+            continue
         outcome = outcomes.get(number)
         if outcome is None:
             outcome = IssueOutcome(number)

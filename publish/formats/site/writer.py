@@ -44,7 +44,6 @@ from publish.source import issue_folders
 log = logging.getLogger("publish")
 
 STATE_VERSION = 1  # of the site's records (site_stage.Records)
-CODE_FILES = ("writer.py", "pages.py", "feeds.py", "stage.py", "cover.py")
 
 
 # --- what the archive knows of each issue ---------------------------------------------------
@@ -179,12 +178,17 @@ def _hash_tree(digest, folder: Path, base: Path, content: bool) -> None:
         digest.update(b"\0")
 
 
+def _code_files() -> list[Path]:
+    """The code the pages depend on: the core modules (the reader, sanitisers, pictures' cleaning) and the site's own."""
+    package = Path(__file__).resolve().parents[2]
+    return sorted(package.glob("*.py")) + FORMATS["site"].code()
+
+
 def _publication_key(pub: Publication) -> str:
     """Everything every issue's pages depend on besides the issue itself."""
     digest = hashlib.sha256(f"publish {__version__} site {STATE_VERSION}\0".encode())
-    here = Path(__file__).resolve().parent
-    for name in CODE_FILES:
-        digest.update((here / name).read_bytes())
+    for path in _code_files():
+        digest.update(path.read_bytes())
     # pages/subscribe.md decides the menu of every page (Subscribe, or Follow alone)
     for page in ("publication.toml", *pub.standing_pages, "pages/subscribe.md"):
         path = pub.root / page
@@ -343,7 +347,8 @@ def _gather(pub: Publication, out_root: Path, records: Records, failed: frozense
             continue
         result = read_issues(pub, [folder])[0]
         if result.failed(strict):
-            rejected[int(folder.name)] = SourceError(result.problems, strict, outcome="its site pages were kept").message
+            kept = "its site pages were kept as last built" if recorded else "it was left out of the site"
+            rejected[int(folder.name)] = SourceError(result.problems, strict, outcome=kept).message
             _keep(works, folder, out_dir, state, "it has errors")
             continue
         works.append(_IssueWork(folder, out_dir, summarize(result.issue), state, key, result.issue))

@@ -14,6 +14,8 @@ import re
 import lxml.html
 from lxml import etree
 
+from publish.xmltree import remove_keeping_tail
+
 XHTML = "http://www.w3.org/1999/xhtml"
 OPS = "http://www.idpf.org/2007/ops"
 XML = "http://www.w3.org/XML/1998/namespace"
@@ -176,20 +178,6 @@ def _noteref(sup, numbers: dict[str, str]) -> None:
     number = numbers.get((link.get("href") or "").lstrip("#"))
     if number:
         link.text = number
-
-
-def remove_keeping_tail(element) -> None:
-    """Remove an element, keeping its tail text in place."""
-    parent = element.getparent()
-    if parent is None:
-        return
-    if element.tail:
-        previous = element.getprevious()
-        if previous is not None:
-            previous.tail = (previous.tail or "") + element.tail
-        else:
-            parent.text = (parent.text or "") + element.tail
-    parent.remove(element)
 
 
 def _mirror_lang(root) -> None:
