@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from ebooklib import epub
 from lxml import etree
 
+from publish.products.ebook import ebooklib_adapter
+
 XML = "http://www.w3.org/XML/1998/namespace"
 NCX = "http://www.daisy.org/z3986/2005/ncx/"
 ID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:publish:issue")  # fixed: identifiers never change
@@ -146,26 +148,19 @@ def _toc(entries: list) -> list:
     return out
 
 
-class _Writer(epub.EpubWriter):
-    """ebooklib's writer, with the package's language, an NCX that states its depth and language, one playOrder
-    per target."""
-
-    def _write_opf_file(self, root):
-        root.set(f"{{{XML}}}lang", self.book.language)  # the language of the metadata's own text (Ace: epub-lang)
-        super()._write_opf_file(root)
-
-    def _get_ncx(self):
-        root = etree.fromstring(super()._get_ncx())
-        root.set(f"{{{XML}}}lang", self.book.language)
-        order: dict[str, int] = {}
-        for point in root.iter(f"{{{NCX}}}navPoint"):
-            src = point.find(f"{{{NCX}}}content").get("src")
-            point.set("playOrder", str(order.setdefault(src, len(order) + 1)))
-        depth = 2 if any(isinstance(entry, tuple) for entry in self.book.toc) else 1
-        for meta in root.iter(f"{{{NCX}}}meta"):
-            if meta.get("name") == "dtb:depth":
-                meta.set("content", str(depth))
-        return etree.tostring(root, encoding="utf-8", xml_declaration=True)
+def _ncx(book: epub.EpubBook, data: bytes) -> bytes:
+    """ebooklib's NCX, stating its depth and language, with one playOrder per target."""
+    root = etree.fromstring(data)
+    root.set(f"{{{XML}}}lang", book.language)
+    order: dict[str, int] = {}
+    for point in root.iter(f"{{{NCX}}}navPoint"):
+        src = point.find(f"{{{NCX}}}content").get("src")
+        point.set("playOrder", str(order.setdefault(src, len(order) + 1)))
+    depth = 2 if any(isinstance(entry, tuple) for entry in book.toc) else 1
+    for meta in root.iter(f"{{{NCX}}}meta"):
+        if meta.get("name") == "dtb:depth":
+            meta.set("content", str(depth))
+    return etree.tostring(root, encoding="utf-8", xml_declaration=True)
 
 
 def build(package: Package) -> bytes:
@@ -194,13 +189,14 @@ def build(package: Package) -> bytes:
     book.spine = spine
     book.toc = _toc(package.toc)
     book.guide = [{"type": kind, "title": title, "href": href} for kind, title, href in package.guide]
-    raw = io.BytesIO()
-    writer = _Writer(raw, book, {"mtime": meta.modified, "epub3_landmark": False, "epub3_pages": False,
-                                 "compresslevel": 0,
-                                 "raise_exceptions": True})
-    writer.process()
-    writer.write()
-    return repack(raw.getvalue(), meta.modified)
+    options = {"mtime": meta.modified, "epub3_landmark": False, "epub3_pages": False, "compresslevel": 0,
+               "raise_exceptions": True}
+    raw = ebooklib_adapter.write(
+        book, options,
+        # the language of the metadata's own text (Ace: epub-lang)
+        opf=lambda root: root.set(f"{{{XML}}}lang", book.language),
+        ncx=lambda data: _ncx(book, data))
+    return repack(raw, meta.modified)
 
 
 def zip_time(when: dt.datetime) -> tuple[int, int, int, int, int, int]:

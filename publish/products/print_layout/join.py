@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import (
     ArrayObject,
-    ByteStringObject,
     DecodedStreamObject,
     DictionaryObject,
     IndirectObject,
@@ -26,6 +25,8 @@ from pypdf.generic import (
     RectangleObject,
     TextStringObject,
 )
+
+from publish.products.print_layout.pypdf_adapter import add_object, catalog, document_info, set_document_id
 
 INFO_KEYS = ("/Title", "/Author", "/Subject", "/Keywords", "/Creator", "/Producer", "/CreationDate",
              "/ModDate", "/Trapped")
@@ -66,9 +67,8 @@ def join(front: bytes, folios: bytes | None, parts: list[bytes], outline: list[B
     _catalog(writer, front_reader, tagged, document_id)
     writer.pdf_header = f"%PDF-{version}".encode()
     # a stable ID: the same sources (the HTML laid out) and SOURCE_DATE_EPOCH give the same bytes
-    identifier = ByteStringObject(hashlib.md5(b"%s\0%s\0%s" % (content_digest, document_id.encode(),
-                                                                 version.encode())).digest())
-    writer._ID = ArrayObject([identifier, identifier])
+    set_document_id(writer, hashlib.md5(b"%s\0%s\0%s" % (content_digest, document_id.encode(),
+                                                          version.encode())).digest())
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
@@ -92,9 +92,9 @@ def _lay_folios(writer: PdfWriter, folios: PdfReader) -> None:
         resources = page["/Resources"].get_object()
         if "/XObject" not in resources:
             resources[NameObject("/XObject")] = DictionaryObject()
-        resources["/XObject"].get_object()[NameObject(name)] = writer._add_object(form)
-        before = writer._add_object(_stream(b"q\n"))
-        after = writer._add_object(_stream(f"Q\n/Artifact <</Type /Pagination>> BDC q {name} Do Q EMC\n".encode()))
+        resources["/XObject"].get_object()[NameObject(name)] = add_object(writer, form)
+        before = add_object(writer, _stream(b"q\n"))
+        after = add_object(writer, _stream(f"Q\n/Artifact <</Type /Pagination>> BDC q {name} Do Q EMC\n".encode()))
         contents = page.raw_get("/Contents")
         existing = list(contents) if isinstance(contents.get_object(), ArrayObject) else [contents]
         page[NameObject("/Contents")] = ArrayObject([before, *existing, after])
@@ -115,13 +115,13 @@ def _marks(writer: PdfWriter, bleed: float) -> None:
             form.set_data(_marks_ops(media, trim, bleed))
             form.update({NameObject("/Type"): NameObject("/XObject"), NameObject("/Subtype"): NameObject("/Form"),
                          NameObject("/BBox"): RectangleObject(media)})
-            forms[key] = writer._add_object(form.flate_encode())
+            forms[key] = add_object(writer, form.flate_encode())
         resources = page["/Resources"].get_object()
         if "/XObject" not in resources:
             resources[NameObject("/XObject")] = DictionaryObject()
         name = f"/PublishMarks{list(forms).index(key)}"
         resources["/XObject"].get_object()[NameObject(name)] = forms[key]
-        after = writer._add_object(_stream(f"/Artifact <</Type /Pagination>> BDC q {name} Do Q EMC\n".encode()))
+        after = add_object(writer, _stream(f"/Artifact <</Type /Pagination>> BDC q {name} Do Q EMC\n".encode()))
         contents = page.raw_get("/Contents")
         page[NameObject("/Contents")] = ArrayObject([*contents, after] if isinstance(contents, ArrayObject)
                                                     else [contents, after])
@@ -173,8 +173,8 @@ def _merge_dests(writer: PdfWriter, readers: list[PdfReader]) -> dict[str, Array
     tree = ArrayObject()
     for name in sorted(dests):
         tree.extend([TextStringObject(name), dests[name]])
-    writer._root_object[NameObject("/Names")] = DictionaryObject(
-        {NameObject("/Dests"): writer._add_object(DictionaryObject({NameObject("/Names"): tree}))})
+    catalog(writer)[NameObject("/Names")] = DictionaryObject(
+        {NameObject("/Dests"): add_object(writer, DictionaryObject({NameObject("/Names"): tree}))})
     return dests
 
 
@@ -218,7 +218,7 @@ def _catalog(writer: PdfWriter, front: PdfReader, tagged: bool, document_id: str
     source = front.trailer["/Root"]
     for key in CATALOG_KEYS:
         if key in source and key != "/Metadata" and (tagged or key != "/MarkInfo"):
-            writer._root_object[NameObject(key)] = source.raw_get(key).clone(writer)
+            catalog(writer)[NameObject(key)] = source.raw_get(key).clone(writer)
     if "/Metadata" in source:
         # WeasyPrint gives PDF/X metadata a random document ID; ours follows from the issue and its date
         xmp = source["/Metadata"].get_object().get_data()
@@ -226,26 +226,26 @@ def _catalog(writer: PdfWriter, front: PdfReader, tagged: bool, document_id: str
         stream = DecodedStreamObject()
         stream.set_data(xmp)
         stream.update({NameObject("/Type"): NameObject("/Metadata"), NameObject("/Subtype"): NameObject("/XML")})
-        writer._root_object[NameObject("/Metadata")] = writer._add_object(stream)
+        catalog(writer)[NameObject("/Metadata")] = add_object(writer, stream)
     if tagged:
-        writer._root_object[NameObject("/PageMode")] = NameObject("/UseOutlines")
+        catalog(writer)[NameObject("/PageMode")] = NameObject("/UseOutlines")
     info = front.trailer.get("/Info")
     if info is not None:
         info = info.get_object()
         writer.add_metadata({key: info[key] for key in INFO_KEYS if key in info})
         if "/Trapped" in info:
-            writer._info.get_object()[NameObject("/Trapped")] = NameObject(str(info["/Trapped"]))
+            document_info(writer)[NameObject("/Trapped")] = NameObject(str(info["/Trapped"]))
 
 
 def _merge_structure(writer: PdfWriter, readers: list[PdfReader], pages_of: list[list]) -> None:
     """One structure tree: the parts' Document elements' children under one Document, parent tree renumbered."""
     root = DictionaryObject({NameObject("/Type"): NameObject("/StructTreeRoot")})
-    root_ref = writer._add_object(root)
+    root_ref = add_object(writer, root)
     document = DictionaryObject({
         NameObject("/Type"): NameObject("/StructElem"), NameObject("/S"): NameObject("/Document"),
         NameObject("/P"): root_ref, NameObject("/K"): ArrayObject(),
     })
-    document_ref = writer._add_object(document)
+    document_ref = add_object(writer, document)
     root[NameObject("/K")] = ArrayObject([document_ref])
     nums = ArrayObject()
     offset = 0
@@ -278,9 +278,9 @@ def _merge_structure(writer: PdfWriter, readers: list[PdfReader], pages_of: list
                 if "/StructParent" in annot:
                     annot[NameObject("/StructParent")] = NumberObject(int(annot["/StructParent"]) + offset)
         offset += largest + 1
-    root[NameObject("/ParentTree")] = writer._add_object(DictionaryObject({NameObject("/Nums"): nums}))
+    root[NameObject("/ParentTree")] = add_object(writer, DictionaryObject({NameObject("/Nums"): nums}))
     root[NameObject("/ParentTreeNextKey")] = NumberObject(offset)
-    writer._root_object[NameObject("/StructTreeRoot")] = root_ref
+    catalog(writer)[NameObject("/StructTreeRoot")] = root_ref
 
 
 def _set_parents(node, parent_ref) -> None:

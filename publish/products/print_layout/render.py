@@ -19,6 +19,7 @@ from pathlib import Path
 
 from publish.products.print_layout.fetch import VIRTUAL_ROOT, ConfinedFetcher, Refused, isolated_fonts
 from publish.products.print_layout.html import root_url
+from publish.products.print_layout.weasy_adapter import page_marks, set_image_dpi, set_page_marks
 
 SCREEN_DPI = 150
 
@@ -255,25 +256,24 @@ def _no_attachments(document) -> None:
 def _page_setup(document, bleed: bool, marks: bool):
     """Take the bleed and/or the marks off the laid-out pages while writing, then put them back."""
     # The Page's bleed sets the PDF boxes; what the page box paints beyond them is clipped away.
-    saved = [(page.bleed, page._page_box.style["marks"]) for page in document.pages]
+    saved = [(page.bleed, page_marks(page)) for page in document.pages]
     try:
         for page in document.pages:
             if not bleed:
                 page.bleed = dict.fromkeys(page.bleed, 0)
             if not marks:
-                page._page_box.style["marks"] = ()
+                set_page_marks(page, ())
         yield
     finally:
         for page, (saved_bleed, saved_marks) in zip(document.pages, saved):
             page.bleed = saved_bleed
-            page._page_box.style["marks"] = saved_marks
+            set_page_marks(page, saved_marks)
 
 
 def _resolution(images: dict, dpi: int | None) -> None:
     """WeasyPrint fixes a picture's maximum resolution when it loads it; set it for the next write."""
     for image in images.values():
-        if hasattr(image, "_dpi"):
-            image._dpi = dpi
+        set_image_dpi(image, dpi)
 
 
 def _write_screen(document, images: dict, tagged: bool) -> bytes:

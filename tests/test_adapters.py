@@ -1,0 +1,178 @@
+"""The private APIs behind the three adapters, exercised on real WeasyPrint, pypdf and ebooklib objects.
+
+An upgrade that moves one fails here, naming the installed version and the adapter to update, instead of
+silently changing what the PDFs and EPUBs contain.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from importlib.metadata import version
+
+import pytest
+from ebooklib import epub
+from lxml import etree
+from PIL import Image
+from pypdf import PdfReader, PdfWriter
+from pypdf.generic import DictionaryObject, IndirectObject, NameObject, NumberObject
+from weasyprint import HTML
+
+from publish.products.ebook import ebooklib_adapter
+from publish.products.print_layout import pypdf_adapter, weasy_adapter
+
+WEASY = "publish/products/print_layout/weasy_adapter.py"
+PYPDF = "publish/products/print_layout/pypdf_adapter.py"
+EBOOKLIB = "publish/products/ebook/ebooklib_adapter.py"
+
+
+def stale(distribution: str, adapter: str, what: str) -> str:
+    """The failure message: which library release broke which assumption, and where to fix it."""
+    return (f"{distribution} {version(distribution)}: {what} — update {adapter} to the new private API "
+            "(and the upper bound in pyproject.toml)")
+
+
+# --- WeasyPrint -------------------------------------------------------------------------------------------
+
+MARKED_PAGE = """<style>@page { size: 60mm 60mm; bleed: 5mm; marks: crop cross; margin: 10mm }</style>
+<p>One page.</p>"""
+
+
+def _page_stream(pdf: bytes) -> bytes:
+    """What page 1 draws: its content stream and its form XObjects' (WeasyPrint paints marks in one)."""
+    page = PdfReader(io.BytesIO(pdf)).pages[0]
+    forms = page["/Resources"].get("/XObject", {})
+    return b"\n".join([page.get_contents().get_data(),
+                       *(forms[name].get_object().get_data() for name in sorted(forms))])
+
+
+def test_weasyprint_page_marks_are_read_and_switched_off_and_back():
+    # WeasyPrint adds the marks to the page's background when it draws them, so the renderer takes them off
+    # before the first write; this test does the same, and compares with a fresh layout drawn with marks
+    document = HTML(string=MARKED_PAGE).render()
+    page = document.pages[0]
+    try:
+        marks = weasy_adapter.page_marks(page)
+    except (AttributeError, KeyError, TypeError) as exc:
+        pytest.fail(stale("weasyprint", WEASY, f"a laid-out Page no longer exposes _page_box.style['marks'] ({exc!r})"))
+    assert set(marks) == {"crop", "cross"}, stale("weasyprint", WEASY, f"the page box's marks read as {marks!r}")
+    weasy_adapter.set_page_marks(page, ())
+    without = _page_stream(document.write_pdf())
+    weasy_adapter.set_page_marks(page, marks)
+    restored = _page_stream(document.write_pdf())
+    with_marks = _page_stream(HTML(string=MARKED_PAGE).render().write_pdf())
+    assert len(without) < len(with_marks), stale("weasyprint", WEASY, "emptying the page box's marks no longer "
+                                                 "stops WeasyPrint drawing them")
+    assert restored == with_marks, stale("weasyprint", WEASY, "putting the marks back does not draw them again")
+
+
+def _image_widths(pdf: bytes) -> list[int]:
+    page = PdfReader(io.BytesIO(pdf)).pages[0]
+    objects = page["/Resources"]["/XObject"]
+    return [int(objects[name].get_object()["/Width"]) for name in objects
+            if objects[name].get_object()["/Subtype"] == "/Image"]
+
+
+def test_weasyprint_picture_resolution_is_capped_and_released(tmp_path):
+    Image.new("RGB", (600, 600), (200, 30, 30)).save(tmp_path / "big.png")
+    images: dict = {}  # what render(cache=...) fills, as the print renderer does
+    document = HTML(string='<img src="big.png" style="width: 1in; height: 1in">',
+                    base_url=str(tmp_path)).render(cache=images)
+    capped = [image for image in images.values() if weasy_adapter.set_image_dpi(image, 100)]
+    assert capped, stale("weasyprint", WEASY, "no picture in the render cache has a _dpi resolution to set "
+                         f"(cache holds {[type(v).__name__ for v in images.values()]})")
+    assert _image_widths(document.write_pdf()) == [100], stale(
+        "weasyprint", WEASY, "setting a picture's _dpi after loading no longer downsamples it when written")
+    for image in capped:
+        weasy_adapter.set_image_dpi(image, None)
+    assert _image_widths(document.write_pdf()) == [600], stale(
+        "weasyprint", WEASY, "setting _dpi back to None no longer writes the picture at full resolution")
+
+
+# --- pypdf -------------------------------------------------------------------------------------------------
+
+def _written(writer: PdfWriter) -> PdfReader:
+    out = io.BytesIO()
+    writer.write(out)
+    return PdfReader(io.BytesIO(out.getvalue()))
+
+
+def test_pypdf_catalog_and_new_objects_reach_the_file():
+    writer = PdfWriter()
+    writer.add_blank_page(100, 100)
+    try:
+        root = pypdf_adapter.catalog(writer)
+        ref = pypdf_adapter.add_object(writer, DictionaryObject({NameObject("/Count"): NumberObject(7)}))
+    except AttributeError as exc:
+        pytest.fail(stale("pypdf", PYPDF, f"PdfWriter lost _root_object or _add_object ({exc!r})"))
+    assert root.get("/Type") == "/Catalog", stale("pypdf", PYPDF, f"_root_object is not the catalog: {root!r}")
+    assert isinstance(ref, IndirectObject) and ref.get_object()["/Count"] == 7, stale(
+        "pypdf", PYPDF, f"_add_object returned {ref!r}, not a reference to the object")
+    root[NameObject("/PageMode")] = NameObject("/UseOutlines")
+    root[NameObject("/PublishTest")] = ref
+    written = _written(writer).trailer["/Root"]
+    assert written.get("/PageMode") == "/UseOutlines", stale("pypdf", PYPDF, "entries added to _root_object "
+                                                             "are not written")
+    assert written["/PublishTest"].get_object()["/Count"] == 7, stale("pypdf", PYPDF, "objects from _add_object "
+                                                                      "are not written")
+
+
+def test_pypdf_document_info_and_id_reach_the_trailer():
+    writer = PdfWriter()
+    writer.add_blank_page(100, 100)
+    writer.add_metadata({"/Title": "Adapter"})
+    try:
+        pypdf_adapter.document_info(writer)[NameObject("/Trapped")] = NameObject("/False")
+        pypdf_adapter.set_document_id(writer, bytes(range(16)))
+    except AttributeError as exc:
+        pytest.fail(stale("pypdf", PYPDF, f"PdfWriter lost _info or _ID ({exc!r})"))
+    trailer = _written(writer).trailer
+    info = trailer["/Info"].get_object()
+    assert info.get("/Title") == "Adapter" and info.get("/Trapped") == "/False", stale(
+        "pypdf", PYPDF, f"entries set through _info are not written: {dict(info)!r}")
+    assert [part.original_bytes for part in trailer.get("/ID", [])] == [bytes(range(16))] * 2, stale(
+        "pypdf", PYPDF, f"the _ID set before writing is not the trailer's /ID: {trailer.get('/ID')!r}")
+
+
+# --- ebooklib ----------------------------------------------------------------------------------------------
+
+def _book() -> epub.EpubBook:
+    book = epub.EpubBook()
+    book.set_identifier("urn:uuid:00000000-0000-0000-0000-000000000001")
+    book.set_title("Adapter")
+    book.set_language("en")
+    chapter = epub.EpubHtml(title="One", file_name="one.xhtml", lang="en",
+                            content="<html><body><p>One.</p></body></html>")
+    book.add_item(chapter)
+    book.add_item(epub.EpubNcx())
+    book.spine = [chapter]
+    book.toc = [epub.Link("one.xhtml", "One", "nav-1")]
+    return book
+
+
+def test_ebooklib_writer_hands_over_the_opf_tree_and_the_ncx():
+    seen: dict[str, list] = {"opf": [], "ncx": []}
+
+    def opf(root) -> None:
+        seen["opf"].append(root.tag)
+        root.set("data-adapter", "opf")
+
+    def ncx(data: bytes) -> bytes:
+        seen["ncx"].append(data)
+        return data.replace(b"<head>", b"<head><!-- adapter -->", 1)
+
+    data = ebooklib_adapter.write(_book(), {"raise_exceptions": True}, opf=opf, ncx=ncx)
+    assert len(seen["opf"]) == 1 and seen["opf"][0].endswith("package"), stale(
+        "ebooklib", EBOOKLIB, f"EpubWriter._write_opf_file was not called once with the package tree: {seen['opf']!r}")
+    assert len(seen["ncx"]) == 1 and b"<ncx" in seen["ncx"][0], stale(
+        "ebooklib", EBOOKLIB, "EpubWriter._get_ncx was not called once for the NCX bytes")
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        names = z.namelist()
+        opf_name = next((n for n in names if n.endswith(".opf")), None)
+        ncx_name = next((n for n in names if n.endswith(".ncx")), None)
+        assert opf_name and ncx_name, stale("ebooklib", EBOOKLIB, f"the EPUB has no OPF or NCX: {names}")
+        package = etree.fromstring(z.read(opf_name))
+        assert package.get("data-adapter") == "opf", stale(
+            "ebooklib", EBOOKLIB, "the OPF tree edited in _write_opf_file is not the one written")
+        assert b"<!-- adapter -->" in z.read(ncx_name), stale(
+            "ebooklib", EBOOKLIB, "the NCX returned by _get_ncx is not the one written")
