@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from helpers import ISSUE_TOML, JOIN, PUBLICATION_TOML, REPO, REVIEW, STRIKE, picture, write
+from helpers import REPO, small_publication
 from publish.cli import cli
 
 
@@ -23,14 +23,7 @@ def pytest_addoption(parser):
 @pytest.fixture
 def pub(tmp_path: Path) -> Path:
     """A small valid publication: one issue (1112) with two articles and a standing page."""
-    root = tmp_path / "pub"
-    write(root / "publication.toml", PUBLICATION_TOML)
-    write(root / "issues/1112/issue.toml", ISSUE_TOML.format(number=1112))
-    write(root / "issues/1112/01-strike.md", STRIKE)
-    write(root / "issues/1112/02-dilemma.md", REVIEW)
-    picture(root / "issues/1112/images/picket.jpg")
-    write(root / "pages/join.md", JOIN)
-    return root
+    return small_publication(tmp_path / "pub")
 
 
 @pytest.fixture

@@ -110,3 +110,31 @@ def invoke_at(epoch: str, root: Path, *args: str):
         return CliRunner().invoke(cli, ["--root", str(root), *args], catch_exceptions=False)
     finally:
         patch.undo()
+
+
+def small_publication(root: Path) -> Path:
+    """A small valid publication at `root`: one issue (1112) with two articles and a standing page."""
+    write(root / "publication.toml", PUBLICATION_TOML)
+    write(root / "issues/1112/issue.toml", ISSUE_TOML.format(number=1112))
+    write(root / "issues/1112/01-strike.md", STRIKE)
+    write(root / "issues/1112/02-dilemma.md", REVIEW)
+    picture(root / "issues/1112/images/picket.jpg")
+    write(root / "pages/join.md", JOIN)
+    return root
+
+
+def replacing(path: str, old: str, new: str):
+    """A mutation for a bad-input table: replace `old` by `new` once in the publication's file `path`."""
+    def mutate(root: Path) -> None:
+        target = root / path
+        text = target.read_text(encoding="utf-8")
+        assert old in text, f"fixture changed: {old!r} not in {path}"
+        target.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+    return mutate
+
+
+def writing(path: str, text: str):
+    """A mutation for a bad-input table: write `text` to the publication's file `path`."""
+    return lambda root: write(root / path, text)
+

@@ -9,21 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from helpers import picture, write
+from helpers import picture, replacing, writing
 
 
-def _replace(path: str, old: str, new: str):
-    def mutate(root: Path) -> None:
-        target = root / path
-        text = target.read_text(encoding="utf-8")
-        assert old in text, f"fixture changed: {old!r} not in {path}"
-        target.write_text(text.replace(old, new, 1), encoding="utf-8")
-
-    return mutate
-
-
-def _write(path: str, text: str):
-    return lambda root: write(root / path, text)
+_replace, _write = replacing, writing  # the shared table mutations (helpers.py)
 
 
 def _bytes(path: str, data: bytes):

@@ -18,19 +18,12 @@ from pathlib import Path
 
 import pytest
 
-from helpers import ISSUE_TOML, JOIN, PUBLICATION_TOML, REPO, REVIEW, STRIKE, picture, write
+from helpers import ISSUE_TOML, REPO, REVIEW, picture, small_publication, write
 
 LIMIT = 300  # seconds: a bound for waiting on a marker, never a guess at how long something takes
 
 
-def _small_pub(root: Path) -> Path:
-    write(root / "publication.toml", PUBLICATION_TOML)
-    write(root / "issues/1112/issue.toml", ISSUE_TOML.format(number=1112))
-    write(root / "issues/1112/01-strike.md", STRIKE)
-    write(root / "issues/1112/02-dilemma.md", REVIEW)
-    picture(root / "issues/1112/images/picket.jpg")
-    write(root / "pages/join.md", JOIN)
-    return root
+_small_pub = small_publication
 
 
 def _env(tag: str = "") -> dict:

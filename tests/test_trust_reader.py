@@ -6,25 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from helpers import write
+from helpers import replacing, write, writing
 
 STRIKE = "issues/1112/01-strike.md"
 REVIEW = "issues/1112/02-dilemma.md"
 ISSUE = "issues/1112/issue.toml"
 
 
-def _replace(path: str, old: str, new: str):
-    def mutate(root: Path) -> None:
-        target = root / path
-        text = target.read_text(encoding="utf-8")
-        assert old in text, f"fixture changed: {old!r} not in {path}"
-        target.write_text(text.replace(old, new, 1), encoding="utf-8")
-
-    return mutate
-
-
-def _write(path: str, text: str):
-    return lambda root: write(root / path, text)
+_replace, _write = replacing, writing  # the shared table mutations (helpers.py)
 
 
 def _bytes_name(name: bytes):
