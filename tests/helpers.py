@@ -138,3 +138,17 @@ def writing(path: str, text: str):
     """A mutation for a bad-input table: write `text` to the publication's file `path`."""
     return lambda root: write(root / path, text)
 
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    """Every file under `folder` with its bytes, to prove a failed command left it untouched."""
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def refused_lines(run, root: Path, command: list[str], where: str) -> tuple[str, list[str]]:
+    """Run a command that bad input must refuse: exit 1, no traceback; its output and the lines at `where`."""
+    result = run(root, *command)
+    output = result.output
+    assert result.exit_code == 1, output
+    assert "Traceback" not in output and "internal error" not in output, output
+    return output, [line for line in output.splitlines() if line.startswith(where)]
+

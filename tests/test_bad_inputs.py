@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import picture, replacing, writing
+from helpers import picture, refused_lines, replacing, snapshot, writing
 
 
 _replace, _write = replacing, writing  # the shared table mutations (helpers.py)
@@ -152,11 +152,8 @@ def built(pub, run):
     """The small publication, built once, with a snapshot of dist/."""
     result = run(pub, "build", "1112", "--format", "text")
     assert result.exit_code == 0, result.output
-    return pub, _snapshot(pub / "dist")
+    return pub, snapshot(pub / "dist")
 
-
-def _snapshot(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 @pytest.mark.parametrize("case_id, mutate, where, words", CASES, ids=[c[0] for c in CASES])
@@ -164,15 +161,11 @@ def test_bad_input_is_reported_at_its_place(built, run, case_id, mutate, where, 
     root, before = built
     mutate(root)
     for command in (["check", "1112"], ["build", "1112", "--force", "--format", "text"]):
-        result = run(root, *command)
-        assert result.exit_code == 1, result.output
-        output = result.output
-        assert "Traceback" not in output
-        located = [line for line in output.splitlines() if line.startswith(where)]
+        output, located = refused_lines(run, root, command, where)
         assert located, f"no line starts with {where!r}:\n{output}"
         assert any(words in line for line in located), f"{words!r} not in:\n{output}"
         assert any(" — " in line for line in located), f"no 'what to do' part:\n{output}"
-    assert _snapshot(root / "dist") == before
+    assert snapshot(root / "dist") == before
 
 
 def test_table_is_long_enough():

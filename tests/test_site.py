@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from lxml import etree, html
 from PIL import Image
 
-from helpers import ISSUE_TOML, JOIN, PUBLICATION_TOML, REVIEW, STRIKE, picture, write
+from helpers import ISSUE_TOML, PUBLICATION_TOML, STRIKE, picture, small_publication, write
 from publish.cli import cli
 from publish.formats import FORMATS
 
@@ -33,18 +33,14 @@ def build(root: Path, *args: str):
 
 def make_publication(root: Path, url: bool = True) -> Path:
     """Issues 1111 (2019) and 1112 (2020) of the conftest paper; 1113 is added by tests."""
-    toml = PUBLICATION_TOML if url else PUBLICATION_TOML.replace('url = "https://example.org/ww/"\n', "")
-    write(root / "publication.toml", toml)
+    small_publication(root)  # issue 1112, with the standing page
+    if not url:
+        write(root / "publication.toml", PUBLICATION_TOML.replace('url = "https://example.org/ww/"\n', ""))
     write(root / "issues/1111/issue.toml",
           ISSUE_TOML.format(number=1111).replace("2020-12-02", "2019-12-25").replace(
               "Better for billionaires, worse for workers", "Strike wave <spreads> & grows"))
     write(root / "issues/1111/01-strike.md", STRIKE.replace("Bin workers strike", "Bin workers walk out"))
     picture(root / "issues/1111/images/picket.jpg", (400, 300))
-    write(root / "issues/1112/issue.toml", ISSUE_TOML.format(number=1112))
-    write(root / "issues/1112/01-strike.md", STRIKE)
-    write(root / "issues/1112/02-dilemma.md", REVIEW)
-    picture(root / "issues/1112/images/picket.jpg")
-    write(root / "pages/join.md", JOIN)
     return root
 
 
