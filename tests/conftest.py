@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from helpers import REPO, small_publication
+from helpers import REPO, small_publication, snapshot
 from publish.cli import cli
 
 
@@ -46,3 +46,12 @@ def demo_copy(tmp_path_factory) -> Path:
         if (REPO / name).exists():
             shutil.copytree(REPO / name, root / name, symlinks=False)
     return root
+
+
+@pytest.fixture
+def text_built(pub, run):
+    """The small publication with its text edition built, and a snapshot of dist/ to compare after a refusal."""
+    result = run(pub, "build", "1112", "--format", "text")
+    assert result.exit_code == 0, result.output
+    return pub, snapshot(pub / "dist")
+

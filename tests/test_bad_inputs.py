@@ -147,18 +147,12 @@ CASES = [
 ]
 
 
-@pytest.fixture
-def built(pub, run):
-    """The small publication, built once, with a snapshot of dist/."""
-    result = run(pub, "build", "1112", "--format", "text")
-    assert result.exit_code == 0, result.output
-    return pub, snapshot(pub / "dist")
 
 
 
 @pytest.mark.parametrize("case_id, mutate, where, words", CASES, ids=[c[0] for c in CASES])
-def test_bad_input_is_reported_at_its_place(built, run, case_id, mutate, where, words):
-    root, before = built
+def test_bad_input_is_reported_at_its_place(text_built, run, case_id, mutate, where, words):
+    root, before = text_built
     mutate(root)
     for command in (["check", "1112"], ["build", "1112", "--force", "--format", "text"]):
         output, located = refused_lines(run, root, command, where)

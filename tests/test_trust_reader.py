@@ -116,16 +116,11 @@ def test_a_bad_file_name_fails_only_its_issue(pub, run):
 
 
 
-@pytest.fixture
-def built(pub, run):
-    result = run(pub, "build", "1112", "--format", "text")
-    assert result.exit_code == 0, result.output
-    return pub, snapshot(pub / "dist")
 
 
 @pytest.mark.parametrize("case_id, mutate, where, words", CASES, ids=[c[0] for c in CASES])
-def test_hostile_source_gives_a_located_error(built, run, case_id, mutate, where, words):
-    root, before = built
+def test_hostile_source_gives_a_located_error(text_built, run, case_id, mutate, where, words):
+    root, before = text_built
     mutate(root)
     for command in (["check", "1112"], ["build", "1112", "--force", "--format", "text"]):
         output, located = refused_lines(run, root, command, where)
