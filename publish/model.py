@@ -36,6 +36,14 @@ class PrintSettings:
 
 
 @dataclass(frozen=True)
+class AudioSettings:
+    """publication.toml's [audio]: the speech engine ("" lets the build choose) and its voice."""
+
+    engine: str = ""  # "piper" | "espeak-ng" | "": Piper when the voice is a Piper model, else espeak-ng
+    voice: str = ""  # a Piper model (.onnx) in the publication, an installed voice package, or an espeak-ng voice
+
+
+@dataclass(frozen=True)
 class Publication:
     root: Path
     title: str
@@ -50,6 +58,8 @@ class Publication:
     standing_pages: tuple[str, ...] = ()
     print: PrintSettings = field(default_factory=PrintSettings)
     formats: tuple[str, ...] = ()  # what a build makes when no --format is given (empty: all it can)
+    audio: AudioSettings | None = None  # None: no [audio] table
+    tables: frozenset[str] = frozenset()  # the tables publication.toml has ("print", "audio"): opt-in formats
 
     def section(self, section_id: str) -> Section | None:
         return next((s for s in self.sections if s.id == section_id), None)

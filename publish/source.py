@@ -17,7 +17,7 @@ from publish import schema
 from publish.articles import article_slug, read_article
 from publish.errors import rel
 from publish.formats import FORMATS
-from publish.model import Article, Issue, Publication, PrintSettings, Section
+from publish.model import Article, AudioSettings, Issue, Publication, PrintSettings, Section
 from publish.pictures import check_picture
 from publish.slug import MAX_SLUG, slugify
 from publish.sourcefiles import (Report, check_names, key_line, load_toml, name_problem, printable, read_text,
@@ -77,6 +77,7 @@ def read_publication(root: Path, report: Report) -> Publication | None:
     sections = tuple(Section(s.id, smarten(s.title, language))
                      for s in _read_sections(data.get("sections"), text, path, report))
     print_settings = _read_print(data.get("print"), text, path, report)
+    audio = _read_audio(data.get("audio"), root, text, path, report) if "audio" in data else None
     standing = tuple(values.get("standing-pages") or ())
     for index, page in enumerate(standing):
         page_path = root / page
@@ -97,6 +98,7 @@ def read_publication(root: Path, report: Report) -> Publication | None:
         publisher=values.get("publisher") or "", language=language, sections=sections,
         tagline=smarten(values.get("tagline") or "", language), url=url, issn=issn, layout=layout,
         standing_pages=standing, print=print_settings, formats=tuple(f for f in formats if f in FORMATS),
+        audio=audio, tables=frozenset(k for k, v in data.items() if isinstance(v, dict)),
     )
 
 
@@ -154,6 +156,58 @@ def _read_print(raw, text: str, path: Path, report: Report) -> PrintSettings:
         report.add(path, at("columns"), f"columns {columns!r} must be a whole number from 1 to 8", "write e.g. columns = 3")
         columns = settings.columns
     return PrintSettings(page_size=page_size.strip(), bleed=bleed.strip(), columns=columns)
+
+
+def _read_audio(raw, root: Path, text: str, path: Path, report: Report) -> AudioSettings | None:
+    """[audio]: an engine we know, and a voice that is a model file inside the publication or a plain name."""
+    start = (table_lines(text, "audio") or [0])[0]
+    at = lambda key: key_line(text, key, start) or start or None  # noqa: E731
+    if not isinstance(raw, dict):
+        report.add(path, key_line(text, "audio"), "audio must be a table", 'write it as [audio] with engine = "piper"')
+        return None
+    unknown_keys(raw, schema.AUDIO_KEYS, report, path, at, "[audio]")
+    engine, voice = raw.get("engine", ""), raw.get("voice", "")
+    if not isinstance(engine, str) or (engine and engine not in schema.AUDIO_ENGINES):
+        report.add(path, at("engine"), f"unknown speech engine {engine!r}",
+                   f"choose from {', '.join(schema.AUDIO_ENGINES)}, or leave engine out")
+        engine = ""
+    if not isinstance(voice, str):
+        report.add(path, at("voice"), f"voice must be text, got {schema._describe(voice)}",
+                   'write e.g. voice = "voices/en_GB-alba-medium.onnx"')
+        return AudioSettings(engine, "")
+    voice = voice.strip()
+    if voice.endswith(".onnx") or "/" in voice or "\\" in voice:
+        problem = _voice_file_problem(root, voice)
+        if problem:
+            report.add(path, at("voice"), problem[0], problem[1])
+        elif engine == "espeak-ng":
+            report.add(path, at("voice"), f"voice {voice!r} is a Piper model, not an espeak-ng voice",
+                       'write engine = "piper", or name an espeak-ng voice such as "en-gb"')
+    elif voice and not schema.VOICE_NAME.fullmatch(voice):
+        report.add(path, at("voice"), f"voice {printable(voice)!r} is neither a model file nor a voice name",
+                   'write e.g. voice = "voices/en_GB-alba-medium.onnx" or voice = "en-gb"')
+    return AudioSettings(engine, voice)
+
+
+def _voice_file_problem(root: Path, voice: str) -> tuple[str, str] | None:
+    """Why a Piper model named in [audio] cannot be used (outside the publication, missing, no config)."""
+    given = Path(voice)
+    if given.is_absolute() or ".." in given.parts:
+        return (f"voice {voice!r} is outside the publication folder",
+                'put the model in the publication, e.g. voices/, and write voice = "voices/NAME.onnx"')
+    model = root / given
+    try:
+        model.resolve().relative_to(root.resolve())
+    except ValueError:
+        return (f"voice {voice!r} leads outside the publication folder (a link)",
+                "copy the model into the publication instead of linking to it")
+    if not model.is_file() or model.suffix != ".onnx":
+        return (f"voice {voice!r} does not exist" if not model.is_file() else f"voice {voice!r} is not an .onnx model",
+                "give the path of a Piper model (.onnx, with its .onnx.json beside it) inside the publication")
+    if not model.with_name(model.name + ".json").is_file():
+        return (f"voice {voice!r} has no {model.name}.json beside it",
+                "copy the model's .onnx.json config next to it; Piper needs both")
+    return None
 
 
 # --- issues -----------------------------------------------------------------------------

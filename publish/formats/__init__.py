@@ -10,6 +10,7 @@ from __future__ import annotations
 from publish.formats.base import Download, Format
 
 EBOOK_LAYOUT = ("epub/", "css/ebook.css", "pdf/", "css/print.css")  # the page-list follows the print layout
+AUDIO_HINT = "install ffmpeg and a speech engine (apt-get install ffmpeg espeak-ng) to make the audio edition"
 KINDLE_HINT = "install calibre (apt-get install calibre) to make the Kindle edition"
 
 REGISTRY: tuple[Format, ...] = (
@@ -36,6 +37,10 @@ REGISTRY: tuple[Format, ...] = (
     Format("text", "plain text for screen readers, mail and archives", "text", ":write",
            download=Download(".txt", "Text", "text/plain; charset=utf-8"),
            layout_parts=("text/",), shared_html=False, uses_fonts=False),
+    Format("audio", "spoken edition: MP3 per article and for the issue, with chapters", "audio", "writer:write",
+           validator="writer:validate", download=Download(".mp3", "Audio (MP3)", "audio/mpeg"),
+           programs=("ffmpeg",), install_hint=AUDIO_HINT, layout_parts=("audio/", "epub/cover.toml"),
+           shared_html=False, shared=("products/ebook/cover.py",), opt_in=True),
     Format("site", "download pages and feeds", "site", "writer:write", validator="writer:validate",
            per_issue=False, layout_parts=("site/", "css/site.css")),
 )

@@ -56,6 +56,9 @@ class Format:
     shared_html: bool = True  # uses base.html and partials/
     uses_fonts: bool = True  # its output depends on fonts/
     shared: tuple[str, ...] = ()  # shared code under publish/ that shapes its output ("products/ebook/")
+    # made only when asked for: by --format, by publication.toml's `formats`, or by a table named
+    # after the format in publication.toml (`[audio]`); too slow or too special to make on every build
+    opt_in: bool = False
 
     def _entry(self, spec: str) -> Callable:
         module, _, function = spec.partition(":")

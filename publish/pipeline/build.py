@@ -26,12 +26,13 @@ REPORT = "build-report.json"  # in state_dir(root, out), unless --report says wh
 LEGACY = (".publish.lock", REPORT)  # what older versions kept in dist/, which is uploaded
 
 
-def choose_formats(requested: tuple[str, ...] | None,
-                   default: tuple[str, ...] = ()) -> tuple[tuple[str, ...], dict[str, str]]:
+def choose_formats(requested: tuple[str, ...] | None, default: tuple[str, ...] = (),
+                   tables: frozenset[str] = frozenset()) -> tuple[tuple[str, ...], dict[str, str]]:
     """The formats to build and, for a default build, the ones skipped with the reason.
 
     `default` is publication.toml's `formats`: when no --format is given, those formats are wanted
     exactly as if they had been asked for (a missing program is then an error, not a skip).
+    An opt-in format joins a default build only if publication.toml has a table of its name (`tables`).
     """
     requested = requested or tuple(f for f in ORDER if f in default)
     if requested:
@@ -42,6 +43,8 @@ def choose_formats(requested: tuple[str, ...] | None,
         return requested, {}
     chosen, skipped = [], {}
     for fmt in ORDER:
+        if FORMATS[fmt].opt_in and fmt not in tables:
+            continue
         why = FORMATS[fmt].missing()
         if why:
             skipped[fmt] = why
@@ -58,7 +61,7 @@ def build(root: Path, selectors: tuple[str, ...] = (), all_issues: bool = False,
     root = root.resolve()
     pub, warnings = load_publication(root, options.strict)
     out = (options.out or root / "dist").resolve()
-    formats, skipped = choose_formats(options.formats, pub.formats)
+    formats, skipped = choose_formats(options.formats, pub.formats, pub.tables)
     folders = select_issues(pub, selectors, all_issues)
     summary = Summary(skipped=skipped, warnings=list(warnings))
     try:
