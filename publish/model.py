@@ -50,6 +50,7 @@ class Publication:
     standing_pages: tuple[str, ...] = ()
     print: PrintSettings = field(default_factory=PrintSettings)
     formats: tuple[str, ...] = ()  # what a build makes when no --format is given (empty: all it can)
+    subscription: str = ""  # the subscription page (relative path), from which the site makes subscribe.html
 
     def section(self, section_id: str) -> Section | None:
         return next((s for s in self.sections if s.id == section_id), None)
