@@ -60,6 +60,7 @@ class Publication:
     formats: tuple[str, ...] = ()  # what a build makes when no --format is given (empty: all it can)
     audio: AudioSettings | None = None  # None: no [audio] table
     tables: frozenset[str] = frozenset()  # the tables publication.toml has ("print", "audio"): opt-in formats
+    subscription: str = ""  # the subscription page (relative path), from which the site makes subscribe.html
 
     def section(self, section_id: str) -> Section | None:
         return next((s for s in self.sections if s.id == section_id), None)

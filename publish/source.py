@@ -20,7 +20,7 @@ from publish.formats import FORMATS
 from publish.model import Article, AudioSettings, Issue, Publication, PrintSettings, Section
 from publish.pictures import check_picture
 from publish.slug import MAX_SLUG, slugify
-from publish.sourcefiles import (Report, check_names, key_line, load_toml, name_problem, printable, read_text,
+from publish.sourcefiles import (Report, check_names, key_line, load_toml, name_problem, printable,
                                 table_lines, unknown_keys)
 from publish.typography import smarten
 
@@ -44,6 +44,38 @@ def read_publication(root: Path, report: Report) -> Publication | None:
     unknown_keys(data, schema.PUBLICATION_KEYS, report, path, line, "publication.toml")
     values = schema.check_fields(data, schema.PUBLICATION_FIELDS, report, path, line)
 
+    language, slug, url, issn, layout = _identity(values, root, path, line, report)
+    sections = tuple(Section(s.id, smarten(s.title, language))
+                     for s in _read_sections(data.get("sections"), text, path, report))
+    print_settings = _read_print(data.get("print"), text, path, report)
+    audio = _read_audio(data.get("audio"), root, text, path, report) if "audio" in data else None
+    standing = tuple(values.get("standing-pages") or ())
+    for index, page in enumerate(standing):
+        page_path = root / page
+        if ".." in Path(page).parts or Path(page).is_absolute() or not page.endswith(".md"):
+            report.add(path, line("standing-pages"), f"standing page {page!r} must be a .md file inside the publication",
+                       'write e.g. "pages/join.md"')
+        elif name_problem(Path(page).name):
+            report.add(path, line("standing-pages"), f"standing page {printable(page)!r}: "
+                       + name_problem(Path(page).name)[0], name_problem(Path(page).name)[1])
+        elif not page_path.is_file():
+            report.add(path, line("standing-pages"), f"standing page {page!r} does not exist",
+                       f"create {page} or remove it from standing-pages")
+    formats = tuple(values.get("formats") or ())
+    for fmt in (f for f in formats if f not in FORMATS):
+        report.add(path, line("formats"), f"unknown format {fmt!r} in formats", f"choose from {', '.join(FORMATS)}")
+    return Publication(
+        root=root, title=smarten(values.get("title") or "", language), slug=slug,
+        publisher=values.get("publisher") or "", language=language, sections=sections,
+        tagline=smarten(values.get("tagline") or "", language), url=url, issn=issn, layout=layout,
+        standing_pages=standing, print=print_settings, formats=tuple(f for f in formats if f in FORMATS),
+        subscription=_subscription(root, standing),
+        audio=audio, tables=frozenset(k for k, v in data.items() if isinstance(v, dict)),
+    )
+
+
+def _identity(values: dict, root: Path, path: Path, line, report: Report) -> tuple[str, str, str, str, str]:
+    """publication.toml's language, slug, url, ISSN and layout, checked (each problem reported at its line)."""
     language = values.get("language") or "en"
     if values.get("language") and not schema.BCP47.match(language):
         report.add(path, line("language"), f"language {language!r} is not a BCP 47 tag",
@@ -74,32 +106,16 @@ def read_publication(root: Path, report: Report) -> Publication | None:
         report.add(path, line("layout"), f"layout {layout!r} not found: there is no layouts/{layout}/",
                    'create that folder or write layout = "default"')
 
-    sections = tuple(Section(s.id, smarten(s.title, language))
-                     for s in _read_sections(data.get("sections"), text, path, report))
-    print_settings = _read_print(data.get("print"), text, path, report)
-    audio = _read_audio(data.get("audio"), root, text, path, report) if "audio" in data else None
-    standing = tuple(values.get("standing-pages") or ())
-    for index, page in enumerate(standing):
-        page_path = root / page
-        if ".." in Path(page).parts or Path(page).is_absolute() or not page.endswith(".md"):
-            report.add(path, line("standing-pages"), f"standing page {page!r} must be a .md file inside the publication",
-                       'write e.g. "pages/join.md"')
-        elif name_problem(Path(page).name):
-            report.add(path, line("standing-pages"), f"standing page {printable(page)!r}: "
-                       + name_problem(Path(page).name)[0], name_problem(Path(page).name)[1])
-        elif not page_path.is_file():
-            report.add(path, line("standing-pages"), f"standing page {page!r} does not exist",
-                       f"create {page} or remove it from standing-pages")
-    formats = tuple(values.get("formats") or ())
-    for fmt in (f for f in formats if f not in FORMATS):
-        report.add(path, line("formats"), f"unknown format {fmt!r} in formats", f"choose from {', '.join(FORMATS)}")
-    return Publication(
-        root=root, title=smarten(values.get("title") or "", language), slug=slug,
-        publisher=values.get("publisher") or "", language=language, sections=sections,
-        tagline=smarten(values.get("tagline") or "", language), url=url, issn=issn, layout=layout,
-        standing_pages=standing, print=print_settings, formats=tuple(f for f in formats if f in FORMATS),
-        audio=audio, tables=frozenset(k for k, v in data.items() if isinstance(v, dict)),
-    )
+    return language, slug, url, issn, layout
+
+
+def _subscription(root: Path, standing: tuple[str, ...]) -> str:
+    """The subscription page: a standing page named subscribe (NN- prefix aside), else pages/subscribe.md."""
+    for page in (*standing, "pages/subscribe.md"):
+        if ".." not in Path(page).parts and not Path(page).is_absolute() and \
+                article_slug(Path(page)) == "subscribe" and (root / page).is_file():
+            return page
+    return ""
 
 
 def _read_sections(raw, text: str, path: Path, report: Report) -> tuple[Section, ...]:

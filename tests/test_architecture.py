@@ -113,3 +113,29 @@ def test_every_format_has_its_code_and_says_how_it_is_checked(fmt):
 def test_registry_ids_are_unique_and_in_build_order():
     assert len({fmt.id for fmt in REGISTRY}) == len(REGISTRY)
     assert list(FORMATS) == [fmt.id for fmt in REGISTRY]
+
+
+MAX_FUNCTION_LINES = 60
+
+
+def test_no_function_is_over_the_line_limit():
+    long = []
+    for name, path in MODULES.items():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                lines = node.end_lineno - node.lineno + 1
+                if lines > MAX_FUNCTION_LINES:
+                    long.append(f"{name}.{node.name}: {lines} lines")
+    assert not long, long
+
+
+# what reads, checks or plans from sources: the pipeline's, never a format's (formats get checked models)
+SOURCE_READERS = ("publish.check", "publish.source", "publish.articles", "publish.sourcefiles")
+
+
+def test_formats_read_no_sources_and_use_only_the_pipelines_types():
+    crossing = [f"{module} imports {target}" for module, targets in GRAPH.items() for target in targets
+                if module.startswith("publish.formats.") and _format_of(module)
+                and (target in SOURCE_READERS
+                     or (target.startswith("publish.pipeline") and target != "publish.pipeline.types"))]
+    assert not crossing, crossing

@@ -198,8 +198,10 @@ def test_site_records_live_outside_dist_and_old_ones_move_without_a_rebuild(tmp_
 
 
 def test_a_huge_headline_is_cut_to_what_fits_before_it_is_measured(pub):
+    """One cover painter for every format: its work is bounded whatever the headline, at any size."""
     from publish.check import load_publication, read_issues
-    from publish.formats.site.cover import COVER_SIZE, clip_text, draw_cover
+    from publish.formats.site.pages import COVER_SIZE
+    from publish.products.cover import clip_text, front_cover
 
     publication, _ = load_publication(pub)
     issue = read_issues(publication, [pub / "issues/1112"])[0].issue
@@ -207,14 +209,15 @@ def test_a_huge_headline_is_cut_to_what_fits_before_it_is_measured(pub):
     words = ("Better for billionaires, worse for workers " * 6000)[:216_000]
     clipped = clip_text(words, (COVER_SIZE[0], COVER_SIZE[1]), 18)
     assert len(clipped) < 10_000 and clipped.endswith("\u2026")
-    # only the start of the text is ever looked at: the cover of the whole 216 KB and of its first
-    # 20,000 characters are the same picture
-    huge = draw_cover(dataclasses.replace(issue, headline=words))
-    start = draw_cover(dataclasses.replace(issue, headline=words[:20_000]))
-    assert huge.tobytes() == start.tobytes()
-    assert huge.size == COVER_SIZE
-    short = draw_cover(dataclasses.replace(issue, headline="Short"))
-    assert short.tobytes() != huge.tobytes()
+    for size in (COVER_SIZE, (1600, 2400)):  # the site's cover and the ebook's
+        # only the start of the text is ever looked at: the cover of the whole 216 KB and of its first
+        # 20,000 characters are the same picture
+        huge = front_cover(dataclasses.replace(issue, headline=words), size)
+        start = front_cover(dataclasses.replace(issue, headline=words[:20_000]), size)
+        assert huge.tobytes() == start.tobytes()
+        assert huge.size == size
+        short = front_cover(dataclasses.replace(issue, headline="Short"), size)
+        assert short.tobytes() != huge.tobytes()
 
 
 # --- 5. the site as readers use it ----------------------------------------------------------------
@@ -343,9 +346,9 @@ def test_another_issues_broken_draft_does_not_fail_this_build(tmp_path):
 
 def test_the_site_fingerprint_covers_the_sanitisers_and_the_reader():
     """A fix to the HTML or SVG sanitiser must republish every page, not only changed issues'."""
-    from publish.formats.site.writer import _code_files
+    from publish.pipeline.plan import _tool_files
 
-    names = {p.name for p in _code_files()}
+    names = {p.name for p in _tool_files("site")}
     assert {"safehtml.py", "svg_clean.py", "raster_clean.py", "picture_clean.py", "render.py", "markdown.py",
             "source.py", "writer.py", "pages.py", "feeds.py"} <= names
 

@@ -30,12 +30,13 @@ from markupsafe import escape
 from publish import lifeline
 from publish import BUILTIN_LAYOUTS
 from publish.atomic import is_temp
-from publish.check import load_publication, read_issues, select_issues
-from publish.errors import PublishError, SourceError
+from publish.check import load_publication, select_issues
+from publish.errors import PublishError
 from publish.formats import FORMATS, parse_formats
 from publish.pipeline.build import choose_formats
 from publish.pipeline.lock import lock
 from publish.pipeline.plan import state_dir
+from publish.pipeline.sources import SourceReader
 from publish.pipeline.types import Context, Options
 
 log = logging.getLogger("publish")
@@ -231,12 +232,14 @@ class Builder:
         try:
             pub, _ = load_publication(self.root)
             folder = select_issues(pub, (self.issue,), False)[0]
-            result = read_issues(pub, [folder])[0]
-            error = SourceError(result.problems, outcome="the preview shows the last good build").message \
-                if result.failed(False) else ""
+            reader = SourceReader(pub, "site")
+            error = "" if reader.read(folder, "the preview shows the last good build") else \
+                reader.rejected[int(folder.name)]
             out = self.root / "dist"
-            with lock(state_dir(self.root, out), out):  # a `publish build` elsewhere may be writing dist/
-                written = FORMATS["site"].write(pub, out, Context(Options(), out))
+            records = state_dir(self.root, out)
+            with lock(records, out):  # a `publish build` elsewhere may be writing dist/
+                written = FORMATS["site"].write(pub, out, Context(Options(), out, state=records, issues=reader))
+            reader.save()
         except (PublishError, click.UsageError) as exc:
             error = exc.format_message()
         except OSError as exc:  # a full disk, a read-only folder

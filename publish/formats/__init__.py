@@ -17,17 +17,17 @@ REGISTRY: tuple[Format, ...] = (
     Format("epub", "EPUB 3 for phones, e-readers and Send to Kindle", "epub", "writer:write",
            validator="writer:validate_epub", download=Download(".epub", "EPUB", "application/epub+zip"),
            layout_parts=EBOOK_LAYOUT,
-           shared=("products/ebook/", "products/kindle_rules.py", "products/print_layout/")),
+           shared=("products/ebook/", "products/cover.py", "products/kindle_rules.py", "products/print_layout/")),
     Format("kindle", "AZW3 for sideloading onto Kindles", "kindle", "writer:write",
            validator="writer:validate_kindle",
            download=Download(".azw3", "Kindle (AZW3)", "application/x-mobi8-ebook"),
            programs=("ebook-convert",), install_hint=KINDLE_HINT, layout_parts=EBOOK_LAYOUT,
-           shared=("products/ebook/", "products/kindle_rules.py", "products/print_layout/")),
+           shared=("products/ebook/", "products/cover.py", "products/kindle_rules.py", "products/print_layout/")),
     Format("kepub", "Kobo EPUB (kepub) for Kobo e-readers", "kepub", "writer:write",
            validator="writer:validate_kepub",
            download=Download(".kepub.epub", "Kobo (kepub)", "application/kepub+zip"),
            layout_parts=EBOOK_LAYOUT,
-           shared=("products/ebook/", "products/kindle_rules.py", "products/print_layout/")),
+           shared=("products/ebook/", "products/cover.py", "products/kindle_rules.py", "products/print_layout/")),
     Format("pdf", "PDF to read on screen or print at home", "pdf", "writer:write_pdf",
            validator="writer:validate_pdf", download=Download(".pdf", "PDF", "application/pdf"),
            layout_parts=("pdf/", "css/print.css"), shared=("products/print_layout/",)),
@@ -40,9 +40,10 @@ REGISTRY: tuple[Format, ...] = (
     Format("audio", "spoken edition: MP3 per article and for the issue, with chapters", "audio", "writer:write",
            validator="writer:validate", download=Download(".mp3", "Audio (MP3)", "audio/mpeg"),
            programs=("ffmpeg",), install_hint=AUDIO_HINT, layout_parts=("audio/", "epub/cover.toml"),
-           shared_html=False, shared=("products/ebook/cover.py",), opt_in=True),
+           shared_html=False, shared=("products/cover.py",), opt_in=True),
     Format("site", "download pages and feeds", "site", "writer:write", validator="writer:validate",
-           per_issue=False, layout_parts=("site/", "css/site.css")),
+           per_issue=False, layout_parts=("site/", "css/site.css", "epub/cover.toml"), shared=("products/cover.py",),
+           inputs=("pages/subscribe.md",)),  # it decides every page's menu (Subscribe, or Follow alone)
 )
 FORMATS: dict[str, Format] = {fmt.id: fmt for fmt in REGISTRY}
 ORDER = tuple(FORMATS)

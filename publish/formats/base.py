@@ -59,6 +59,7 @@ class Format:
     # made only when asked for: by --format, by publication.toml's `formats`, or by a table named
     # after the format in publication.toml (`[audio]`); too slow or too special to make on every build
     opt_in: bool = False
+    inputs: tuple[str, ...] = ()  # publication files besides issues and standing pages it reads ("pages/x.md")
 
     def _entry(self, spec: str) -> Callable:
         module, _, function = spec.partition(":")

@@ -18,7 +18,8 @@ from publish.errors import PublishError
 from publish.formats import FORMATS, ORDER
 from publish.pipeline.executors import run_tasks
 from publish.pipeline.lock import lock
-from publish.pipeline.plan import plan, state_dir
+from publish.pipeline.plan import Inputs, plan, state_dir
+from publish.pipeline.sources import SourceReader
 from publish.pipeline.types import Context, IssueOutcome, Options, Summary
 
 log = logging.getLogger("publish")
@@ -76,13 +77,14 @@ def build(root: Path, selectors: tuple[str, ...] = (), all_issues: bool = False,
         issue_formats = tuple(f for f in formats if FORMATS[f].per_issue)
         if progress and hasattr(progress, "start"):
             progress.start(len(folders))
-        tasks = plan(pub, out, folders, issue_formats, options, summary, progress)
+        inputs = Inputs(pub)  # file hashes, shared by the plan and the site phase
+        tasks = plan(pub, out, folders, issue_formats, options, summary, progress, inputs)
         for outcome in run_tasks(tasks, options):
             summary.outcomes.append(outcome)
             if progress:
                 progress(outcome)
         summary.outcomes.sort(key=lambda o: o.number)
-        _site_phase(pub, out, formats, options, summary, {int(f.name) for f in folders})
+        _site_phase(pub, out, formats, options, summary, {int(f.name) for f in folders}, inputs, records)
         summary.warnings += [p for o in summary.outcomes for p in o.problems if not p.is_error]
         summary.seconds = time.perf_counter() - started
         if len(folders) > 1 or any(o.built for o in summary.outcomes) or options.report:
@@ -101,7 +103,7 @@ def _tidy(out: Path, folders: list[Path]) -> None:
 
 
 def _site_phase(pub, out: Path, formats: tuple[str, ...], options: Options, summary: Summary,
-                selected: set[int]) -> None:
+                selected: set[int], inputs: Inputs, records: Path) -> None:
     """The publication-wide formats (the site), told which issues failed so that it keeps their old pages."""
     site_formats = [f for f in formats if not FORMATS[f].per_issue]
     if (not site_formats and any(o.built for o in summary.outcomes) and (out / "index.html").is_file()
@@ -109,8 +111,10 @@ def _site_phase(pub, out: Path, formats: tuple[str, ...], options: Options, summ
         # the site lists each download's size and SHA-256: keep it true to the files just replaced
         log.info("site: refreshing its download records")
         site_formats = ["site"]
-    context = Context(options, out, failed=frozenset(o.number for o in summary.failed))
+    failed = frozenset(o.number for o in summary.failed)
     for fmt in site_formats:
+        reader = SourceReader(pub, fmt, options.strict, inputs)
+        context = Context(options, out, failed=failed, state=records, issues=reader)
         try:
             FORMATS[fmt].write(pub, out, context)
         except OSError as exc:  # a full disk, a read-only folder: the site's writes are staged, the old one stays
@@ -119,7 +123,8 @@ def _site_phase(pub, out: Path, formats: tuple[str, ...], options: Options, summ
                                "and permissions; the previous files were kept") from None
         if options.validate:
             summary.validation += [f"{fmt}: {m}" for m in FORMATS[fmt].validate([], context)]
-    _source_errors(context.rejected, selected, summary)
+        reader.save()
+        _source_errors(reader.rejected, selected, summary)
 
 
 def _source_errors(rejected: dict[int, str], selected: set[int], summary: Summary) -> None:

@@ -1,26 +1,25 @@
 """Build tasks for many issues → outcomes, run inline, in worker processes, or on a Dask cluster.
 
-Each issue is built in its own worker process, which exits afterwards, so
-WeasyPrint's memory goes back to the system; a worker that crashes, runs out
-of memory or passes the time limit fails that issue only.
+Each issue is built in its own worker process of publish.forkpool, which exits
+afterwards, so WeasyPrint's memory goes back to the system; a worker that
+crashes, runs out of memory or passes the time limit fails that issue only.
 """
 
 from __future__ import annotations
 
-import contextlib
-import multiprocessing
-import os
 import resource
 import time
 import traceback
-from multiprocessing.connection import wait
+from functools import partial
 from pathlib import Path
 from typing import Iterator
 
-from publish import lifeline
+from publish import forkpool
+from publish.forkpool import died_why
 from publish.errors import PublishError
 from publish.pipeline.issue import build_issue
 from publish.pipeline.types import IssueOutcome, Options, Task
+
 
 def run_tasks(tasks: list[Task], options: Options) -> Iterator[IssueOutcome]:
     """Outcomes in the order they finish."""
@@ -55,65 +54,25 @@ def _run_inline(tasks: list[Task]) -> Iterator[IssueOutcome]:
         yield outcome
 
 
-def _child(task: Task, conn, parent: int) -> None:
-    lifeline.die_with(parent)  # a killed build must not leave its workers running
-    try:
-        conn.send(_guarded(task))
-    finally:
-        conn.close()
-
-
 def _run_processes(tasks: list[Task], jobs: int, timeout: float) -> Iterator[IssueOutcome]:
     """At most `jobs` worker processes, one issue each; each finishes, crashes or times out alone."""
-    context = multiprocessing.get_context("fork")
-    pending = list(reversed(tasks))
-    running: dict = {}  # sentinel → (process, connection, task, started)
-    try:
-        while pending or running:
-            while pending and len(running) < jobs:
-                task = pending.pop()
-                receive, send = context.Pipe(duplex=False)
-                process = context.Process(target=_child, args=(task, send, os.getpid()), daemon=True)
-                process.start()
-                send.close()
-                running[process.sentinel] = (process, receive, task, time.monotonic())
-            ready = wait(list(running), timeout=1.0)
-            now = time.monotonic()
-            for sentinel in list(running):
-                process, receive, task, started = running[sentinel]
-                if sentinel in ready or receive.poll():
-                    outcome = _collect(process, receive, task)
-                elif now - started > timeout:
-                    process.kill()
-                    process.join()
-                    outcome = IssueOutcome(task.number, error=(
-                        f"issues/{task.number}: took longer than {timeout:.0f} s and was stopped — "
-                        "look for a huge picture or article, or raise --timeout"))
-                else:
-                    continue
-                del running[sentinel]
-                outcome.seconds = outcome.seconds or now - started
-                yield outcome
-    finally:
-        for process, receive, _, _ in running.values():
-            process.kill()
-            process.join()
 
+    def failure(index: int, why: str) -> IssueOutcome:
+        number = tasks[index].number
+        if why == "timeout":
+            return IssueOutcome(number, error=f"issues/{number}: took longer than {timeout:.0f} s and was stopped — "
+                                              "look for a huge picture or article, or raise --timeout")
+        if why.startswith("died"):
+            hint = "" if "signal" in died_why(why) else " (a crash in a renderer?)"
+            return IssueOutcome(number, error=f"issues/{number}: the worker {died_why(why)}{hint} — "
+                                              "build this issue alone with --debug to see why")
+        return IssueOutcome(number, error=f"issues/{number}: internal error {why.partition(': ')[2]} — "
+                                          "report it; the other issues were built")
 
-def _collect(process, receive, task: Task) -> IssueOutcome:
-    outcome = None
-    with contextlib.suppress(EOFError, OSError):
-        if receive.poll(5):
-            outcome = receive.recv()
-    process.join()
-    receive.close()
-    if outcome is not None:
-        return outcome
-    code = process.exitcode
-    why = f"killed by signal {-code}" if code and code < 0 else f"exited with status {code}"
-    hint = "out of memory?" if code == -9 else "a crash in a renderer?"
-    return IssueOutcome(task.number, error=f"issues/{task.number}: the worker {why} ({hint}) — "
-                                           "build this issue alone with --debug to see why")
+    calls = [partial(_guarded, task) for task in tasks]
+    for _, outcome, seconds in forkpool.run(calls, jobs, [timeout] * len(tasks), failure):
+        outcome.seconds = outcome.seconds or seconds
+        yield outcome
 
 
 def _run_dask(tasks: list[Task], address: str) -> Iterator[IssueOutcome]:

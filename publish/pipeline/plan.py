@@ -117,7 +117,8 @@ class Inputs:
         if fmt not in self._shared:
             pub = self.pub
             named = [("publication.toml", pub.root / "publication.toml")]
-            named += [(page, pub.root / page) for page in pub.standing_pages if (pub.root / page).is_file()]
+            pages = (*pub.standing_pages, *FORMATS[fmt].inputs)
+            named += [(page, pub.root / page) for page in pages if (pub.root / page).is_file()]
             layout_dirs = [pub.layout_dir] if pub.layout_dir.is_dir() else []
             builtin = BUILTIN_LAYOUTS / "default"
             if not layout_dirs or layout_dirs[0].resolve() != builtin.resolve():
@@ -195,9 +196,9 @@ def record(records: Path, out_dir: Path, fmt: str, digest: str, files: list[Path
 
 
 def plan(pub, out: Path, folders: list[Path], formats: tuple[str, ...], options: Options,
-         summary: Summary, progress=None) -> list[Task]:
+         summary: Summary, progress=None, inputs: Inputs | None = None) -> list[Task]:
     """One task per issue with stale formats; unchanged issues go straight into the summary."""
-    inputs = Inputs(pub)
+    inputs = inputs or Inputs(pub)
     records = state_dir(pub.root, out)
     tasks = []
     for folder in folders:

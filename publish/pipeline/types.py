@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
 from publish.errors import Problem
+
+if TYPE_CHECKING:
+    from publish.model import Article, Issue
 
 
 @dataclass
@@ -21,6 +25,25 @@ class Options:
     report: Path | None = None  # where to write the build report (default: beside the state)
 
 
+class CheckedIssues(Protocol):
+    """The publication's issues as the pipeline reads and checks them (publish.pipeline.sources.SourceReader).
+
+    A publication-wide format (the site) gets one in its Context and never reads sources itself.
+    """
+
+    def folders(self) -> list[Path]:
+        """Every issue folder of the publication, in number order."""
+
+    def digest(self, folder: Path) -> str:
+        """What the format's output for this issue is made from, as one SHA-256 (the plan's digests)."""
+
+    def read(self, folder: Path, outcome: str) -> Issue | None:
+        """The checked issue, or None when its sources have errors (`outcome` says what became of it)."""
+
+    def subscription(self) -> Article | None:
+        """The checked subscription page, or None; SourceError when it has errors."""
+
+
 @dataclass
 class Context:
     """What a format writer gets besides the issue: the options and what other formats made."""
@@ -30,7 +53,8 @@ class Context:
     outputs: dict[str, list[Path]] = field(default_factory=dict)
     cache: dict = field(default_factory=dict)  # work shared by the formats of one issue in one run (the print layout)
     failed: frozenset[int] = frozenset()  # issues whose build failed in this run: the site keeps their old pages
-    rejected: dict[int, str] = field(default_factory=dict)  # issues the site found with source errors → why
+    state: Path | None = None  # the folder outside dist/ for the tool's records of `out` (plan.state_dir)
+    issues: CheckedIssues | None = None  # for the publication-wide formats: every issue, checked by the pipeline
 
 
 @dataclass

@@ -9,7 +9,6 @@ spoken in parallel, one engine process per core.
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import logging
 import os
@@ -21,7 +20,6 @@ from pathlib import Path
 
 from mutagen.flac import FLAC
 from mutagen.mp3 import MP3
-from PIL import Image
 
 from publish.atomic import write_text
 from publish.formats.audio import sound, tags
@@ -29,7 +27,7 @@ from publish.formats.audio.engines import Engine, resolve
 from publish.formats.audio.script import Segment, reading_script, reading_settings
 from publish.model import Issue
 from publish.pipeline.types import Context
-from publish.products.ebook.cover import cover_jpeg
+from publish.products.cover import front_cover, jpeg
 
 log = logging.getLogger("publish")
 CACHE = Path(".publish-cache") / "audio"
@@ -87,14 +85,11 @@ def _workers(context: Context) -> int:
 
 
 def artwork(issue: Issue) -> bytes | None:
-    """The issue's cover, as the ebooks carry it, made small enough to ride in every file."""
+    """The issue's front cover, as the ebooks carry it, made small enough to ride in every file."""
     try:
-        data = cover_jpeg(issue)
-        image = Image.open(io.BytesIO(data))
+        image = front_cover(issue)
         image.thumbnail((ARTWORK, ARTWORK))
-        out = io.BytesIO()
-        image.convert("RGB").save(out, "JPEG", quality=85, optimize=True)
-        return out.getvalue()
+        return jpeg(image.convert("RGB"), quality=85)
     except (OSError, ValueError) as exc:
         log.warning("issue %s audio: no cover artwork (%s)", issue.number, exc)
         return None

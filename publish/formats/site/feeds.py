@@ -12,6 +12,7 @@ import datetime as dt
 import json
 import uuid
 from types import SimpleNamespace
+from pathlib import Path
 from urllib.parse import quote
 
 from publish.formats.site.pages import absolute, xml_safe

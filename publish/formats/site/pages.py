@@ -18,17 +18,17 @@ from urllib.parse import quote
 import jinja2
 from PIL import Image
 
-from publish.articles import article_slug, read_article
-from publish.errors import PublishError, SourceError, rel
-from publish.formats.site.cover import THUMB_SIZE, draw_cover, jpeg
-from publish.model import Issue, Picture, Publication
+from publish.errors import PublishError, rel
+from publish.products.cover import front_cover, jpeg
+from publish.model import Article, Issue, Picture, Publication
 from publish.picture_clean import publishable
 from publish.picture_kinds import sniff
 from publish.render import body_html, environment, long_date, render_template
 from publish.slug import slugify
-from publish.sourcefiles import Report
 
 KEYWORDS_DIR = "keywords"
+COVER_SIZE = (600, 849)  # the A-series ratio of the printed paper
+THUMB_SIZE = (200, 283)
 
 
 # --- names and addresses ----------------------------------------------------------------------
@@ -147,7 +147,7 @@ def _render(pub: Publication, template: str, **context) -> str:
         return long_date(day, pub.language)
     return xml_safe(render_template(pub, template, long_date=dated, keyword_slug=keyword_slug,
                                     keywords_dir=KEYWORDS_DIR, quote=quote, plural=plural,
-                                    subscribe_page=subscribe_source(pub) is not None, **context))
+                                    subscribe_page=bool(pub.subscription), **context))
 
 
 # What XML 1.0 cannot hold (C0 controls but tab and line ends, surrogates, U+FFFE/U+FFFF): the reader
@@ -195,9 +195,9 @@ def write_issue_files(issue: Issue, entry, out_dir: Path, stage, limit=None) -> 
         stage.put(out_dir / target, data)
         files.append(target)
     doing(f"drawing the site cover (headline of {len(issue.headline):,} characters)")
-    cover = draw_cover(issue)
-    stage.put(out_dir / "cover.jpg", jpeg(cover))
-    stage.put(out_dir / "cover-thumb.jpg", jpeg(cover.resize(THUMB_SIZE, Image.Resampling.LANCZOS)))
+    cover = front_cover(issue, COVER_SIZE)
+    stage.put(out_dir / "cover.jpg", jpeg(cover, 85))
+    stage.put(out_dir / "cover-thumb.jpg", jpeg(cover.resize(THUMB_SIZE, Image.Resampling.LANCZOS), 85))
     files += ["cover.jpg", "cover-thumb.jpg"]
     pages = [*entry.articles, *entry.standing]
     for i, (article, page) in enumerate(zip(issue.all_pages, pages)):
@@ -214,21 +214,10 @@ def write_issue_files(issue: Issue, entry, out_dir: Path, stage, limit=None) -> 
     return files
 
 
-def subscribe_source(pub: Publication) -> Path | None:
-    """The publication's subscription page: a standing page named subscribe, else pages/subscribe.md."""
-    candidates = [pub.root / page for page in pub.standing_pages] + [pub.root / "pages" / "subscribe.md"]
-    return next((path for path in candidates if article_slug(path) == "subscribe" and path.is_file()), None)
-
-
-def write_root_pages(pub: Publication, out_root: Path, stage) -> list[str]:
-    """subscribe.html (from the subscription page) and its pictures; returns their names under dist/."""
-    source = subscribe_source(pub)
-    if source is None:
+def write_root_pages(pub: Publication, out_root: Path, stage, article: Article | None) -> list[str]:
+    """subscribe.html (from the checked subscription page) and its pictures; returns their names under dist/."""
+    if article is None:
         return []
-    report = Report(pub.root)
-    article = read_article(source, pub, report, base=pub.root, standing=True)
-    if article is None or report.errors:
-        raise SourceError(report.problems, outcome="the site was left as it was")
     cleaned = {p.path.resolve(): clean_picture(p.path.resolve(), pub.root)
                for p in (article.image, *article.pictures) if p is not None}
     names = name_pictures(None, pub.root.resolve(), {p: ext for p, (_, ext) in cleaned.items()})

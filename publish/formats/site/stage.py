@@ -22,8 +22,6 @@ from typing import Iterator
 
 from publish.atomic import temp_name, write_bytes
 from publish.errors import PublishError
-from publish.model import Publication
-from publish.pipeline.plan import state_dir
 
 log = logging.getLogger("publish")
 
@@ -139,15 +137,15 @@ def _undo(done: list[tuple[Path, Path | None]], made: list[Path]) -> None:
 class Records:
     """The site's records (sources' fingerprints, page lists, download checksums with mtimes).
 
-    They live in `state_dir(root, out)`, never in dist/, which is uploaded as it is. Records of the
-    old layout (dist/<n>/.publish-site.json, dist/.publish-site.json) are read where no new one
-    exists, and deleted from dist/ once the new one is written: the first build after an upgrade
+    They live in `folder` (the pipeline gives `state_dir(root, out)/site`), never in dist/, which is
+    uploaded as it is. Records of the old layout (dist/<n>/.publish-site.json, dist/.publish-site.json)
+    are read where no new one exists, and deleted from dist/ once the new one is written: the first build after an upgrade
     re-renders nothing that is unchanged.
     """
 
-    def __init__(self, pub: Publication, out_root: Path, version: int) -> None:
+    def __init__(self, folder: Path, out_root: Path, version: int) -> None:
         self.out_root = out_root
-        self.folder = state_dir(pub.root, out_root) / "site"
+        self.folder = folder
         self.version = version
 
     def _paths(self, name: str) -> tuple[Path, Path]:

@@ -8,10 +8,11 @@ feeds use absolute links and ids, because feed readers and OPDS apps keep entrie
 they came from. Without `url` the feeds' links are relative (Atom and OPDS resolve them against the feed's
 own address) and their ids are stable `urn:uuid:`s made from the slug and issue number.
 
-Updating. Reading a whole archive's sources takes seconds per fifty issues, so each issue's site
-record (kept outside dist/, see `Records`) holds a fingerprint of its sources and the summary the
-archive, keyword pages and feeds need; only issues whose sources changed are read and their article
-pages rendered. An issue whose build failed in this run keeps its pages as last built. Every file is
+Updating. The site never reads sources: the pipeline hands it the publication's issues
+(`context.issues`), each with the digest of its inputs and, on request, checked. Reading a whole
+archive's sources takes seconds per fifty issues, so each issue's site record (kept outside dist/,
+see `Records`) holds that digest and the summary the archive, keyword pages and feeds need; only
+issues whose inputs changed are read and their article pages rendered. An issue whose build failed in this run keeps its pages as last built. Every file is
 compared with what is on disk; the changed ones are staged and go live together (site_stage), in an
 order that never shows a link to a page that is not there yet: pictures and covers, article pages,
 issue pages, keyword pages, then the archive and the feeds; stale pages go last.
@@ -27,19 +28,15 @@ from stat import S_ISREG
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from publish import BUILTIN_LAYOUTS, __version__, fonts_dir
-from publish.atomic import is_temp
-from publish.check import read_issues
-from publish.errors import PublishError, SourceError, rel
+from publish.errors import PublishError, rel
 from publish.formats import FORMATS, REGISTRY
 from publish.formats.site import feeds as site_feeds
 from publish.formats.site import pages as site_pages
-from publish.formats.site.cover import favicon
 from publish.formats.site.feeds import validate_site
 from publish.formats.site.stage import Records, Stage, TimeLimit
-from publish.model import Issue, Publication
-from publish.pipeline.types import Context
-from publish.source import issue_folders
+from publish.model import Article, Issue, Publication
+from publish.pipeline.types import CheckedIssues, Context
+from publish.products.cover import favicon
 
 log = logging.getLogger("publish")
 
@@ -160,52 +157,7 @@ def summarize(issue: Issue) -> IssueEntry:
     )
 
 
-# --- fingerprints -------------------------------------------------------------------------------
-
-
-def _hash_tree(digest, folder: Path, base: Path, content: bool) -> None:
-    if not folder.is_dir():
-        return
-    for path in sorted(folder.rglob("*")):
-        if not path.is_file() or is_temp(path.name) or "__pycache__" in path.parts:
-            continue
-        digest.update(path.relative_to(base).as_posix().encode() + b"\0")
-        if content:
-            digest.update(path.read_bytes())
-        else:
-            stat = path.stat()
-            digest.update(f"{stat.st_size}:{stat.st_mtime_ns}".encode())
-        digest.update(b"\0")
-
-
-def _code_files() -> list[Path]:
-    """The code the pages depend on: the core modules (the reader, sanitisers, pictures' cleaning) and the site's own."""
-    package = Path(__file__).resolve().parents[2]
-    return sorted(package.glob("*.py")) + FORMATS["site"].code()
-
-
-def _publication_key(pub: Publication) -> str:
-    """Everything every issue's pages depend on besides the issue itself."""
-    digest = hashlib.sha256(f"publish {__version__} site {STATE_VERSION}\0".encode())
-    for path in _code_files():
-        digest.update(path.read_bytes())
-    # pages/subscribe.md decides the menu of every page (Subscribe, or Follow alone)
-    for page in ("publication.toml", *pub.standing_pages, "pages/subscribe.md"):
-        path = pub.root / page
-        digest.update(page.encode() + b"\0" + (path.read_bytes() if path.is_file() else b"") + b"\0")
-    _hash_tree(digest, BUILTIN_LAYOUTS / "default", BUILTIN_LAYOUTS, content=True)
-    if pub.layout_dir.is_dir():
-        _hash_tree(digest, pub.layout_dir, pub.root, content=True)
-    _hash_tree(digest, fonts_dir(pub.root), fonts_dir(pub.root).parent, content=False)  # covers are drawn with them
-    return digest.hexdigest()
-
-
-def _issue_key(folder: Path, publication_key: str) -> str:
-    # sizes and modification times: reading 50 issues' pictures to hash them would cost more than
-    # re-rendering, and a false "changed" only costs time (pages are compared before writing)
-    digest = hashlib.sha256(publication_key.encode())
-    _hash_tree(digest, folder, folder, content=False)
-    return digest.hexdigest()
+# --- downloads ---------------------------------------------------------------------------------
 
 
 def _sha256(path: Path) -> str:
@@ -262,12 +214,12 @@ def write(pub: Publication, out_root: Path, context: Context) -> list[Path]:
     out_root = Path(out_root)
     options = context.options
     failed = context.failed
-    records = Records(pub, out_root, STATE_VERSION)
+    records = Records(context.state / "site", out_root, STATE_VERSION)
     stage = Stage(out_root)
     try:
-        works = _gather(pub, out_root, records, failed, strict=options.strict,
-                        force=options.force, rejected=context.rejected)
-        entries, site_record = _stage_site(pub, out_root, works, stage, records.load(), TimeLimit())
+        works = _gather(pub, out_root, records, failed, context.issues, force=options.force)
+        entries, site_record = _stage_site(pub, out_root, works, stage, records.load(), TimeLimit(),
+                                          context.issues.subscription())
         stage.commit()
         for work in works:
             records.save(work.folder.name, {"sources": work.key, "entry": work.entry.to_json(),
@@ -286,7 +238,7 @@ def write(pub: Publication, out_root: Path, context: Context) -> list[Path]:
 
 
 def _stage_site(pub: Publication, out_root: Path, works: list[_IssueWork], stage: Stage, root_state: dict,
-                limit: TimeLimit) -> tuple[list[IssueEntry], dict]:
+                limit: TimeLimit, subscription: Article | None) -> tuple[list[IssueEntry], dict]:
     """Stage every changed file in going-live order; returns the issues' entries and the site's record."""
     stage.put(out_root / "site.css", site_pages.stylesheet(pub))
     stage.put(out_root / "favicon.png", favicon(pub))
@@ -298,7 +250,7 @@ def _stage_site(pub: Publication, out_root: Path, works: list[_IssueWork], stage
             work.files = [f for f in work.state.get("files", []) if f != "index.html" or work.keep]
     entries = []
     with limit.step("the site's issue pages, keyword pages, archive and feeds"):
-        root_files = site_pages.write_root_pages(pub, out_root, stage)
+        root_files = site_pages.write_root_pages(pub, out_root, stage, subscription)
         for work in works:
             downloads, work.hashes = find_downloads(work.out_dir, work.entry.name, work.state.get("hashes", {}))
             entry = IssueEntry(**{**work.entry.__dict__, "downloads": downloads})
@@ -325,33 +277,31 @@ def _stage_site(pub: Publication, out_root: Path, works: list[_IssueWork], stage
     return entries, {"keywords": sorted(keyword_files), "root_files": sorted(root_files)}
 
 
-def _gather(pub: Publication, out_root: Path, records: Records, failed: frozenset[int], strict: bool,
-            force: bool, rejected: dict[int, str]) -> list[_IssueWork]:
-    """Every issue's summary: from its record while its sources are unchanged (unless `force`), else read afresh.
+def _gather(pub: Publication, out_root: Path, records: Records, failed: frozenset[int],
+            issues: CheckedIssues, force: bool) -> list[_IssueWork]:
+    """Every issue's summary: from its record while its inputs are unchanged (unless `force`), else checked afresh.
 
-    Issues whose sources have errors are kept as last built and named in `rejected`, with the errors.
+    Issues whose sources have errors are kept as last built; the pipeline reports their errors.
     """
-    publication_key = _publication_key(pub)
     works: list[_IssueWork] = []
-    for folder in issue_folders(pub):
+    for folder in issues.folders():
         out_dir = out_root / folder.name
         state = records.load(folder.name)
         recorded = state.get("entry")
         if int(folder.name) in failed:
             _keep(works, folder, out_dir, state, "its build failed")
             continue
-        key = _issue_key(folder, publication_key)
+        key = issues.digest(folder)
         if (not force and state.get("sources") == key and recorded
                 and all((out_dir / f).is_file() for f in state.get("files", []))):
             works.append(_IssueWork(folder, out_dir, IssueEntry.from_json(recorded), state, key))
             continue
-        result = read_issues(pub, [folder])[0]
-        if result.failed(strict):
-            kept = "its site pages were kept as last built" if recorded else "it was left out of the site"
-            rejected[int(folder.name)] = SourceError(result.problems, strict, outcome=kept).message
+        issue = issues.read(folder, "its site pages were kept as last built" if recorded
+                            else "it was left out of the site")
+        if issue is None:
             _keep(works, folder, out_dir, state, "it has errors")
             continue
-        works.append(_IssueWork(folder, out_dir, summarize(result.issue), state, key, result.issue))
+        works.append(_IssueWork(folder, out_dir, summarize(issue), state, key, issue))
     return works
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -18,7 +17,7 @@ from publish.errors import PublishError
 from publish.model import Article, Issue, Picture
 from publish.pipeline.types import Context
 from publish.products.ebook import package as epub_package
-from publish.products.ebook.cover import cover_jpeg
+from publish.products.cover import cover_jpeg
 from publish.products.ebook.package import Document, Metadata, Package, Resource
 from publish.products.ebook.pictures import EXTENSIONS, kind, prepare
 from publish.products.ebook.xhtml import to_xhtml

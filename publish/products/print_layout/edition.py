@@ -27,7 +27,8 @@ from publish.products.print_layout import html as pdf_html
 from publish.products.print_layout.breaks import store_breaks, stored_breaks
 from publish.products.print_layout.fetch import VIRTUAL_ROOT
 from publish.products.print_layout.join import Bookmark, join
-from publish.products.print_layout.parallel import call, cpus, run
+from publish.forkpool import cpus
+from publish.products.print_layout.parallel import call, run
 from publish.products.print_layout.render import Job, Result
 from publish.render import source_date
 

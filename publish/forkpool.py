@@ -1,0 +1,114 @@
+"""Calls → their results, each run in a forked process of its own, a few at a time, each with its own time limit.
+
+The one process pool of publish: the pipeline runs issues in it, the print
+layout its render jobs. Forking keeps start-up near zero (the child inherits the
+imported WeasyPrint and the parsed issue), and a fresh process per call gives
+its memory back to the system when it ends. A call that raises, crashes, runs
+out of memory or passes its time limit fails alone: `failure` turns what went
+wrong into that call's result. Every child dies with its parent (lifeline), so
+a killed build leaves no worker running.
+
+pebble offers the same (a fresh process per task, per-task time limits) but
+forks its workers from a management thread; forking only from the main thread
+keeps fontconfig's and logging's locks out of the children.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import time
+from multiprocessing.connection import wait
+from typing import Callable, Iterator, Sequence
+
+from publish import lifeline
+
+# what went wrong → the result to use instead: failure(index, why), why one of
+# "raised: <Type>: <message>", "died: <exit code>", "timeout"
+Failure = Callable[[int, str], object]
+
+
+def cpus() -> int:
+    """The processors this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+def can_fork() -> bool:
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+def _child(call: Callable, index: int, failure: Failure, conn, parent: int) -> None:  # pragma: no cover - forked
+    lifeline.die_with(parent)
+    try:
+        result = call()
+    except BaseException as exc:  # noqa: BLE001 - everything must reach the parent
+        result = failure(index, f"raised: {type(exc).__name__}: {exc}")
+    try:
+        conn.send(result)
+    finally:
+        conn.close()
+
+
+def run(calls: Sequence[Callable], workers: int, limits: Sequence[float], failure: Failure,
+        order: Sequence[int] | None = None) -> Iterator[tuple[int, object, float]]:
+    """(index, result, seconds) of each call, in the order they finish, at most `workers` at once.
+
+    `order` is the order calls start in (default: as given). The caller runs calls
+    inline when forking would not pay (one worker, one call).
+    """
+    context = multiprocessing.get_context("fork")
+    pending = list(order if order is not None else range(len(calls)))
+    pending.reverse()
+    running: dict = {}  # connection → (index, process, started)
+    try:
+        while pending or running:
+            while pending and len(running) < workers:
+                index = pending.pop()
+                receiver, sender = context.Pipe(duplex=False)
+                process = context.Process(target=_child, daemon=True,
+                                          args=(calls[index], index, failure, sender, os.getpid()))
+                process.start()
+                sender.close()  # the child's end: EOF reaches us if it dies without answering
+                running[receiver] = (index, process, time.monotonic())
+            soonest = min(started + limits[index] for index, _, started in running.values())
+            for conn in wait(list(running), timeout=max(0.0, soonest - time.monotonic())):
+                index, process, started = running.pop(conn)
+                yield index, _receive(conn, process, index, failure), time.monotonic() - started
+            now = time.monotonic()
+            for conn, (index, process, started) in list(running.items()):
+                if now >= started + limits[index]:
+                    del running[conn]
+                    _stop(process, conn)
+                    yield index, failure(index, "timeout"), now - started
+    finally:
+        for conn, (_, process, _) in running.items():
+            _stop(process, conn)
+
+
+def _receive(conn, process, index: int, failure: Failure):
+    try:
+        result = conn.recv()
+    except (EOFError, OSError):
+        process.join()
+        result = failure(index, f"died: {process.exitcode}")
+    conn.close()
+    process.join()
+    return result
+
+
+def _stop(process, conn) -> None:
+    process.kill()
+    process.join()
+    conn.close()
+
+
+def died_why(why: str) -> str:
+    """"died: -9" → "killed by signal 9 (out of memory?)"; other exit codes said as they are."""
+    code = why.partition(": ")[2]
+    if code.lstrip("-").isdigit() and int(code) < 0:
+        hint = " (out of memory?)" if int(code) == -9 else ""
+        return f"killed by signal {-int(code)}{hint}"
+    return f"exited with status {code}"
