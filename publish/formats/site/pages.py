@@ -19,6 +19,7 @@ import jinja2
 from PIL import Image
 
 from publish.errors import PublishError, rel
+from publish.formats.site.audio import duration, find_audio
 from publish.products.cover import front_cover, jpeg
 from publish.model import Article, Issue, Picture, Publication
 from publish.picture_clean import publishable
@@ -146,7 +147,7 @@ def _render(pub: Publication, template: str, **context) -> str:
     def dated(day):  # templates call long_date(day); the language is the publication's
         return long_date(day, pub.language)
     return xml_safe(render_template(pub, template, long_date=dated, keyword_slug=keyword_slug,
-                                    keywords_dir=KEYWORDS_DIR, quote=quote, plural=plural,
+                                    keywords_dir=KEYWORDS_DIR, quote=quote, plural=plural, duration=duration,
                                     subscribe_page=bool(pub.subscription), **context))
 
 
@@ -200,6 +201,7 @@ def write_issue_files(issue: Issue, entry, out_dir: Path, stage, limit=None) -> 
     stage.put(out_dir / "cover-thumb.jpg", jpeg(cover.resize(THUMB_SIZE, Image.Resampling.LANCZOS), 85))
     files += ["cover.jpg", "cover-thumb.jpg"]
     pages = [*entry.articles, *entry.standing]
+    audio = find_audio(out_dir, issue.name)
     for i, (article, page) in enumerate(zip(issue.all_pages, pages)):
         doing(f"rendering the site page of {rel(article.source, pub.root)}")
         html = _render(
@@ -207,7 +209,7 @@ def write_issue_files(issue: Issue, entry, out_dir: Path, stage, limit=None) -> 
             body=body_html(article, pub.language, names, site_url=pub.url), picture_url=names,
             previous=pages[i - 1] if i else None, next=pages[i + 1] if i + 1 < len(pages) else None,
             canonical=absolute(pub, f"{issue.number}/{quote(page.file)}"),
-            description=article.standfirst,
+            description=article.standfirst, track=audio.track(article.key) if audio else None,
         )
         stage.put(out_dir / page.file, html)
         files.append(page.file)
@@ -249,8 +251,10 @@ def archive_page(pub: Publication, entries: list) -> str:
         if not years or years[-1][0] != entry.year:
             years.append((entry.year, []))
         years[-1][1].append(entry)
-    return _render(pub, "site/archive.html", root="", issues=entries, years=years,
-                   canonical=absolute(pub, ""), description=pub.tagline, feeds=feed_addresses(pub))
+    podcast = any(getattr(e, "audio", None) for e in entries)
+    return _render(pub, "site/archive.html", root="", issues=entries, years=years, podcast=podcast,
+                   canonical=absolute(pub, ""), description=pub.tagline,
+                   feeds={**feed_addresses(pub), "podcast.xml": absolute(pub, "podcast.xml")})
 
 
 def write_keyword_pages(pub: Publication, entries: list, folder: Path, writer) -> list[str]:

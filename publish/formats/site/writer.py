@@ -31,6 +31,8 @@ from pathlib import Path
 from publish.errors import PublishError, rel
 from publish.formats import FORMATS, REGISTRY
 from publish.formats.site import feeds as site_feeds
+from publish.formats.site import podcast as site_podcast
+from publish.formats.site.audio import find_audio, stamp as audio_stamp
 from publish.formats.site import pages as site_pages
 from publish.formats.site.feeds import validate_site
 from publish.formats.site.stage import Records, Stage, TimeLimit
@@ -91,6 +93,7 @@ class IssueEntry:
     sections: tuple[tuple[str, tuple[ArticleEntry, ...]], ...]
     standing: tuple[ArticleEntry, ...] = ()
     downloads: tuple[DownloadFile, ...] = field(default=(), compare=False)
+    audio: object = field(default=None, compare=False)  # site.audio.IssueAudio, found in dist/<n>/ like downloads
 
     @property
     def articles(self) -> tuple[ArticleEntry, ...]:
@@ -113,6 +116,7 @@ class IssueEntry:
     def to_json(self) -> dict:
         data = asdict(self)
         data.pop("downloads")
+        data.pop("audio")
         data["date"] = self.date.isoformat()
         return data
 
@@ -253,7 +257,8 @@ def _stage_site(pub: Publication, out_root: Path, works: list[_IssueWork], stage
         root_files = site_pages.write_root_pages(pub, out_root, stage, subscription)
         for work in works:
             downloads, work.hashes = find_downloads(work.out_dir, work.entry.name, work.state.get("hashes", {}))
-            entry = IssueEntry(**{**work.entry.__dict__, "downloads": downloads})
+            entry = IssueEntry(**{**work.entry.__dict__, "downloads": downloads,
+                                  "audio": find_audio(work.out_dir, work.entry.name)})
             entries.append(entry)
             if not work.keep:
                 stage.put(work.out_dir / "index.html", site_pages.issue_page(pub, entry))
@@ -262,6 +267,10 @@ def _stage_site(pub: Publication, out_root: Path, works: list[_IssueWork], stage
         keyword_files = site_pages.write_keyword_pages(pub, entries, out_root / "keywords", stage)
         stage.put(out_root / "index.html", site_pages.archive_page(pub, entries))
         stage.put(out_root / "feed.atom", site_feeds.atom(pub, entries))
+        podcast = site_podcast.podcast(pub, entries)
+        if podcast:  # listed with the root files, so it goes when the last issue's audio does
+            stage.put(out_root / "podcast.xml", podcast)
+            root_files.append("podcast.xml")
         catalogue_pages = site_feeds.catalogues(pub, entries)
         for name, text in catalogue_pages.items():
             stage.put(out_root / name, text)
@@ -291,7 +300,8 @@ def _gather(pub: Publication, out_root: Path, records: Records, failed: frozense
         if int(folder.name) in failed:
             _keep(works, folder, out_dir, state, "its build failed")
             continue
-        key = issues.digest(folder)
+        # the article pages carry the audio players: re-render them when the audio appears or changes
+        key = issues.digest(folder) + audio_stamp(find_audio(out_dir, f"{pub.slug}-{folder.name}"))
         if (not force and state.get("sources") == key and recorded
                 and all((out_dir / f).is_file() for f in state.get("files", []))):
             works.append(_IssueWork(folder, out_dir, IssueEntry.from_json(recorded), state, key))
