@@ -11,7 +11,8 @@ cd "$(dirname "$0")/.."
 # time zones and locales (a German locale is generated below).
 APT_PACKAGES=(calibre default-jre-headless qpdf poppler-utils pandoc chromium
               libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libjpeg62-turbo
-              fonts-dejavu-core make tzdata locales python3 python3-venv)
+              fonts-dejavu-core make tzdata locales python3 python3-venv
+              ffmpeg espeak-ng)  # the audio edition: encoding and loudness, the fallback voice
 # Node.js and npm install DAISY Ace (below); nodesource's nodejs carries its own npm
 command -v npm >/dev/null || APT_PACKAGES+=(nodejs npm)
 missing=()

@@ -109,7 +109,7 @@ class Reader:
         return _sentence(self.say("picture", text=text)) if text else ""
 
 
-FALLBACK = {"notes": "Notes.", "note": "{number}: {text}", "box": "{title}.", "opening": "{title}. {number}. {date}.",
+FALLBACK = {"notes": "", "note": "{number}: {text}", "box": "{title}.", "opening": "{title}. {number}. {date}.",
             "section": "{section}.", "byline": "{byline}."}
 
 

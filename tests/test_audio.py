@@ -1,0 +1,259 @@
+"""The audio edition: the reading script on tricky text, the MP3s and their ID3 chapters, loudness, the podcast
+feed and the site's players, the per-article cache, the opt-in, and bad [audio] settings.
+
+Speech is made by espeak-ng (fast, deterministic); one small publication is built once for the session.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import feedparser
+import pytest
+from mutagen.id3 import ID3
+from mutagen.mp3 import MP3
+
+from helpers import PUBLICATION_TOML, invoke_at, small_publication, write
+from publish.check import load_publication, read_issues
+from publish.errors import PublishError
+from publish.formats.audio import engines, sound
+from publish.formats.audio.script import reading_script
+from publish.pipeline.build import choose_formats
+
+EPOCH = "1606867200"
+AUDIO = '\n[audio]\nengine = "espeak-ng"\n'
+
+TRICKY = """\
+---
+title: "Pay: £8.72 an hour is not enough"
+author: "Łukasz Żółć"
+affiliation: "Cardiff Socialist Party"
+section: news
+standfirst: "Rents up 15% since 2019"
+image:
+  src: images/picket.jpg
+  alt: "A picket line at dawn"
+  caption: "Strikers in Cardiff"
+---
+On 2 December 2020 the NHS trust offered €1,200 — a rise of 10–20 hours’ pay. See
+https://www.socialistparty.org.uk/join or write to editors@socialist.org.uk.[^1]
+
+| Grade | Offer |
+|---|---|
+| Porter | 1% |
+| Nurse | 2.5% |
+
+::: box Fighting fund
+Give £5 today.
+:::
+
+A “soft\u00adhyphen” and a ﬁnal word. Visit A&E, e.g. at 3.30pm in the 1980s.
+
+[^1]: Figures from the branch.
+"""
+
+
+def _publication(root: Path, audio: str = AUDIO) -> Path:
+    small_publication(root)
+    write(root / "publication.toml", PUBLICATION_TOML + audio)
+    write(root / "issues/1112/03-pay.md", TRICKY)
+    shutil.copy(root / "issues/1112/images/picket.jpg", root / "issues/1112/images/picket2.jpg")
+    return root
+
+
+def _script(root: Path):
+    pub, _ = load_publication(root)
+    issue = read_issues(pub, [pub.issues_dir / "1112"], print_checks=False)[0].issue
+    return issue, *reading_script(issue)
+
+
+# --- the reading script ------------------------------------------------------------------------
+
+
+def test_reading_script_says_what_a_person_would(tmp_path):
+    issue, opening, segments = _script(_publication(tmp_path / "pub"))
+    assert [s.article.slug for s in segments] == [a.slug for a in issue.all_pages]
+    assert opening.text.startswith("The Weekly Worker. Issue one thousand, one hundred and twelve, "
+                                   "the second of December twenty twenty.")
+    pay = next(s for s in segments if s.slug == "pay").text
+    for said in ("News.", "Pay: eight pounds and seventy-two pence an hour is not enough.",
+                 "By Łukasz Żółć, Cardiff Socialist Party.", "Rents up fifteen per cent since twenty nineteen.",
+                 "On the second of December twenty twenty the N H S trust offered one thousand, two hundred euros",
+                 "ten to twenty hours' pay", "socialistparty dot org dot uk slash join",
+                 "editors at socialist dot org dot uk", "A table of two rows.", "Grade: Porter; Offer: one per cent.",
+                 "Grade: Nurse; Offer: two point five per cent.", "Box: Fighting fund.", "Give five pounds today.",
+                 "softhyphen and a final word", "A and E, for example at three thirty P M in the nineteen eighties",
+                 "Notes.\nNote one: Figures from the branch."):
+        assert said in pay, said
+    assert not re.search(r"\d|https?|www|@|£|€|%|[“”]|\u00ad|ﬁ", pay), pay
+    assert "picket line" not in pay  # pictures are read only if the layout says so
+    assert pay.index("Notes.") > pay.index("Give five pounds")
+
+
+def test_layout_reads_pictures_and_skips_big_tables(tmp_path):
+    root = _publication(tmp_path / "pub")
+    builtin = (Path(__file__).resolve().parents[1] / "layouts/default/audio/reading.toml").read_text()
+    settings = builtin.replace("pictures = false", "pictures = true").replace("table-rows = 12", "table-rows = 1")
+    write(root / "layouts/default/audio/reading.toml", settings)
+    pay = next(s for s in _script(root)[2] if s.slug == "pay").text
+    assert "Picture: A picket line at dawn. Strikers in Cardiff." in pay
+    assert "A table of two rows follows in the text edition; it is not read here." in pay
+    assert "Porter" not in pay
+
+
+def test_other_languages_keep_the_engines_words(tmp_path):
+    root = _publication(tmp_path / "pub")
+    toml = (root / "publication.toml").read_text().replace('language = "en-GB"', 'language = "de"')
+    write(root / "publication.toml", toml)
+    write(root / "issues/1112/03-pay.md", TRICKY.replace("€1,200", "1.200 €").replace("£8.72", "8,72 €"))
+    pay = next(s for s in _script(root)[2] if s.slug == "pay").text
+    assert "acht Euro zweiundsiebzig Cent" in pay and "eintausendzweihundert Euro" in pay
+    assert "per cent" not in pay and "Notes" not in pay  # the built-in words are English
+
+
+# --- the built edition ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory):
+    root = _publication(tmp_path_factory.mktemp("audio") / "pub")
+    result = invoke_at(EPOCH, root, "build", "1112", "--format", "audio,text,site", "--validate")
+    assert result.exit_code == 0, result.output
+    return root, result.output
+
+
+def test_files_and_tags(built):
+    root, _ = built
+    out = root / "dist/1112"
+    _, _, segments = _script(root)
+    tracks = sorted((out / "audio").glob("*.mp3"))
+    assert [t.name for t in tracks] == ["01-strike.mp3", "02-pay.mp3", "03-dilemma.mp3", "04-join.mp3"]
+    for number, (track, segment) in enumerate(zip(tracks, segments), start=1):
+        tags = ID3(track)
+        assert tags["TIT2"].text == [segment.title]
+        assert tags["TALB"].text == ["The Weekly Worker 1112"]
+        assert tags["TRCK"].text == [f"{number}/4"]
+        assert tags["TLAN"].text == ["eng"]
+        assert tags.getall("APIC")[0].data[:3] == b"\xff\xd8\xff"  # the cover, as JPEG
+    assert ID3(tracks[1])["TPE1"].text == ["Łukasz Żółć"]
+    assert ID3(tracks[0]).version == (2, 3, 0)
+
+
+def test_whole_issue_chapters_loudness_and_rate(built):
+    root, output = built
+    out = root / "dist/1112"
+    whole = out / "weekly-worker-1112.mp3"
+    tags = ID3(whole)
+    toc = tags.getall("CTOC")[0]
+    chapters = [tags[f"CHAP:{element}"] for element in toc.child_element_ids]
+    titles = [c.sub_frames["TIT2"].text[0] for c in chapters]
+    assert titles == ["The Weekly Worker", "Newport: Bin workers strike", "Pay: £8.72 an hour is not enough",
+                      "TV: The Social Dilemma", "Join us"]
+    assert chapters[0].start_time == 0
+    assert all(a.end_time < b.start_time for a, b in zip(chapters, chapters[1:]))
+    length = MP3(whole).info.length
+    assert abs(length * 1000 - chapters[-1].end_time) < 200
+    listing = json.loads((out / "weekly-worker-1112.chapters.json").read_text())
+    assert [c["title"] for c in listing["chapters"]] == titles
+    integrated, peak = sound.loudness(whole)
+    assert -17.5 <= integrated <= -14.5 and peak <= 0.0
+    assert "validate audio: ok: weekly-worker-1112.mp3 is -1" in output
+    assert "validate audio: ok: weekly-worker-1112.mp3 has 5 chapters for 4 articles and the opening" in output
+    words = sum(s.words for s in _script(root)[2]) + _script(root)[1].words
+    assert 100 <= words / (length / 60) <= 260
+
+
+def test_podcast_feed_and_site(built):
+    root, _ = built
+    feed = feedparser.parse((root / "dist/podcast.xml").read_bytes())
+    assert not feed.bozo, feed.bozo_exception
+    assert feed.feed.title == "The Weekly Worker: audio edition"
+    entry = feed.entries[0]
+    enclosure = entry.enclosures[0]
+    assert enclosure.type == "audio/mpeg" and enclosure.href.endswith("1112/weekly-worker-1112.mp3")
+    assert int(enclosure.length) == (root / "dist/1112/weekly-worker-1112.mp3").stat().st_size
+    assert int(entry.itunes_duration) == round(MP3(root / "dist/1112/weekly-worker-1112.mp3").info.length)
+    assert entry.itunes_episode == "1112"
+    xml = (root / "dist/podcast.xml").read_text()
+    assert 'podcast:chapters url="https://example.org/ww/1112/weekly-worker-1112.chapters.json"' in xml
+    assert 'podcast:transcript url="https://example.org/ww/1112/weekly-worker-1112.txt" type="text/plain"' in xml
+    page = (root / "dist/1112/index.html").read_text()
+    assert '<h2 id="audio-title">Audio files</h2>' in page
+    assert '<audio controls preload="none" src="weekly-worker-1112.mp3">' in page
+    assert re.search(r'href="audio/02-pay.mp3"[^>]*>Pay: £8.72 an hour is not enough</a> '
+                     r'<span class="duration">\d+:\d\d</span>', page)
+    article = (root / "dist/1112/pay.html").read_text()
+    assert '<audio controls preload="none" src="audio/02-pay.mp3"></audio>' in article
+    assert 'href="podcast.xml"' in (root / "dist/index.html").read_text()
+
+
+def test_an_edit_respeaks_one_article(built, tmp_path):
+    root = tmp_path / "pub"
+    shutil.copytree(built[0], root)
+    cache = root / ".publish-cache/audio"
+    before = {p.name for p in cache.rglob("*.flac")}
+    old = {p.name: p.read_bytes() for p in (root / "dist/1112/audio").glob("*.mp3")}
+    text = (root / "issues/1112/02-dilemma.md").read_text()
+    write(root / "issues/1112/02-dilemma.md", text.replace("A film about phones.", "A film about screens."))
+    result = invoke_at(EPOCH, root, "build", "1112", "--format", "audio")
+    assert result.exit_code == 0, result.output
+    assert len({p.name for p in cache.rglob("*.flac")} - before) == 1  # the edited article alone
+    assert result.output.count("(cached)") == 4, result.output
+    new = {p.name: p.read_bytes() for p in (root / "dist/1112/audio").glob("*.mp3")}
+    assert new["01-strike.mp3"] == old["01-strike.mp3"]  # same speech, same tags: the same bytes
+    assert new["03-dilemma.mp3"] != old["03-dilemma.mp3"]
+
+
+def test_espeak_is_reproducible(tmp_path):
+    pub, _ = load_publication(_publication(tmp_path / "pub"))
+    engine = engines.resolve(pub)
+    text = write(tmp_path / "say.txt", "The same words, twice.\n")
+    engine.speak(text, tmp_path / "a.wav")
+    engine.speak(text, tmp_path / "b.wav")
+    assert (tmp_path / "a.wav").read_bytes() == (tmp_path / "b.wav").read_bytes()
+
+
+# --- when audio is built, and what stops it ----------------------------------------------------------
+
+
+def test_audio_is_opt_in():
+    assert "audio" not in choose_formats(None)[0]
+    assert "audio" in choose_formats(None, (), frozenset({"audio"}))[0]
+    assert choose_formats(("audio",))[0] == ("audio",)
+
+
+def test_no_engine_says_how_to_install(tmp_path, monkeypatch):
+    pub, _ = load_publication(_publication(tmp_path / "pub"))
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    with pytest.raises(PublishError, match=r"espeak-ng not found — install a speech engine: apt-get install espeak-ng"):
+        engines.resolve(pub)
+
+
+@pytest.mark.parametrize("audio, line, message", [
+    ('engine = "festival"', 'publication.toml:{at}: unknown speech engine \'festival\'', "choose from piper, espeak-ng"),
+    ('engine = "piper"\nvoice = "voices/none.onnx"', "publication.toml:{next}: voice 'voices/none.onnx' does not exist",
+     "inside the publication"),
+    ('voice = "../outside.onnx"', "publication.toml:{at}: voice '../outside.onnx' is outside the publication folder",
+     "put the model in the publication"),
+    ('voice = "voices/link.onnx"', "publication.toml:{at}: voice 'voices/link.onnx' leads outside the publication",
+     "copy the model"),
+    ('voice = "voices/bare.onnx"', "publication.toml:{at}: voice 'voices/bare.onnx' has no bare.onnx.json beside it",
+     "Piper needs both"),
+    ('voice = 3', "publication.toml:{at}: voice must be text, got the number 3", "voice ="),
+])
+def test_bad_audio_settings(tmp_path, run, audio, line, message):
+    root = _publication(tmp_path / "pub", "\n[audio]\n" + audio + "\n")
+    outside = write(tmp_path / "outside.onnx", "x")
+    (root / "voices").mkdir()
+    (root / "voices/link.onnx").symlink_to(outside)
+    write(root / "voices/bare.onnx", "x")
+    result = run(root, "check")
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    at = PUBLICATION_TOML.count("\n") + 3  # the first line of the [audio] table's body
+    line = line.format(at=at, next=at + 1)
+    found = [l for l in result.output.splitlines() if l.startswith(line)]
+    assert found and message in found[0], result.output
