@@ -81,7 +81,8 @@ class Progress:
 @click.argument("issues", nargs=-1, metavar="[ISSUE]...")
 @click.option("--all", "all_issues", is_flag=True, help="Build every issue under issues/.")
 @click.option("--format", "formats", callback=_formats, metavar="LIST",
-              help=f"Comma-separated formats to build ({','.join(ORDER)}); default: all this machine can make.")
+              help=f"Comma-separated formats to build ({','.join(ORDER)}); default: all this machine can make "
+                   "(audio only with an [audio] table in publication.toml).")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path),
               help="Output folder instead of dist/.")
 @click.option("--jobs", type=click.IntRange(min=1), default=os.cpu_count() or 1, show_default="the cores",

@@ -12,7 +12,6 @@ import hashlib
 import json
 import logging
 import os
-import shutil
 import tempfile
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -66,8 +65,7 @@ def _speak(segment: Segment, engine: Engine, cache: Path, work: Path, progress: 
         target.parent.mkdir(parents=True, exist_ok=True)
         partial = work / f"{name}.flac"
         sound.normalise(wav, partial)
-        os.replace(partial, target) if partial.stat().st_dev == target.parent.stat().st_dev \
-            else shutil.move(partial, target)
+        os.replace(partial, target)  # whole or not at all: a killed build leaves no half file in the cache
         progress.add(_seconds(target), cached=False)
     else:
         progress.add(_seconds(target), cached=True)
