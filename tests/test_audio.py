@@ -12,7 +12,9 @@ import shutil
 from pathlib import Path
 
 import feedparser
+import onnx
 import pytest
+from onnx import TensorProto, helper
 from mutagen.id3 import ID3
 from mutagen.mp3 import MP3
 
@@ -214,6 +216,63 @@ def test_espeak_is_reproducible(tmp_path):
     engine.speak(text, tmp_path / "a.wav")
     engine.speak(text, tmp_path / "b.wav")
     assert (tmp_path / "a.wav").read_bytes() == (tmp_path / "b.wav").read_bytes()
+
+
+# --- Piper, with a voice the paper supplies ----------------------------------------------------------
+
+
+def tiny_piper_voice(folder: Path) -> Path:
+    """A Piper voice model of a dozen ONNX nodes: a tone per phoneme, its pitch following the phoneme id.
+
+    No neural voice can be fetched here; this one keeps Piper's real interface (its inputs, its
+    config) so that the real `python -m piper` runs it, as it would a paper's voice.
+    """
+    const = lambda name, kind, dims, values: helper.make_node(  # noqa: E731
+        "Constant", [], [name], value=helper.make_tensor(name + "_value", kind, dims, values))
+    nodes = [
+        const("repeats", TensorProto.INT64, [2], [1, 512]), const("zero", TensorProto.FLOAT, [], [0.0]),
+        const("one", TensorProto.FLOAT, [], [1.0]), const("step", TensorProto.FLOAT, [], [0.002]),
+        const("base", TensorProto.FLOAT, [], [0.05]), const("axis", TensorProto.INT32, [], [1]),
+        const("shape", TensorProto.INT64, [3], [1, 1, -1]),
+        helper.make_node("Cast", ["input"], ["ids"], to=TensorProto.FLOAT),
+        helper.make_node("Tile", ["ids", "repeats"], ["long"]),  # 512 samples per phoneme
+        helper.make_node("Mul", ["long", "step"], ["pitch0"]), helper.make_node("Add", ["pitch0", "base"], ["pitch"]),
+        helper.make_node("Mul", ["long", "zero"], ["zeros"]), helper.make_node("Add", ["zeros", "one"], ["ones"]),
+        helper.make_node("CumSum", ["ones", "axis"], ["index"]),
+        helper.make_node("Mul", ["index", "pitch"], ["phase"]), helper.make_node("Sin", ["phase"], ["wave"]),
+        helper.make_node("ReduceSum", ["scales"], ["total"], keepdims=0),  # Piper feeds it: take it, unused
+        helper.make_node("Mul", ["total", "zero"], ["nothing"]), helper.make_node("Add", ["wave", "nothing"], ["sum"]),
+        helper.make_node("Reshape", ["sum", "shape"], ["output"]),
+    ]
+    graph = helper.make_graph(nodes, "tiny", [
+        helper.make_tensor_value_info("input", TensorProto.INT64, [1, "n"]),
+        helper.make_tensor_value_info("input_lengths", TensorProto.INT64, [1]),
+        helper.make_tensor_value_info("scales", TensorProto.FLOAT, [3]),
+    ], [helper.make_tensor_value_info("output", TensorProto.FLOAT, [1, 1, "m"])])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    model.ir_version = 8
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "tiny.onnx"
+    onnx.save(model, str(path))
+    symbols = "_^$ !'(),-.:;?abcdefghijklmnopqrstuvwxyzæçðøŋœɐɑɒɔɕəɚɛɜɡɪɫɬɹɾʃʊʌʒʔˈˌːθᵻ"
+    config = {"audio": {"sample_rate": 22050}, "espeak": {"voice": "en-us"}, "phoneme_type": "espeak",
+              "num_speakers": 1, "num_symbols": len(symbols), "phoneme_id_map": {c: [i] for i, c in enumerate(symbols)},
+              "inference": {"noise_scale": 0.667, "length_scale": 1, "noise_w": 0.8}}
+    (folder / "tiny.onnx.json").write_text(json.dumps(config, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def test_piper_speaks_a_voice_the_paper_supplies(tmp_path):
+    root = _publication(tmp_path / "pub", '\n[audio]\nvoice = "voices/tiny.onnx"\n')  # no engine: Piper, by the voice
+    tiny_piper_voice(root / "voices")
+    result = invoke_at(EPOCH, root, "build", "1112", "--format", "audio")
+    assert result.exit_code == 0, result.output
+    assert "issue 1112 audio: piper," in result.output
+    whole = root / "dist/1112/weekly-worker-1112.mp3"
+    assert len(ID3(whole).getall("CHAP")) == 5 and MP3(whole).info.length > 10
+    assert -17.5 <= sound.loudness(whole)[0] <= -14.5
+    pub, _ = load_publication(root)
+    assert engines.resolve(pub).identity.startswith("piper ")  # the model's digest is part of the cache key
 
 
 # --- when audio is built, and what stops it ----------------------------------------------------------
