@@ -39,7 +39,7 @@ def cache_key(segment: Segment, engine: Engine) -> str:
 
 
 class _Progress:
-    """Minutes of audio made so far, logged as each article is done (the build's progress line)."""
+    """Minutes of audio made so far, as a bar logged when each part is done (from any worker process)."""
 
     def __init__(self, issue: int, total: int):
         self.issue, self.total, self.done, self.seconds = issue, total, 0, 0.0
@@ -49,8 +49,9 @@ class _Progress:
         with self.lock:
             self.done += 1
             self.seconds += seconds
-            log.info("issue %s audio: %d/%d articles, %.1f minutes of audio%s", self.issue, self.done, self.total,
-                     self.seconds / 60, " (cached)" if cached else "")
+            filled = round(20 * self.done / self.total)
+            log.info("issue %s audio [%s%s] %d/%d articles, %.1f minutes of audio%s", self.issue, "#" * filled,
+                     "." * (20 - filled), self.done, self.total, self.seconds / 60, " (cached)" if cached else "")
 
 
 def _speak(segment: Segment, engine: Engine, cache: Path, work: Path, progress: _Progress) -> Path:
