@@ -16,6 +16,8 @@ from num2words import CONVERTER_CLASSES, num2words
 
 DASHES = "\u2012\u2013\u2014\u2015\u2212"
 _URL = re.compile(r"\b(?:https?://|www\.)[^\s<>()\"']*[^\s<>()\"'.,;:!?]", re.I)
+_DOMAIN = re.compile(r"\b(?:[a-z0-9-]+\.)+(?:org|com|net|uk|io|info|gov|edu|eu|int|coop|[a-z]{2})(?:/[^\s<>()\"']*"
+                     r"[^\s<>()\"'.,;:!?])?(?![\w@])", re.I)  # example.org/donate, written without http
 _EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
 _ORDINAL = re.compile(r"\b(\d+)(?:st|nd|rd|th)\b")
 _TIME = re.compile(r"\b(\d{1,2})(?:[.:](\d{2}))?\s?([ap])\.?m\b", re.I)
@@ -155,11 +157,14 @@ class Speech:
         text = typography(text)
         text = _EMAIL.sub(lambda m: self.address(m.group(0)), text)
         text = _URL.sub(lambda m: self.address(m.group(0)), text)
+        text = _DOMAIN.sub(lambda m: self.address(m.group(0)) if "/" in m.group(0) or _looks_like_site(m.group(0))
+                           else m.group(0), text)
         if self._abbreviation:
             text = self._abbreviation.sub(lambda m: self.abbreviations[m.group(0)], text)
         text = self._numbers(text)
         text = _CAPITALS.sub(self._capitals, text)
         text = re.sub(rf"\s*[{DASHES}]\s*", ", ", text)
+        text = re.sub(r"(?<=\w)/(?=\w)", " ", text)  # Pfizer/BioNTech, and/or, 24/7
         return _SPACE.sub(" ", text).strip()
 
     def _numbers(self, text: str) -> str:
@@ -196,6 +201,11 @@ class Speech:
         if stem in self.as_words or len(stem) < 2:
             return stem.capitalize() + plural
         return " ".join(stem) + (f"'{plural}" if plural else "")
+
+
+def _looks_like_site(name: str) -> bool:
+    """"socialistparty.org.uk" is an address; "e.g" or "No.5" are not: a known top-level domain at the end."""
+    return name.rsplit(".", 1)[-1].lower() in ("org", "com", "net", "uk", "io", "info", "gov", "edu", "eu", "coop")
 
 
 def _plural(word: str) -> str:
