@@ -192,7 +192,7 @@ def test_podcast_feed_and_site(built):
     assert 'href="podcast.xml"' in (root / "dist/index.html").read_text()
 
 
-def test_an_edit_respeaks_one_article(built, tmp_path):
+def test_an_edit_respeaks_one_article_and_bytes_are_reproducible(built, tmp_path):
     root = tmp_path / "pub"
     shutil.copytree(built[0], root)
     cache = root / ".publish-cache/audio"
@@ -207,6 +207,11 @@ def test_an_edit_respeaks_one_article(built, tmp_path):
     new = {p.name: p.read_bytes() for p in (root / "dist/1112/audio").glob("*.mp3")}
     assert new["01-strike.mp3"] == old["01-strike.mp3"]  # same speech, same tags: the same bytes
     assert new["03-dilemma.mp3"] != old["03-dilemma.mp3"]
+    made = {p.relative_to(root / "dist").as_posix(): p.read_bytes() for p in (root / "dist/1112").rglob("*.mp3")}
+    shutil.rmtree(cache)  # speak everything again: espeak-ng, ffmpeg and the tags give the same bytes
+    result = invoke_at(EPOCH, root, "build", "1112", "--format", "audio", "--force")
+    assert result.exit_code == 0 and "(cached)" not in result.output, result.output
+    assert made == {p.relative_to(root / "dist").as_posix(): p.read_bytes() for p in (root / "dist/1112").rglob("*.mp3")}
 
 
 def test_espeak_is_reproducible(tmp_path):
@@ -316,3 +321,12 @@ def test_bad_audio_settings(tmp_path, run, audio, line, message):
     line = line.format(at=at, next=at + 1)
     found = [l for l in result.output.splitlines() if l.startswith(line)]
     assert found and message in found[0], result.output
+
+
+def test_bad_reading_settings_are_located(tmp_path, run):
+    root = _publication(tmp_path / "pub")
+    write(root / "layouts/default/audio/reading.toml", 'table-rows = "many"\n')
+    result = run(root, "build", "1112", "--format", "audio")
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert ("layouts/default/audio/reading.toml: table-rows has the wrong kind of value ('many') — "
+            "write e.g. table-rows = 12") in result.output

@@ -43,15 +43,29 @@ class Segment:
         return sum(len(p.split()) for p in self.paragraphs)
 
 
+# what reading.toml may set, with the type each must have and an example for the message
+SHAPES = {"language": (str, 'language = "en"'), "pictures": (bool, "pictures = false"),
+          "table-rows": (int, "table-rows = 12"), "pause": ((int, float), "pause = 1.5"),
+          "words": (dict, '[words] notes = "Notes."'), "currencies": (dict, '[currencies] "£" = ["pound", …]'),
+          "scales": (dict, '[scales] m = "million"'), "abbreviations": (dict, '[abbreviations] "e.g." = "for example"'),
+          "words-not-letters": (list, 'words-not-letters = ["NATO"]')}
+
+
 def reading_settings(pub: Publication) -> dict:
-    """The layout's audio/reading.toml, else the built-in one."""
+    """The layout's audio/reading.toml, else the built-in one; a value of the wrong kind is a located error."""
     for folder in (pub.layout_dir, BUILTIN_LAYOUTS / "default"):
         path = folder / SETTINGS
         if path.is_file():
+            where = f"layouts/{pub.layout if folder == pub.layout_dir else 'default'}/{SETTINGS}"
             try:
-                return tomllib.loads(path.read_text(encoding="utf-8"))
+                settings = tomllib.loads(path.read_text(encoding="utf-8"))
             except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-                raise PublishError(f"layouts/{pub.layout}/{SETTINGS}: {exc} — fix the TOML") from None
+                raise PublishError(f"{where}: {exc} — fix the TOML") from None
+            for key, (kind, example) in SHAPES.items():
+                value = settings.get(key)
+                if value is not None and (not isinstance(value, kind) or (kind is int and isinstance(value, bool))):
+                    raise PublishError(f"{where}: {key} has the wrong kind of value ({value!r}) — write e.g. {example}")
+            return settings
     return {}
 
 
@@ -75,7 +89,12 @@ class Reader:
 
     def say(self, name: str, **values) -> str:
         template = str(self.words.get(name, ""))
-        return self.speech.say(template.format(**values)) if template else ""
+        try:
+            return self.speech.say(template.format(**values)) if template else ""
+        except (KeyError, IndexError, ValueError) as exc:
+            raise PublishError(f"layouts/{self.pub.layout}/{SETTINGS}: [words] {name} = {template!r} cannot be "
+                               f"filled in ({exc}) — use only {', '.join('{' + k + '}' for k in values) or 'no {}'}"
+                               ) from None
 
     def opening(self, issue: Issue) -> Segment:
         pub = self.pub
