@@ -164,6 +164,7 @@ def test_whole_issue_chapters_loudness_and_rate(built):
     assert -17.5 <= integrated <= -14.5 and peak <= 0.0
     assert "validate audio: ok: weekly-worker-1112.mp3 is -1" in output
     assert "validate audio: ok: weekly-worker-1112.mp3 has 5 chapters for 4 articles and the opening" in output
+    assert "validate site: ok: podcast.xml parses, 1 episodes with audio enclosures" in output
     words = sum(s.words for s in _script(root)[2]) + _script(root)[1].words
     assert 100 <= words / (length / 60) <= 260
 

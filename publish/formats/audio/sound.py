@@ -16,10 +16,10 @@ from publish import lifeline
 from publish.errors import PublishError
 
 LUFS = -16.0  # integrated loudness of a speech podcast (EBU R128 / AES TD1004)
-LIMIT = 0.841  # −1.5 dBFS: the peaks the limiter lets through
+LIMIT = 0.75  # −2.5 dBFS: the peaks the limiter lets through, leaving room for the MP3 encoder's overshoot
 RATE = 44100
 BITRATE = "64k"  # mono speech: CBR, so every player seeks and times chapters alike
-NORMALISE_VERSION = f"gain {LUFS} limit {LIMIT} {RATE} v2"  # part of each article's cache key
+NORMALISE_VERSION = f"gain {LUFS} limit {LIMIT} {RATE} v3"  # part of each article's cache key
 
 
 def ffmpeg(*args: str, what: str) -> str:

@@ -50,7 +50,7 @@ class _Progress:
             self.done += 1
             self.seconds += seconds
             filled = round(20 * self.done / self.total)
-            log.info("issue %s audio [%s%s] %d/%d articles, %.1f minutes of audio%s", self.issue, "#" * filled,
+            log.info("issue %s audio [%s%s] %d/%d parts, %.1f minutes of audio%s", self.issue, "#" * filled,
                      "." * (20 - filled), self.done, self.total, self.seconds / 60, " (cached)" if cached else "")
 
 
@@ -59,7 +59,7 @@ def _speak(segment: Segment, engine: Engine, cache: Path, work: Path, progress: 
     key = cache_key(segment, engine)
     target = cache / key[:2] / f"{key}.flac"
     if not target.is_file():
-        name = key[:16]
+        name = f"{key[:16]}-{threading.get_ident()}"  # two parts may say the same words at once
         text_file, wav = work / f"{name}.txt", work / f"{name}.wav"
         text_file.write_text(segment.text, encoding="utf-8")
         engine.speak(text_file, wav)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from email.utils import format_datetime
+from pathlib import Path
 from urllib.parse import quote
 
 from publish.formats.site.pages import absolute, xml_safe
@@ -45,3 +46,23 @@ def podcast(pub: Publication, entries: list) -> str | None:
         home=_link(pub, "" if pub.url else "index.html"), cover=items[0]["cover"],
         guid=str(uuid.uuid5(uuid.NAMESPACE_URL, pub.url or f"publish:{pub.slug}:podcast")),
     ))
+
+
+def validate_podcast(out_root: Path) -> list[str]:
+    """podcast.xml parsed back: an RSS 2.0 channel whose every item has an audio enclosure with its length."""
+    from lxml import etree
+
+    path = out_root / "podcast.xml"
+    if not path.is_file():
+        return []
+    try:
+        channel = etree.parse(str(path), etree.XMLParser(resolve_entities=False, no_network=True)).find("channel")
+    except etree.XMLSyntaxError as exc:
+        return [f"error: podcast.xml does not parse: {exc}"]
+    items = channel.findall("item") if channel is not None else []
+    bad = [i.findtext("title") or "?" for i in items
+           if not ((e := i.find("enclosure")) is not None and (e.get("type") or "").startswith("audio/")
+                   and (e.get("length") or "").isdigit() and e.get("url"))]
+    if channel is None or not items or bad:
+        return [f"error: podcast.xml lacks audio enclosures in {', '.join(bad) or 'its channel'}"]
+    return [f"ok: podcast.xml parses, {len(items)} episodes with audio enclosures"]

@@ -343,4 +343,4 @@ def plural(count: int, word: str) -> str:
 
 def validate(files: list[Path], context: Context) -> list[str]:
     """The site's checks: its feeds parsed back (the site is validated as a whole, in context.out)."""
-    return validate_site(context.out)
+    return validate_site(context.out) + site_podcast.validate_podcast(context.out)
