@@ -290,6 +290,15 @@ def test_audio_is_opt_in():
     assert choose_formats(("audio",))[0] == ("audio",)
 
 
+def test_espeak_ng_is_the_fallback_when_no_neural_voice_is_installed(tmp_path, caplog):
+    root = _publication(tmp_path / "pub", '\n[audio]\nengine = "piper"\nvoice = "en_GB-alan-medium"\n')
+    pub, _ = load_publication(root)
+    engine = engines.resolve(pub)
+    assert (engine.name, engine.voice) == ("espeak-ng", "en-gb")
+    assert "voice 'en_GB-alan-medium' is neither a model file in the publication nor an installed voice package; " \
+           "speaking with espeak-ng instead" in caplog.text
+
+
 def test_no_engine_says_how_to_install(tmp_path, monkeypatch):
     pub, _ = load_publication(_publication(tmp_path / "pub"))
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))

@@ -2,7 +2,8 @@
 
 Piper (piper-tts, GPL-3.0) runs through its command line, `python -m piper`,
 in its own process, so publish (MIT) never links it; espeak-ng is Debian's
-program. `resolve()` picks the engine and says how to install one when none is.
+program. `resolve()` picks the engine: Piper when a Piper voice is installed,
+espeak-ng otherwise, and says how to install one when neither is.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import functools
 import hashlib
 import importlib.metadata
 import importlib.util
+import logging
 import shutil
 import subprocess
 import sys
@@ -21,6 +23,7 @@ from publish.errors import PublishError
 from publish import lifeline
 from publish.model import Publication
 
+log = logging.getLogger("publish")
 INSTALL = ("install a speech engine: apt-get install espeak-ng (robotic but clear), or pip install piper-tts "
            "with a Piper voice (voice = \"voices/NAME.onnx\" in [audio])")
 TIMEOUT = 3600  # seconds for one article
@@ -90,29 +93,57 @@ def piper_model(pub: Publication, voice: str) -> Path | None:
     return None
 
 
+@functools.lru_cache(maxsize=1)
+def _espeak_voices() -> frozenset[str]:
+    """Every language and voice name espeak-ng knows, lower case ("en-gb", "en-gb-x-rp", "german")."""
+    done = subprocess.run(["espeak-ng", "--voices"], capture_output=True, text=True, errors="replace")
+    names = set()
+    for line in done.stdout.splitlines()[1:]:
+        parts = line.split()
+        if len(parts) >= 5:
+            names |= {parts[1].lower(), parts[3].lower(), parts[4].rsplit("/", 1)[-1].lower()}
+    return frozenset(names)
+
+
 def espeak_voice(pub: Publication, voice: str) -> str:
-    return voice or pub.language.lower()
+    """The voice asked for if espeak-ng has it, else the publication's language (or its primary tag)."""
+    known = _espeak_voices()
+    primary = pub.language.split("-")[0].lower()
+    if voice and voice.lower() not in known:
+        log.warning("publication.toml: [audio] voice %r is not an espeak-ng voice (espeak-ng --voices lists them); "
+                    "speaking in the publication's language", voice)
+    for name in (voice.lower(), pub.language.lower(), primary):
+        if name and name in known:
+            return name
+    log.warning("espeak-ng has no voice for %r; speaking with its English voice", voice or pub.language)
+    return "en"
+
+
+def _piper(pub: Publication, voice: str, model: Path | None) -> Engine | None:
+    """Piper with the voice's model, or None (said in a warning) when Piper or the model is not installed."""
+    if not _piper_installed() or model is None:
+        why = "Piper is not installed (pip install piper-tts)" if not _piper_installed() else \
+            f"voice {voice!r} is neither a model file in the publication nor an installed voice package"
+        log.warning("publication.toml: [audio] asks for Piper, but %s; speaking with espeak-ng instead", why)
+        return None
+    info = model.stat()
+    version = importlib.metadata.version("piper-tts")
+    options = ("--sentence-silence", "0.25")
+    identity = f"piper {version} {_file_digest(model, info.st_size, info.st_mtime_ns)} {' '.join(options)}"
+    return Engine("piper", voice, (sys.executable, "-m", "piper", "-m", str(model), *options), identity)
 
 
 def resolve(pub: Publication) -> Engine:
-    """The engine [audio] asks for (Piper when its voice is a Piper model, else espeak-ng), or why none can run."""
+    """The engine [audio] asks for (Piper when its voice is a Piper model); espeak-ng, the fallback, when no
+    neural voice is installed; a PublishError saying how to install one when neither engine is."""
     settings = pub.audio
     engine, voice = (settings.engine, settings.voice) if settings else ("", "")
     model = piper_model(pub, voice) if engine != "espeak-ng" else None
     if engine == "piper" or (not engine and model):
-        if not _piper_installed():
-            raise PublishError("publication.toml: [audio] asks for Piper, which is not installed — "
-                               "pip install piper-tts, or write engine = \"espeak-ng\"")
-        if model is None:
-            raise PublishError(f"publication.toml: [audio] voice {voice!r} is not a Piper model here — give a model "
-                               "file in the publication (voices/NAME.onnx with its .onnx.json) or install "
-                               "a voice package (pip install NAME)")
-        info = model.stat()
-        version = importlib.metadata.version("piper-tts")
-        options = ("--sentence-silence", "0.25")
-        identity = f"piper {version} {_file_digest(model, info.st_size, info.st_mtime_ns)} {' '.join(options)}"
-        command = (sys.executable, "-m", "piper", "-m", str(model), *options)
-        return Engine("piper", voice, command, identity)
+        chosen = _piper(pub, voice, model)
+        if chosen:
+            return chosen
+        voice = ""  # a Piper voice's name means nothing to espeak-ng
     if shutil.which("espeak-ng") is None:
         raise PublishError(f"espeak-ng not found — {INSTALL}")
     name = espeak_voice(pub, voice)
