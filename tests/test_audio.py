@@ -279,6 +279,8 @@ def test_piper_speaks_a_voice_the_paper_supplies(tmp_path):
     assert -17.5 <= sound.loudness(whole)[0] <= -14.5
     pub, _ = load_publication(root)
     assert engines.resolve(pub).identity.startswith("piper ")  # the model's digest is part of the cache key
+    feed = feedparser.parse((root / "dist/podcast.xml").read_bytes())  # --format audio alone: the site comes too
+    assert feed.entries[0].enclosures[0].type == "audio/mpeg"
 
 
 # --- when audio is built, and what stops it ----------------------------------------------------------

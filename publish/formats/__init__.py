@@ -40,7 +40,8 @@ REGISTRY: tuple[Format, ...] = (
     Format("audio", "spoken edition: MP3 per article and for the issue, with chapters", "audio", "writer:write",
            validator="writer:validate", download=Download(".mp3", "Audio (MP3)", "audio/mpeg"),
            programs=("ffmpeg",), install_hint=AUDIO_HINT, layout_parts=("audio/", "epub/cover.toml"),
-           shared_html=False, shared=("products/cover.py",), opt_in=True),
+           shared_html=False, shared=("products/cover.py",), opt_in=True,
+           announced_by_site=True),
     Format("site", "download pages and feeds", "site", "writer:write", validator="writer:validate",
            per_issue=False, layout_parts=("site/", "css/site.css", "epub/cover.toml"), shared=("products/cover.py",),
            inputs=("pages/subscribe.md",)),  # it decides every page's menu (Subscribe, or Follow alone)

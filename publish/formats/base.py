@@ -59,6 +59,9 @@ class Format:
     # made only when asked for: by --format, by publication.toml's `formats`, or by a table named
     # after the format in publication.toml (`[audio]`); too slow or too special to make on every build
     opt_in: bool = False
+    # its files reach readers through a publication-wide file the site writes (the audio's podcast.xml):
+    # building it builds the site too, even where there is none yet
+    announced_by_site: bool = False
     inputs: tuple[str, ...] = ()  # publication files besides issues and standing pages it reads ("pages/x.md")
 
     def _entry(self, spec: str) -> Callable:

@@ -106,7 +106,9 @@ def _site_phase(pub, out: Path, formats: tuple[str, ...], options: Options, summ
                 selected: set[int], inputs: Inputs, records: Path) -> None:
     """The publication-wide formats (the site), told which issues failed so that it keeps their old pages."""
     site_formats = [f for f in formats if not FORMATS[f].per_issue]
-    if (not site_formats and any(o.built for o in summary.outcomes) and (out / "index.html").is_file()
+    built = {fmt for o in summary.outcomes for fmt in o.built}
+    announced = any(FORMATS[fmt].announced_by_site for fmt in built)  # the podcast is the site's
+    if (not site_formats and built and ((out / "index.html").is_file() or announced)
             and FORMATS["site"].missing() is None):
         # the site lists each download's size and SHA-256: keep it true to the files just replaced
         log.info("site: refreshing its download records")

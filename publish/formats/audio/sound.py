@@ -19,7 +19,7 @@ LUFS = -16.0  # integrated loudness of a speech podcast (EBU R128 / AES TD1004)
 LIMIT = 0.75  # −2.5 dBFS: the peaks the limiter lets through, leaving room for the MP3 encoder's overshoot
 RATE = 44100
 BITRATE = "64k"  # mono speech: CBR, so every player seeks and times chapters alike
-NORMALISE_VERSION = f"gain {LUFS} limit {LIMIT} {RATE} v3"  # part of each article's cache key
+NORMALISE_VERSION = f"gain {LUFS} limit {LIMIT} {RATE} v4"  # part of each article's cache key
 
 
 def ffmpeg(*args: str, what: str) -> str:
@@ -53,21 +53,21 @@ def measure(path: Path, peak: bool = False) -> tuple[float, float]:
 def normalise(wav: Path, flac: Path) -> None:
     """An engine's WAV → FLAC at −16 LUFS, 44.1 kHz mono, with a short breath of silence at each end.
 
-    A measurement, then a linear gain with a limiter holding the peaks under −1.5 dBFS (corrected
-    once if the limiter took too much off): ffmpeg's loudnorm in linear mode does the same for
+    A measurement, then a linear gain with a limiter holding the peaks under LIMIT (corrected up
+    to twice if the limiter took too much off): ffmpeg's loudnorm in linear mode does the same for
     speech at several times the cost (it works at 192 kHz).
     """
     integrated, _ = measure(wav)
     if integrated == float("-inf") or integrated < -70:  # silence: nothing to raise
         integrated = LUFS
     gain = LUFS - integrated
-    for attempt in range(2):  # the limiter takes a little loudness off speech with high peaks: make it up once
+    for attempt in range(3):  # the limiter takes a little loudness off speech with high peaks: make it up
         chain = (f"adelay=300,volume={max(-30.0, min(30.0, gain)):.2f}dB,"
                  f"alimiter=limit={LIMIT}:level=false:latency=1,aresample={RATE},apad=pad_dur=0.5")
         ffmpeg("-i", str(wav), "-af", chain, "-ac", "1", "-sample_fmt", "s16", "-map_metadata", "-1", "-bitexact",
                "-c:a", "flac", str(flac), what="normalise the loudness")
         reached, _ = measure(flac)
-        if attempt or abs(reached - LUFS) <= 0.5 or reached < -70:
+        if attempt == 2 or abs(reached - LUFS) <= 0.4 or reached < -70:
             break
         gain += 1.6 * (LUFS - reached)  # the limiter takes part of any extra gain back
 
