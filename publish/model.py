@@ -50,6 +50,7 @@ class Publication:
     standing_pages: tuple[str, ...] = ()
     print: PrintSettings = field(default_factory=PrintSettings)
     formats: tuple[str, ...] = ()  # what a build makes when no --format is given (empty: all it can)
+    import_html: tuple[tuple[str, str], ...] = ()  # [import.html]: (field, CSS selector) for archived pages
 
     def section(self, section_id: str) -> Section | None:
         return next((s for s in self.sections if s.id == section_id), None)
