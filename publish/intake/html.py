@@ -49,6 +49,7 @@ def read_page(path: Path, shown: str, selectors: dict) -> Draft:
         _lead(lead, path, shown, draft)
         if lead.getparent() is not None and lead in body.iter("img"):
             lead.drop_tree()
+    _header_rows(body)
     html = sanitize(lxml.html.tostring(body, encoding="unicode"))
     doc = read_html(html, shown)
     blocks = tree.clean(doc.get("blocks", []), lambda node: _body_picture(node, path, shown, draft))
@@ -107,6 +108,17 @@ def _drop_repeats(body, texts: list[str]) -> None:
         if element.getparent() is not None and element.find(".//img") is None and \
                 (element.tag == "h1" or words in repeated or pages.FROM.match(words) or pages.KEYWORDS_LINE.match(words)):
             element.drop_tree()
+
+
+def _header_rows(body) -> None:
+    """A first row of <th> cells outside a <thead> is the table's header (Pandoc reads it so only inside one)."""
+    for table in body.iter("table"):
+        rows = [r for r in table.iter("tr")]
+        if table.find(".//thead") is None and rows and all(c.tag == "th" for c in rows[0]):
+            head = lxml.html.Element("thead")
+            rows[0].getparent().remove(rows[0])
+            head.append(rows[0])
+            table.insert(0, head)
 
 
 def _lead_image(body):
