@@ -145,3 +145,156 @@ def test_import_never_overwrites_and_dry_run_writes_nothing(tmp_path, documents,
         "01-strike.md", "02-dilemma.md", f"03-{SLUG}.md", f"04-{SLUG}-2.md"]
     assert (root / "issues/1112/01-strike.md").read_text(encoding="utf-8").startswith('---\ntitle: "Bin workers')
     assert run(root, "check", "1112").exit_code == 0
+
+
+# --- archived web pages -------------------------------------------------------------------
+
+FURNITURE = ("Print this article", "Click to enlarge", "Home", "Join us", "Around the country", "Sidebar story",
+             "TRACKER", "tracker", "javascript", "onclick", "alert", "Subscribe", "ebook / Kindle", "paper of the",
+             "Wide screen", "<script", "color:red")
+
+
+def page(number: int = 1113, title: str = "Readers back the walkout", extra: str = "", picture_src: str = "lead.jpg",
+         charset: str = "utf-8") -> str:
+    """An archived article page of the paper's old site: the article amid menus, sidebars, scripts and footers."""
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="{charset}">
+<title>Libraries: {title} | The Weekly Worker</title>
+<meta name="keywords" content="Libraries, Strikes, Council cuts">
+<script>var tracker = 'x'; document.write('TRACKER');</script><style>.x{{color:red}}</style>
+</head><body>
+<p>Wide screen devices may view this page better by clicking here</p>
+<div id="menu"><ul><li><a href="/">Home</a></li><li><a href="/join">Join us</a></li></ul></div>
+<div class="sidebar"><h3>Around the country</h3><p>Sidebar story about something else entirely.</p></div>
+<div id="content">
+<p class="tools"><a href="javascript:window.print()">Print this article</a></p>
+<p class="from">From: The Weekly Worker issue {number}, 9 December 2020: save our libraries</p>
+<p class="kw">Search site for keywords: Libraries - Strikes - Council cuts</p>
+<h1><span class="kicker">Libraries</span>: {title}</h1>
+<p class="standfirst">Staff at six branches stop work over closure plans</p>
+<div class="pic"><a href="{picture_src}" onclick="window.open(this.href);return false"><img src="{picture_src}"
+ alt="Strikers outside the central library" title="On the picket line"></a><br>(Click to enlarge)</div>
+<p class="byline">Dorota Wiśniewska, Leeds Socialist Party</p>
+<div class="article">
+<p>Library workers in the city walked out on Monday after the council confirmed plans to close six branches.
+Readers joined the picket lines from the first morning, bringing tea and signing the petition.</p>
+<h3>Solid support</h3>
+<p>The union says the closures would put <em>forty</em> jobs at risk. A <strong>ballot</strong> returned a 92% vote
+for action, said Ngozi Adébáyọ̀ and Ιωάννα Κωνσταντίνου.</p>
+<blockquote><p>We are not going to let them shut the doors on our children, said one reader.</p></blockquote>
+<table><tr><th>Branch</th><th>Staff</th></tr><tr><td>Central</td><td>24</td></tr></table>
+<p>Supporters can <a href="https://example.org/petition" onclick="track()">sign the petition</a> or
+<a href="javascript:alert(1)">press here</a> to help.<script>alert('x')</script></p>
+<img src="https://tracker.example.com/pixel.gif" alt="">
+{extra}
+<p>The campaign meets again next Thursday at the community centre, and a march is planned for Saturday.</p>
+</div></div>
+<div id="footer"><p>The Weekly Worker, paper of the Test Party</p>
+<p>Subscribe | ebook / Kindle | PDF version | Text / Print | Back issues | Audio files</p></div>
+<script src="https://tracker.example.com/t.js"></script>
+</body></html>
+"""
+
+
+def test_archived_page_gives_its_fields_and_no_furniture(tmp_path, run):
+    root = small_publication(tmp_path / "pub")
+    site = tmp_path / "site"
+    picture(site / "lead.jpg", size=(1600, 1000))
+    write(site / "strike.html", page())
+    result = run(root, "import", str(site / "strike.html"), "--issue", "1113", "--section", "news")
+    assert result.exit_code == 0, result.output
+    made = (root / "issues/1113/01-readers-back-the-walkout.md").read_text(encoding="utf-8")
+    front = made.split("---\n")[1]
+    assert front == """\
+title: "Readers back the walkout"
+kicker: "Libraries"
+standfirst: "Staff at six branches stop work over closure plans"
+author: "Dorota Wiśniewska"
+affiliation: "Leeds Socialist Party"
+section: news
+keywords: ["Libraries", "Strikes", "Council cuts"]
+image:
+  src: "images/readers-back-the-walkout-1.jpg"
+  alt: "Strikers outside the central library"
+  caption: "On the picket line"
+"""
+    for kept in ("## Solid support", "*forty*", "**ballot**", "> We are not going", "| Branch  | Staff |",
+                 "[sign the petition](https://example.org/petition)", "press here to help", "Ngozi Adébáyọ̀",
+                 "Ιωάννα Κωνσταντίνου", "march is planned for Saturday."):
+        assert kept in made
+    for leaked in FURNITURE:
+        assert leaked not in made
+    assert "From:" not in made and "Search site" not in made and made.count("Readers back the walkout") == 1
+    assert "remote picture https://tracker.example.com/pixel.gif was not fetched" in result.output
+    assert (root / "issues/1113/issue.toml").read_text(encoding="utf-8") == \
+        'number = 1113\ndate = 2020-12-09\nheadline = "Save our libraries"\n'
+    assert run(root, "check", "1113").exit_code == 0
+
+
+SELECTORS = """
+[import.html]
+title = "div.hed"
+kicker = "div.label"
+standfirst = "div.dek"
+byline = "div.credit"
+keywords = "ul.tags"
+from = "div.issue-line"
+body = "div.copy"
+"""
+
+
+def test_selectors_read_the_papers_own_template(tmp_path, run):
+    root = small_publication(tmp_path / "pub")
+    toml = root / "publication.toml"
+    toml.write_text(toml.read_text(encoding="utf-8") + SELECTORS, encoding="utf-8")
+    write(tmp_path / "old.html", """<html><head><meta charset="windows-1252"></head><body>
+<div class="issue-line">From: The Weekly Worker issue 900, 4 March 2015: Cuts</div>
+<div class="label">Housing</div><div class="hed">Tenants win repairs</div>
+<div class="dek">A rent strike ends in victory</div><div class="credit">Seán Ó Briain, Cork branch</div>
+<ul class="tags"><li>Housing</li>, <li>Rent</li></ul>
+<div class="copy"><p>After four months the landlord agreed to fix every flat on the estate, café owners cheered.</p>
+<p><a href="#" onclick="steal()">Print this article</a></p></div></body></html>""".replace("é", "\xe9"))
+    (tmp_path / "old.html").write_bytes((tmp_path / "old.html").read_text(encoding="utf-8").encode("cp1252"))
+    result = run(root, "import", str(tmp_path / "old.html"), "--issue", "900")
+    assert result.exit_code == 0, result.output
+    made = (root / "issues/900/01-tenants-win-repairs.md").read_text(encoding="utf-8")
+    assert 'kicker: "Housing"' in made and 'author: "Seán Ó Briain"' in made and 'affiliation: "Cork branch"' in made
+    assert 'keywords: ["Housing", "Rent"]' in made and "café owners cheered." in made and "Print" not in made
+    assert 'headline = "Cuts"' in (root / "issues/900/issue.toml").read_text(encoding="utf-8")
+
+
+def test_a_bad_selector_is_located_in_publication_toml(tmp_path, run):
+    root = small_publication(tmp_path / "pub")
+    toml = root / "publication.toml"
+    toml.write_text(toml.read_text(encoding="utf-8") + '\n[import.html]\ntitle = "h1["\nheadline = "h2"\n',
+                    encoding="utf-8")
+    line = toml.read_text(encoding="utf-8").splitlines().index('title = "h1["') + 1
+    result = run(root, "check", "1112")
+    assert result.exit_code == 1
+    assert f"publication.toml:{line}: import.html title = 'h1[' is not a CSS selector we can use" in result.output
+    assert f"publication.toml:{line + 1}: warning: unknown key 'headline'" in result.output
+
+
+def test_archive_groups_pages_into_issues(tmp_path, run):
+    root = small_publication(tmp_path / "pub")
+    archive = tmp_path / "archive"
+    picture(archive / "lead.jpg", size=(1600, 1000))
+    write(archive / "a-1.html", page(1120, "Readers back the walkout"))
+    write(archive / "a-2.html", page(1120, "Council backs down on two branches"))
+    write(archive / "b-1.html", page(1121, "Six branches saved"))
+    write(archive / "c-copy.html", page(1120, "Readers back the walkout"))
+    write(archive / "d-lost.html", page(1122).replace("From: The Weekly Worker issue 1122", "Printed"))
+    (archive / "e-broken.html").write_bytes(page(1123).encode("utf-8").replace(b"Monday", b"Mon\xffday"))
+    result = run(root, "import", "--archive", str(archive), "--section", "news")
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in (root / "issues/1120").glob("*.md")) == [
+        "01-readers-back-the-walkout.md", "02-council-backs-down-on-two-branches.md"]
+    assert [p.name for p in (root / "issues/1121").glob("*.md")] == ["01-six-branches-saved.md"]
+    assert 'number = 1121\ndate = 2020-12-09\nheadline = "Save our libraries"' in \
+        (root / "issues/1121/issue.toml").read_text(encoding="utf-8")
+    assert "not imported: c-copy.html: a duplicate of a-1.html (issue 1120, the same title)" in result.output
+    assert 'not imported: d-lost.html: no "From: <paper> issue N, <date>: <headline>" line' in result.output
+    assert "not imported: e-broken.html: the page is not valid utf-8 (byte 0xff" in result.output
+    assert "imported 3 of 6 pages into 2 issues; 3 not imported — next: publish build --all" in result.output
+    assert not (root / "issues/1122").exists() and not (root / "issues/1123").exists()
+    assert run(root, "check", "--all").exit_code == 0

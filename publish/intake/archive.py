@@ -8,6 +8,7 @@ reported and skipped; the others are imported. A progress bar shows the reading.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Callable
 
@@ -44,7 +45,7 @@ def _group(files: list[Path], folder: Path, selectors: dict) -> tuple[dict[int, 
     issues: dict[int, list[Draft]] = {}
     seen: dict[tuple[int, str], Path] = {}
     skipped: list[str] = []
-    with click.progressbar(files, label="reading pages", file=click.get_text_stream("stderr"),
+    with click.progressbar(files, label="reading pages", file=sys.stderr,
                            item_show_func=lambda p: p.name if p else "") as bar:
         for path in bar:
             shown = path.relative_to(folder).as_posix()
