@@ -298,3 +298,69 @@ def test_archive_groups_pages_into_issues(tmp_path, run):
     assert "imported 3 of 6 pages into 2 issues; 3 not imported — next: publish build --all" in result.output
     assert not (root / "issues/1122").exists() and not (root / "issues/1123").exists()
     assert run(root, "check", "--all").exit_code == 0
+
+
+# --- bad input: a clear error naming the file, exit 1, and nothing written -----------------------------
+
+
+def _zip(entries: dict[str, bytes]) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in entries.items():
+            archive.writestr(name, data)
+    return out.getvalue()
+
+
+def _bad_sources(folder: Path, documents: Path) -> dict[str, bytes]:
+    good = (documents / "article.docx").read_bytes()
+    ole = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504) + "EncryptionInfo".encode("utf-16-le") + bytes(64)
+    return {
+        "corrupt.docx": b"PK\x03\x04" + bytes(range(256)) * 4,
+        "truncated.docx": good[: len(good) // 2],
+        "locked.docx": ole,
+        "old.docx": b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600),
+        "bomb.docx": _zip({"word/document.xml": bytes(40 * 2**20)}),
+        "report.docx": b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n",
+        "notes.txt": b"Just some notes.\n",
+        "empty.html": b"<html><body><div id='menu'><a href='/'>Home</a></div><p>Print this article</p></body></html>",
+        "latin.html": page().encode("utf-8").replace(b"Monday", b"Mon\xe9day"),
+        "klingon.html": page(charset="x-klingon").encode("utf-8"),
+        "escape.html": page(picture_src="../../secret.jpg").encode("utf-8"),
+        "rooted.html": page(picture_src="/srv/site/lead.jpg").encode("utf-8"),
+    }
+
+
+BAD = [
+    ("corrupt.docx", "the document is damaged"),
+    ("truncated.docx", "the document is damaged"),
+    ("locked.docx", "the document is password-protected (encrypted) — open it in Word or LibreOffice, remove"),
+    ("old.docx", "this is an old binary Word file (.doc), not a .docx"),
+    ("bomb.docx", "refused as a zip bomb: word/document.xml expands to 40 MB"),
+    ("report.docx", "not a Word (.docx) document: the file is not a zip archive (it is a PDF)"),
+    ("notes.txt", "cannot import a .txt: only .docx, .odt, .html are read"),
+    ("empty.html", "no article found on the page"),
+    ("latin.html", "the page is not valid utf-8 (byte 0xe9 at offset"),
+    ("klingon.html", "the page declares the character set 'x-klingon', which is unknown"),
+    ("escape.html", "picture path '../../secret.jpg' leaves the page's folder"),
+    ("rooted.html", "picture path '/srv/site/lead.jpg' leaves the page's folder"),
+]
+
+
+@pytest.fixture(scope="session")
+def bad_folder(tmp_path_factory, documents) -> Path:
+    folder = tmp_path_factory.mktemp("bad")
+    for name, data in _bad_sources(folder, documents).items():
+        (folder / name).write_bytes(data)
+    return folder
+
+
+@pytest.mark.parametrize(("name", "message"), BAD, ids=[b[0] for b in BAD])
+def test_bad_input_is_refused_by_name_and_nothing_is_written(tmp_path, run, bad_folder, documents, name, message):
+    root = small_publication(tmp_path / "pub")
+    before = snapshot(root)
+    # a good document first: it must not be written either, since one source failed
+    result = run(root, "import", str(documents / "article.docx"), str(bad_folder / name), "--issue", "1112")
+    assert result.exit_code == 1, result.output
+    assert f"error: {bad_folder / name}: {message}" in result.output
+    assert "Traceback" not in result.output and "internal error" not in result.output
+    assert snapshot(root) == before
