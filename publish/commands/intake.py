@@ -14,7 +14,7 @@ import click
 
 from publish.check import load_publication, read_issues
 from publish.errors import PublishError, rel
-from publish.intake import read_source
+from publish.intake.read import read_source
 from publish.intake.archive import import_archive
 from publish.intake.draft import Draft
 from publish.intake.write import issue_toml, notes, plan, render, write
