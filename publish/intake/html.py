@@ -49,6 +49,7 @@ def read_page(path: Path, shown: str, selectors: dict) -> Draft:
         _lead(lead, path, shown, draft)
         if lead.getparent() is not None and lead in body.iter("img"):
             lead.drop_tree()
+        _drop_repeats(body, [" ".join((lead.get(k) or "").split()) for k in ("alt", "title")])  # its caption
     _header_rows(body)
     html = sanitize(lxml.html.tostring(body, encoding="unicode"))
     doc = read_html(html, shown)
@@ -107,6 +108,10 @@ def _drop_repeats(body, texts: list[str]) -> None:
         words = pages.text_of(element)
         if element.getparent() is not None and element.find(".//img") is None and \
                 (element.tag == "h1" or words in repeated or pages.FROM.match(words) or pages.KEYWORDS_LINE.match(words)):
+            element.drop_tree()
+    for element in list(body.iter("table", "ul", "ol", "p", "div")):  # menus: nothing but links
+        links = " ".join(pages.text_of(a) for a in element.iter("a"))
+        if element.getparent() is not None and links and " ".join(links.split()) == pages.text_of(element):
             element.drop_tree()
 
 

@@ -22,6 +22,7 @@ MAX_PAGE_BYTES = 8 * 2**20
 FURNITURE = re.compile(r"^\W*(print (this )?(article|page)|\(?click (here )?to enlarge\)?|share( this)?|tweet|"
                        r"email (this )?(article|page)|back to top|highlight keywords.*|"
                        r"wide screen devices may view this page better.*)\W*$", re.I)
+INLINE_FURNITURE = re.compile(r"\s*\(click (here )?to enlarge\)", re.I)
 DROP_TAGS = ("script", "style", "noscript", "iframe", "form", "object", "embed", "nav", "button", "select",
              "input", "textarea", "template", "link", "svg", "canvas", "video", "audio")
 FROM = re.compile(r"From:\s*(?P<paper>.+?)\s+issue\s+(?P<number>\d{1,6}),\s*(?P<date>\d{1,2}\s+\w+\s+\d{4})"
@@ -74,6 +75,9 @@ def parse(text: str, shown: str):
     for element in list(root.iter()):
         if element.tag in ("p", "div", "span", "a") and FURNITURE.match(_text(element) or "x"):
             _drop(element)
+    for element in root.iter(etree.Element):  # "A phone screen (Click to enlarge)": the phrase alone goes
+        element.text = INLINE_FURNITURE.sub("", element.text) if element.text else element.text
+        element.tail = INLINE_FURNITURE.sub("", element.tail) if element.tail else element.tail
     return root
 
 
@@ -109,7 +113,36 @@ def find(root, name: str, selectors: dict):
     if name in GUESSES:
         pattern = re.compile(GUESSES[name], re.I)
         marked = _first(root, lambda e: pattern.search(f"{e.get('class', '')} {e.get('id', '')}") and _text(e))
-        return _either(marked, select(root, "meta[name=author]") if name == "byline" else None)
+        return _either(marked, _after_title(root, name), select(root, "meta[name=author]") if name == "byline" else None)
+    return None
+
+
+BYLINE_LIKE = re.compile(r"^(?:by\s+)?[^\W\d_][^,;.!?]{1,60}[,;]\s*[^.!?]{2,100}$", re.I)
+BLOCKS = ("p", "div", "h2", "h3", "h4", "td", "li", "blockquote")
+
+
+def _after_title(root, name: str):
+    """On a page without telling classes: the standfirst is the first short text after the <h1>, the byline
+    the first "Name, Branch" line among the next few blocks (the order of the paper's article pages)."""
+    title = next(root.iter("h1"), None)
+    if title is None or name not in ("standfirst", "byline"):
+        return None
+    seen, blocks = False, []
+    for element in root.iter(etree.Element):
+        if element is title:
+            seen = True
+        elif seen and element.tag in BLOCKS and not any(e.tag in BLOCKS for e in element.iterdescendants()):
+            if _text(element):
+                blocks.append(element)
+        if len(blocks) >= 5:
+            break
+    bylines = [b for b in blocks if BYLINE_LIKE.match(_text(b)) and len(_text(b)) <= 120]
+    if name == "byline":
+        return bylines[0] if bylines else None
+    first = next((b for b in blocks if b.find(".//img") is None), None)
+    if first is not None and first not in bylines and 15 <= len(_text(first)) <= 600 and \
+            (not bylines or blocks.index(first) < blocks.index(bylines[0])):
+        return first
     return None
 
 
