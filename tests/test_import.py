@@ -297,7 +297,11 @@ def test_archive_groups_pages_into_issues(tmp_path, run):
     assert "not imported: e-broken.html: the page is not valid utf-8 (byte 0xff" in result.output
     assert "imported 3 of 6 pages into 2 issues; 3 not imported — next: publish build --all" in result.output
     assert not (root / "issues/1122").exists() and not (root / "issues/1123").exists()
+    assert "reading pages" in result.output  # the progress bar's label (a terminal also sees it move)
     assert run(root, "check", "--all").exit_code == 0
+    built = run(root, "build", "--all", "--format", "text")
+    assert built.exit_code == 0, built.output
+    assert "Six branches saved" in (root / "dist/1121/weekly-worker-1121.txt").read_text(encoding="utf-8")
 
 
 # --- bad input: a clear error naming the file, exit 1, and nothing written -----------------------------
@@ -364,3 +368,45 @@ def test_bad_input_is_refused_by_name_and_nothing_is_written(tmp_path, run, bad_
     assert f"error: {bad_folder / name}: {message}" in result.output
     assert "Traceback" not in result.output and "internal error" not in result.output
     assert snapshot(root) == before
+
+
+def test_a_page_without_classes_is_guessed_in_the_papers_order(tmp_path, run):
+    """From line, keywords line, "Kicker: Title", standfirst, picture, byline, body: no class names to go by."""
+    root = small_publication(tmp_path / "pub")
+    picture(tmp_path / "old" / "pic.jpg", size=(1600, 1000))
+    write(tmp_path / "old" / "p.html", """<html><head><meta charset="utf-8"><title>Old site</title></head><body>
+<table><tr><td><a href="/">Home</a> <a href="/x">What we stand for</a></td></tr></table>
+<p><a href="print.html">Print this article</a></p>
+<p><i>From: The Weekly Worker issue 1130, 3 February 2021: Fight the freeze</i></p>
+<p>Search site for keywords: Film - Housing - Rent</p>
+<h1>Film: The Landlord's Year</h1>
+<p><b>A documentary follows one estate through twelve months of rent rises</b></p>
+<p><img src="pic.jpg" alt="Tenants at a meeting"><br>Tenants at a meeting (Click to enlarge)</p>
+<p><b>Ayşe Yılmaz, Hackney Socialist Party</b></p>
+<p>The camera stays with the tenants of one tower block from January to December, as each letter from the agent
+brings another increase and another repair put off until spring.</p>
+<h2>Organising back</h2>
+<p>By the autumn the tenants have formed an association, and the film ends with their first collective meeting
+with the council's housing officer.</p>
+<div><p>Article dated 3 February 2021</p><p>Join | Subscribe | Donate</p></div>
+</body></html>""")
+    result = run(root, "import", str(tmp_path / "old" / "p.html"), "--issue", "1130", "--section", "reviews")
+    assert result.exit_code == 0, result.output
+    made = (root / "issues/1130/01-the-landlord-s-year.md").read_text(encoding="utf-8")
+    assert made.startswith("""---
+title: "The Landlord's Year"
+kicker: "Film"
+standfirst: "A documentary follows one estate through twelve months of rent rises"
+author: "Ayşe Yılmaz"
+affiliation: "Hackney Socialist Party"
+section: reviews
+keywords: ["Film", "Housing", "Rent"]
+image:
+  src: "images/the-landlord-s-year-1.jpg"
+  alt: "Tenants at a meeting"
+---
+The camera stays""")
+    assert "## Organising back" in made and made.rstrip().endswith("housing officer.")
+    for leaked in ("Home", "Print", "Article dated", "Subscribe", "Click", "From:", "Search site"):
+        assert leaked not in made
+    assert run(root, "check", "1130").exit_code == 0

@@ -94,7 +94,8 @@ def _body(root, selectors: dict, shown: str):
         return pages.select(root, selectors["body"])
     html = lxml.html.tostring(root, encoding="unicode")
     found = trafilatura.extract(html, output_format="html", include_images=True, include_tables=True,
-                                include_formatting=True, include_links=True, include_comments=False)
+                                include_formatting=True, include_links=True, include_comments=False,
+                                favor_recall=True)  # keeps subheadings that precision drops
     if not found:
         return None
     body = lxml.html.fragment_fromstring(found, create_parent="div")
@@ -109,9 +110,12 @@ def _drop_repeats(body, texts: list[str]) -> None:
         if element.getparent() is not None and element.find(".//img") is None and \
                 (element.tag == "h1" or words in repeated or pages.FROM.match(words) or pages.KEYWORDS_LINE.match(words)):
             element.drop_tree()
-    for element in list(body.iter("table", "ul", "ol", "p", "div")):  # menus: nothing but links
+    for element in list(body.iter("table", "ul", "ol", "p", "div")):  # menus: nothing but links, or "A | B | C"
         links = " ".join(pages.text_of(a) for a in element.iter("a"))
-        if element.getparent() is not None and links and " ".join(links.split()) == pages.text_of(element):
+        words = pages.text_of(element)
+        parts = re.split(r"\s*\|\s*", words)
+        if element.getparent() is not None and ((links and " ".join(links.split()) == words) or (
+                len(parts) >= 3 and all(len(part.split()) <= 4 for part in parts))):
             element.drop_tree()
 
 

@@ -21,7 +21,7 @@ from publish.intake.draft import IntakeError
 MAX_PAGE_BYTES = 8 * 2**20
 FURNITURE = re.compile(r"^\W*(print (this )?(article|page)|\(?click (here )?to enlarge\)?|share( this)?|tweet|"
                        r"email (this )?(article|page)|back to top|highlight keywords.*|"
-                       r"wide screen devices may view this page better.*)\W*$", re.I)
+                       r"wide screen devices may view this page better.*|article dated .{6,30}|desktop version|mobile version)\W*$", re.I)
 INLINE_FURNITURE = re.compile(r"\s*\(click (here )?to enlarge\)", re.I)
 DROP_TAGS = ("script", "style", "noscript", "iframe", "form", "object", "embed", "nav", "button", "select",
              "input", "textarea", "template", "link", "svg", "canvas", "video", "audio")
