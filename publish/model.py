@@ -51,6 +51,7 @@ class Publication:
     print: PrintSettings = field(default_factory=PrintSettings)
     formats: tuple[str, ...] = ()  # what a build makes when no --format is given (empty: all it can)
     subscription: str = ""  # the subscription page (relative path), from which the site makes subscribe.html
+    import_html: tuple[tuple[str, str], ...] = ()  # [import.html]: (field, CSS selector) for archived pages
 
     def section(self, section_id: str) -> Section | None:
         return next((s for s in self.sections if s.id == section_id), None)

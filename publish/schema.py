@@ -39,7 +39,7 @@ PUBLICATION_FIELDS = (
     Field("standing-pages", "paths", False, 'standing-pages = ["pages/join.md"]'),
     Field("formats", "paths", False, 'formats = ["epub", "pdf", "text", "site"]'),
 )
-PUBLICATION_KEYS = tuple(f.name for f in PUBLICATION_FIELDS) + ("sections", "print")
+PUBLICATION_KEYS = tuple(f.name for f in PUBLICATION_FIELDS) + ("sections", "print", "import")
 
 ISSUE_FIELDS = (
     Field("number", "int", True, "number = 1112"),

@@ -17,6 +17,7 @@ from publish import schema
 from publish.articles import article_slug, read_article
 from publish.errors import rel
 from publish.formats import FORMATS
+from publish.intake.selectors import read_import
 from publish.model import Article, Issue, Publication, PrintSettings, Section
 from publish.pictures import check_picture
 from publish.slug import MAX_SLUG, slugify
@@ -48,6 +49,7 @@ def read_publication(root: Path, report: Report) -> Publication | None:
     sections = tuple(Section(s.id, smarten(s.title, language))
                      for s in _read_sections(data.get("sections"), text, path, report))
     print_settings = _read_print(data.get("print"), text, path, report)
+    import_html = read_import(data.get("import"), text, path, report)
     standing = tuple(values.get("standing-pages") or ())
     for index, page in enumerate(standing):
         page_path = root / page
@@ -68,7 +70,7 @@ def read_publication(root: Path, report: Report) -> Publication | None:
         publisher=values.get("publisher") or "", language=language, sections=sections,
         tagline=smarten(values.get("tagline") or "", language), url=url, issn=issn, layout=layout,
         standing_pages=standing, print=print_settings, formats=tuple(f for f in formats if f in FORMATS),
-        subscription=_subscription(root, standing),
+        subscription=_subscription(root, standing), import_html=import_html,
     )
 
 

@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # System programs: calibre (ebook-convert), Java (epubcheck), qpdf, poppler
-# (pdftoppm, pdffonts), pandoc (benchmark baseline), Chromium (site tests, DAISY Ace),
+# (pdftoppm, pdffonts), pandoc (publish import; benchmark baseline), Chromium (site tests, DAISY Ace),
 # and the libraries WeasyPrint draws with.
 # make runs the quick start; tzdata and locales let the tests build in other
 # time zones and locales (a German locale is generated below).
