@@ -32,7 +32,7 @@ REGISTRY: tuple[Format, ...] = (
            layout_parts=("pdf/", "css/print.css"), shared=("products/print_layout/",)),
     Format("print", "press-ready PDF/X-4 with bleed and crop marks", "pdf", "writer:write_print",
            validator="writer:validate_print", download=Download("-print.pdf", "Press PDF", "application/pdf"),
-           layout_parts=("pdf/", "css/print.css"), shared=("products/print_layout/",)),
+           layout_parts=("pdf/", "css/print.css"), shared=("products/print_layout/", "products/press/")),
     Format("text", "plain text for screen readers, mail and archives", "text", ":write",
            download=Download(".txt", "Text", "text/plain; charset=utf-8"),
            layout_parts=("text/",), shared_html=False, uses_fonts=False),

@@ -281,6 +281,16 @@ def folios_html(issue: Issue, folios: list[dict]) -> str:
                            page_css=page_css(issue), picture_url=picture_url)
 
 
+def filler_html(issue: Issue, pages: int, adverts: bool = True) -> str:
+    """`pages` house adverts (the standing pages' titles in turn, else the paper's own), or blank pages."""
+    pub = issue.publication
+    offers = [{"title": a.title, "standfirst": a.standfirst} for a in issue.standing_pages]
+    offers = offers or [{"title": pub.title, "standfirst": pub.tagline}]
+    chosen = [offers[i % len(offers)] for i in range(pages)] if adverts else [None] * pages
+    _, height = page_size_mm(pub.print.page_size)
+    return render_template(pub, "pdf/filler.html", issue=issue, adverts=chosen, meta=_meta(issue),
+                           advert_height_mm=height - 17 - BOTTOM_MARGIN_MM - 2, page_css=page_css(issue))
+
 
 PAGE_SIZES_MM = {
     "a3": (297, 420), "a4": (210, 297), "a5": (148, 210), "a6": (105, 148), "b4": (250, 353), "b5": (176, 250),
