@@ -11,6 +11,7 @@ import io
 from dataclasses import dataclass, field
 from functools import cached_property
 
+JPEG_HEADROOM = 3  # percent
 Colour = tuple[float, float, float, float]  # C, M, Y, K from 0 to 1
 
 
@@ -80,7 +81,8 @@ class Inks:
 
         pixels = numpy.asarray(image, dtype=numpy.float32)
         total = pixels.sum(axis=2)
-        budget = self.ink_limit / 100 * 255
+        # a little under the limit: JPEG compression moves pixels by a few levels either way
+        budget = (self.ink_limit - JPEG_HEADROOM) / 100 * 255
         over = total > budget
         if not over.any():
             return image
