@@ -91,7 +91,11 @@ def _boxes(number: int, page) -> list[Finding]:
         return found
     t, b = [float(v) for v in trim], [float(v) for v in bleed]
     least = min(t[0] - b[0], t[1] - b[1], b[2] - t[2], b[3] - t[3]) / PT_PER_MM
-    if least < MIN_BLEED_MM - 0.05:
+    if least < 0.05:
+        found.append(Finding(number, "error", "no bleed (the BleedBox is the TrimBox): the page needs "
+                             f"{MIN_BLEED_MM:g} mm beyond the trim", f"extend backgrounds and pictures "
+                             f"{MIN_BLEED_MM:g} mm past the trim and export with bleed"))
+    elif least < MIN_BLEED_MM - 0.05:
         found.append(Finding(number, "error", f"bleed is {max(least, 0):.1f} mm, under {MIN_BLEED_MM:g} mm",
                              f"export with at least {MIN_BLEED_MM:g} mm bleed on every side"))
     if b[0] < media[0] - 0.5 or b[1] < media[1] - 0.5 or b[2] > media[2] + 0.5 or b[3] > media[3] + 0.5:
