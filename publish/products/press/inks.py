@@ -25,6 +25,7 @@ class Inks:
     ink_limit: int = 240
     layout_colours: dict[str, Colour] = field(default_factory=dict)  # "#c8102e" → CMYK
     _cache: dict = field(default_factory=dict, repr=False)
+    memo: dict = field(default_factory=dict, repr=False)  # pictures already converted in this PDF
 
     @cached_property
     def _transforms(self):
@@ -79,16 +80,15 @@ class Inks:
         import numpy
         from PIL import Image
 
-        pixels = numpy.asarray(image, dtype=numpy.float32)
-        total = pixels.sum(axis=2)
+        pixels = numpy.asarray(image)
         # a little under the limit: JPEG compression moves pixels by a few levels either way
-        budget = (self.ink_limit - JPEG_HEADROOM) / 100 * 255
-        over = total > budget
+        budget = int((self.ink_limit - JPEG_HEADROOM) / 100 * 255)
+        over = pixels.sum(axis=2, dtype=numpy.uint16) > budget
         if not over.any():
             return image
-        colour = pixels[..., :3].sum(axis=2)
-        room = numpy.clip(budget - pixels[..., 3], 0, None)
-        scale = numpy.where(over & (colour > 0), room / numpy.maximum(colour, 1e-6), 1.0)
-        pixels[..., :3] *= scale[..., None]
-        # floor, not round: rounding up could pass the limit again by a step
-        return Image.fromarray(numpy.floor(pixels).astype(numpy.uint8), "CMYK")
+        pixels = pixels.copy()
+        heavy = pixels[over].astype(numpy.float32)
+        room = numpy.clip(budget - heavy[:, 3], 0, None)
+        heavy[:, :3] *= (room / numpy.maximum(heavy[:, :3].sum(axis=1), 1e-6))[:, None]
+        pixels[over] = numpy.floor(heavy).astype(numpy.uint8)  # floor: rounding up could pass the limit again
+        return Image.fromarray(pixels, "CMYK")

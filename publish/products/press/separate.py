@@ -195,8 +195,10 @@ def _picture(pdf, image, inks: Inks) -> None:
         return
     space = image.get("/ColorSpace")
     icc = bytes(space[1].read_bytes()) if isinstance(space, Array) and str(space[0]) == "/ICCBased" else None
-    pil = pikepdf.PdfImage(image).as_pil_image()
-    converted = inks.picture(pil, icc)
+    key = ("picture", bytes(image.read_raw_bytes()), icc)  # the same picture in several parts: converted once
+    if key not in inks.memo:
+        inks.memo[key] = inks.picture(pikepdf.PdfImage(image).as_pil_image(), icc)
+    converted = inks.memo[key]
     was_jpeg = "/DCTDecode" in str(image.get("/Filter", ""))
     for key in ("/Decode", "/DecodeParms", "/Intent"):
         if key in image:
