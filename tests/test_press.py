@@ -243,29 +243,31 @@ def _photo(mode: str, size: tuple[int, int]) -> Image.Image:
     return Image.new("RGB", size, "#3a6").convert(mode) if mode == "CMYK" else Image.new("RGB", size, "#3a6")
 
 
-PREFLIGHT_CASES = [
-    ("good", {}, None),
-    ("rgb-picture", {"picture_of": _photo("RGB", (800, 600))}, "page 1: RGB picture"),
-    ("rgb-colour", {"content": b"1 0 0 rg 20 20 100 100 re f"}, "page 1: RGB colour operators (rg/RG)"),
-    ("missing-font", {"font": True}, "page 1: font Helvetica is not embedded"),
-    ("no-bleed", {"bleed_mm": 0}, "page 1: no bleed (no BleedBox)"),
-    ("thin-bleed", {"bleed_mm": 1}, "page 1: bleed is 1.0 mm, under 3 mm"),
-    ("72-ppi", {"picture_of": _photo("CMYK", (142, 100)), "picture_mm": 50}, "page 1: picture 142×100 px at 72 ppi"),
-    ("150-ppi", {"picture_of": _photo("CMYK", (295, 200)), "picture_mm": 50}, "page 1: warning: picture 295×200 px"),
-    ("320-ink", {"content": b"0.8 0.8 0.8 0.8 k 20 20 100 100 re f"}, "page 1: total ink reaches 320%"),
+PREFLIGHT_CASES = [  # name, how the good PDF is spoilt, the line preflight must print, its exit status
+    ("good", {}, None, 0),
+    ("rgb-picture", {"picture_of": _photo("RGB", (800, 600))}, "page 1: RGB picture", 1),
+    ("rgb-colour", {"content": b"1 0 0 rg 20 20 100 100 re f"}, "page 1: RGB colour operators (rg/RG)", 1),
+    ("missing-font", {"font": True}, "page 1: font Helvetica is not embedded", 1),
+    ("no-bleed", {"bleed_mm": 0}, "page 1: no bleed (no BleedBox)", 1),
+    ("thin-bleed", {"bleed_mm": 1}, "page 1: bleed is 1.0 mm, under 3 mm", 1),
+    ("72-ppi", {"picture_of": _photo("CMYK", (142, 100))}, "page 1: picture 142×100 px at 72 ppi", 1),
+    ("150-ppi", {"picture_of": _photo("CMYK", (295, 200))}, "page 1: warning: picture 295×200 px at 150 ppi", 0),
+    ("320-ink", {"content": b"0.8 0.8 0.8 0.8 k 20 20 100 100 re f"}, "page 1: total ink reaches 320%", 1),
+    # (the fixture's font is not embedded either: that error sets the exit status)
+    ("rich-black-text", {"content": b"0.4 0.3 0.3 1 k", "font": True}, "page 1: warning: text in rich black", 1),
 ]
 
 
-@pytest.mark.parametrize("name, spoil, message", PREFLIGHT_CASES, ids=[c[0] for c in PREFLIGHT_CASES])
-def test_preflight_table(tmp_path, name, spoil, message):
+@pytest.mark.parametrize("name, spoil, message, status", PREFLIGHT_CASES, ids=[c[0] for c in PREFLIGHT_CASES])
+def test_preflight_table(tmp_path, name, spoil, message, status):
     path = _good_pdf(tmp_path / f"{name}.pdf", **spoil)
     result = run_cli(tmp_path, "preflight", str(path))
     lines = result.output.splitlines()
+    assert result.exit_code == status, result.output
     if message is None:
-        assert result.exit_code == 0 and lines == [f"{path}: press-ready, ink limit 240%"], result.output
+        assert lines == [f"{path}: press-ready, ink limit 240%"], result.output
         return
     assert any(line.startswith(message) and " — " in line for line in lines), result.output
-    assert result.exit_code == (0 if "warning:" in message else 1), result.output
     assert "Traceback" not in result.output
 
 

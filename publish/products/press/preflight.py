@@ -20,6 +20,7 @@ from publish.products.press.preflight_parts import check_fonts, check_picture, c
 from publish.products.press.separate import space_kind  # noqa: E402
 
 MIN_BLEED_MM = 3.0
+TEXT_SHOW = {"Tj", "TJ", "'", '"'}
 DEFAULT_INK_LIMIT = 240  # newsprint
 PT_PER_MM = 72 / 25.4
 CMYK_HOW = "export the file in CMYK for the printer's profile (convert pictures and colours)"
@@ -137,18 +138,25 @@ class _Walker:
         check_fonts(self, resources)
         check_space_resources(self, resources)
         stack, spaces = [], resources.get("/ColorSpace", pikepdf.Dictionary())
+        fill: tuple = ()  # the CMYK fill colour, for the text drawn with it
         for operands, operator in pikepdf.parse_content_stream(holder):
             op = str(operator)
             if op == "q":
-                stack.append(ctm)
+                stack.append((ctm, fill))
             elif op == "Q" and stack:
-                ctm = stack.pop()
+                ctm, fill = stack.pop()
+            elif op in TEXT_SHOW and len(fill) == 4 and fill[3] >= 0.7 and sum(fill[:3]) > 0:
+                self.add("warning", "text in rich black (cyan, magenta or yellow under the black)",
+                         "set text in black ink only (0/0/0/100): four inks never register sharply on newsprint")
             elif op == "cm":
                 ctm = _multiply(tuple(float(v) for v in operands), ctm)
             elif op in ("rg", "RG"):
                 self.add("error", "RGB colour operators (rg/RG)", CMYK_HOW)
             elif op in ("k", "K"):
                 self.max_ink = max(self.max_ink, 100 * sum(float(v) for v in operands))
+                fill = tuple(float(v) for v in operands) if op == "k" else fill
+            elif op in ("g", "sc", "scn"):
+                fill = ()
             elif op in ("cs", "CS"):
                 name = str(operands[0])
                 self.space(spaces[name] if name in spaces else operands[0], "colours")
