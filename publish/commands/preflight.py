@@ -30,8 +30,6 @@ def publication_ink_limit(root: Path | None) -> int:
 @click.pass_obj
 def command(obj: dict, files: tuple[Path, ...], ink_limit: int | None) -> None:
     """Is each PDF press-ready? Colours (CMYK only), fonts, bleed, picture resolution, total ink, PDF/X."""
-    from publish.products.press.preflight import preflight
-
     limit = ink_limit or publication_ink_limit(obj.get("root"))
     failed = 0
     for path in files:

@@ -191,7 +191,7 @@ def _shading(shading, inks: Inks, done: set) -> None:
 def _picture(pdf, image, inks: Inks) -> None:
     """An RGB (or indexed RGB) picture → CMYK by the profile, within the ink limit; JPEGs stay JPEGs."""
     kind = space_kind(image.get("/ColorSpace"))
-    if image.get("/ImageMask") or kind not in ("rgb", "indexed:rgb", "lab", "indexed:other"):
+    if image.get("/ImageMask") or kind not in ("rgb", "indexed:rgb"):  # WeasyPrint writes no Lab pictures
         return
     space = image.get("/ColorSpace")
     icc = bytes(space[1].read_bytes()) if isinstance(space, Array) and str(space[0]) == "/ICCBased" else None

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import logging
 import tomllib
-from pathlib import Path
 
+from publish import BUILTIN_LAYOUTS
 from publish.errors import PublishError
 from publish.icc import CMYK_HINT, default_cmyk, icc_kind, icc_profile_problem
 from publish.model import Publication
@@ -53,7 +53,9 @@ def _description(profile: bytes) -> str:
 
 def _layout_colours(pub: Publication) -> dict[str, tuple[float, float, float, float]]:
     """`"#c8102e" = [0, 100, 85, 5]` lines of the layout's press-colours.toml, as 0–1 fractions."""
-    path = pub.root / "layouts" / pub.layout / COLOURS
+    path = pub.layout_dir / COLOURS
+    if not pub.layout_dir.is_dir():  # no layouts/ of its own: the built-in default's colours
+        path = BUILTIN_LAYOUTS / "default" / COLOURS
     if not path.is_file():
         return {}
     shown = f"layouts/{pub.layout}/{COLOURS}"

@@ -204,7 +204,7 @@ def _filler(issue: Issue, filler: list[Result], gap: int, jobs: list[Job], worke
     result = run([blank], workers)[0]
     _raise_errors([result])
     log.warning("%s: warning: the press PDF has %d blank page(s) added to make its page count a multiple of 4 — "
-                "the house advert did not fit one page each; check layouts' pdf/filler.html", jobs[0].label, gap)
+                "the house adverts did not fit one page each; check pdf/filler.html in the layout", jobs[0].label, gap)
     return [result.pdf["press"]]
 
 
