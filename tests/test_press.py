@@ -104,6 +104,7 @@ def test_press_pdf_is_cmyk_with_black_only_text(built):
     # without [print] output-intent the build names the installed profile it used
     assert "using Artifex CMYK SWOP Profile" in output and str(default_cmyk()) in output
     assert "validate print: ok: preflight: press-ready" in output
+    assert "validate booklet: ok: " in output
 
 
 def test_press_pdf_fills_to_a_multiple_of_four_with_house_adverts(built):
@@ -265,7 +266,8 @@ def test_preflight_table(tmp_path, name, spoil, message, status):
     lines = result.output.splitlines()
     assert result.exit_code == status, result.output
     if message is None:
-        assert lines == [f"{path}: press-ready, ink limit 240%"], result.output
+        assert lines == [f"{path}: press-ready, ink limit 240%",
+                         "  PDF/X-4, output intent 'CGATS TR 001' (CMYK), 1 page"], result.output
         return
     assert any(line.startswith(message) and " — " in line for line in lines), result.output
     assert "Traceback" not in result.output

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from publish.errors import PublishError
-from publish.products.press.preflight import DEFAULT_INK_LIMIT, preflight
+from publish.products.press.preflight import DEFAULT_INK_LIMIT, identification, preflight
 
 
 
@@ -39,6 +39,8 @@ def command(obj: dict, files: tuple[Path, ...], ink_limit: int | None) -> None:
         errors = [f for f in findings if f.level == "error"]
         verdict = "press-ready" if not errors else f"not press-ready ({len(errors)} error(s))"
         click.echo(f"{path}: {verdict}, ink limit {limit}%")
+        if identification(path):
+            click.echo(f"  {identification(path)}")
         for finding in sorted(findings, key=lambda f: (f.page or 0, f.level != "error")):
             click.echo(finding.line())
         failed += bool(errors)

@@ -34,7 +34,7 @@ REGISTRY: tuple[Format, ...] = (
            validator="writer:validate_print", download=Download("-print.pdf", "Press PDF", "application/pdf"),
            layout_parts=("pdf/", "css/print.css"), shared=("products/print_layout/", "products/press/")),
     Format("booklet", "the download PDF imposed two pages a side for printing at home and folding", "booklet",
-           "writer:write", download=Download("-booklet.pdf", "Text / Print: booklet to fold", "application/pdf"),
+           "writer:write", validator="writer:validate_booklet", download=Download("-booklet.pdf", "Text / Print: booklet to fold", "application/pdf"),
            layout_parts=("pdf/", "css/print.css"), shared=("products/print_layout/",)),
     Format("text", "plain text for screen readers, mail and archives", "text", ":write",
            download=Download(".txt", "Text", "text/plain; charset=utf-8"),

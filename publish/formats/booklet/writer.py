@@ -69,3 +69,24 @@ def impose(pdf: bytes, creep_pt: float = 0.0) -> bytes:
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
+
+
+def validate_booklet(files: list[Path], context: Context) -> list[str]:
+    """As many sheet sides as booklet order gives, each twice as wide as the download PDF's pages."""
+    made = context.outputs.get("pdf")
+    if not made:
+        return ["skipped: the download PDF is not among this build's files, so there is nothing to compare with"]
+    source = PdfReader(made[0])
+    wanted = (2 * float(source.pages[0].mediabox.width), float(source.pages[0].mediabox.height))
+    messages = []
+    for path in files:
+        sides = PdfReader(path).pages
+        if len(sides) != len(booklet_order(len(source.pages))):
+            messages.append(f"error: {len(sides)} sheet sides for {len(source.pages)} pages, "
+                            f"not {len(booklet_order(len(source.pages)))}")
+        elif any(abs(float(s.mediabox.width) - wanted[0]) > 0.5 or abs(float(s.mediabox.height) - wanted[1]) > 0.5
+                 for s in sides):
+            messages.append("error: a sheet side is not twice the page width")
+        else:
+            messages.append(f"ok: {len(sides)} sheet sides, two pages each, in saddle-stitch order")
+    return messages

@@ -9,6 +9,7 @@ the PDF/X identification and the output intent. Runs on any PDF.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,6 +55,27 @@ def preflight(path: Path, ink_limit: int = DEFAULT_INK_LIMIT) -> list[Finding]:
             findings += _boxes(number, page)
             findings += _Walker(number, ink_limit, pictures).page(page)
     return findings
+
+
+def identification(path: Path) -> str:
+    """What the file says it is: PDF/X version, output intent and its colour model, pages ("" if unreadable)."""
+    try:
+        pdf = pikepdf.open(path)
+    except (pikepdf.PdfError, OSError):
+        return ""
+    with pdf:
+        xmp = pdf.Root.get("/Metadata")
+        text = bytes(xmp.read_bytes()).decode("utf-8", "replace") if xmp is not None else ""
+        found = re.search(r"GTS_PDFXVersion>([^<]+)<|GTS_PDFXVersion=\"([^\"]+)\"", text)
+        info = pdf.trailer.get("/Info")
+        version = (found and (found[1] or found[2])) or (str(info.get("/GTS_PDFXVersion", "")) if info else "")
+        parts = [version or "no PDF/X identification"]
+        for intent in pdf.Root.get("/OutputIntents", []):
+            profile = intent.get("/DestOutputProfile")
+            model = {1: "grey", 3: "RGB", 4: "CMYK"}.get(int(profile.get("/N", 0)) if profile is not None else 0, "?")
+            parts.append(f"output intent {str(intent.get('/OutputConditionIdentifier', ''))!r} ({model})")
+        parts.append(f"{len(pdf.pages)} page{'s' if len(pdf.pages) != 1 else ''}")
+        return ", ".join(parts)
 
 
 def _document(pdf) -> list[Finding]:
