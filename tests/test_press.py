@@ -30,16 +30,22 @@ def run_cli(root: Path, *args: str):
 # --- one build of a small paper: press PDF, download PDF and booklet ---------------------------------
 
 
-@pytest.fixture(scope="session")
-def built(tmp_path_factory):
-    root = small_publication(tmp_path_factory.mktemp("press") / "pub")
-    # a second standing page and a picture in the body: the press PDF needs filler and converts two pictures
+def five_page_paper(root: Path) -> Path:
+    """The small paper with a second standing page and a picture in the body: 5 pages, so the press needs 3 more."""
+    small_publication(root)
     write(root / "pages/subscribe.md", '---\ntitle: "Subscribe"\nstandfirst: "Every week, in print"\n---\nSign up.\n')
     text = (root / "publication.toml").read_text().replace('["pages/join.md"]', '["pages/join.md", "pages/subscribe.md"]')
-    (root / "publication.toml").write_text(text + '\n[print]\nink-limit = 260\n')
+    (root / "publication.toml").write_text(text)
     picture(root / "issues/1112/images/chart.png", size=(900, 600), fmt="PNG")
     article = root / "issues/1112/02-dilemma.md"
     article.write_text(article.read_text() + '\n![A chart](images/chart.png "The chart")\n')
+    return root
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory):
+    root = five_page_paper(tmp_path_factory.mktemp("press") / "pub")
+    (root / "publication.toml").write_text((root / "publication.toml").read_text() + '\n[print]\nink-limit = 260\n')
     result = invoke_at(EPOCH, root, "build", "1112", "--format", "pdf,print,booklet", "--validate")
     assert result.exit_code == 0, result.output
     dist = root / "dist/1112"
@@ -344,3 +350,23 @@ def test_printers_profile_and_condition_are_used(tmp_path):
     assert inks.colour((0.784, 0.063, 0.18), text=True) == (0, 0, 0, 1)
     cmyk = inks.colour((0.2, 0.6, 0.3))
     assert sum(cmyk) * 100 <= 240 - 3 + 1 and cmyk[0] > 0.3
+
+
+def test_blank_pages_are_the_last_resort_with_a_warning(tmp_path):
+    root = five_page_paper(tmp_path / "pub")
+    # a layout whose house advert runs over two pages: the gap is filled with blank pages instead
+    write(root / "layouts/default/pdf/filler.html",
+          '{% extends "base.html" %}{% block head %}{% include "pdf/head.html" %}{% endblock %}'
+          '{% block body %}{% for a in adverts %}<section>{% for i in range(120) %}<p>{{ a.title if a else "" }}</p>'
+          '{% endfor %}</section>{% endfor %}{% endblock %}\n')
+    result = invoke_at(EPOCH, root, "build", "1112", "--format", "print")
+    assert result.exit_code == 0, result.output
+    press = root / "dist/1112/weekly-worker-1112-print.pdf"
+    with pikepdf.open(press) as pdf:
+        pages = len(pdf.pages)
+    assert pages == 8
+    added = 3
+    assert f"the press PDF has {added} blank page(s) added to make its page count a multiple of 4" in result.output
+    last = subprocess.run(["pdftotext", "-f", str(pages), "-l", str(pages), str(press), "-"],
+                          capture_output=True, text=True, check=True).stdout
+    assert not last.strip()

@@ -199,7 +199,7 @@ def _filler(issue: Issue, filler: list[Result], gap: int, jobs: list[Job], worke
         return []
     if filler[0].pages == gap:
         return [filler[0].pdf["press"]]
-    blank = Job(pdf_html.filler_html(issue, gap, adverts=False), jobs[0].root, ("press",), {}, jobs[0].time_limit,
+    blank = Job(pdf_html.blank_html(issue, gap), jobs[0].root, ("press",), {}, jobs[0].time_limit,
                 label=jobs[0].label, layout=jobs[0].layout)
     result = run([blank], workers)[0]
     _raise_errors([result])
