@@ -20,7 +20,8 @@ class _EchoHandler(logging.Handler):
 
 
 # command name → its module under publish.commands, imported only when that command runs
-COMMANDS = {"build": "build", "check": "check", "clean": "clean", "import": "intake", "new": "new", "serve": "serve"}
+COMMANDS = {"build": "build", "check": "check", "clean": "clean", "import": "intake", "new": "new",
+            "preflight": "preflight", "serve": "serve"}
 
 
 class _Group(click.Group):

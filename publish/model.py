@@ -33,6 +33,10 @@ class PrintSettings:
     page_size: str = "A4"
     bleed: str = "3mm"
     columns: int = 3
+    output_intent: str = ""  # the printer's CMYK profile, relative to the publication; "": the installed default
+    output_condition: str = ""  # the condition name the printer gave for that profile
+    ink_limit: int = 240  # total area coverage, percent
+    creep: str = "0mm"  # the booklet's creep per sheet (paper thickness)
 
 
 @dataclass(frozen=True)

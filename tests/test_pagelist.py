@@ -67,7 +67,8 @@ def test_page_list_has_every_print_page_and_each_target_exists(demo_1112):
     [page_list] = nav.xpath("//x:nav[@epub:type='page-list']", namespaces=NS)
     assert page_list.get("hidden") is not None
     links = page_list.xpath(".//x:a", namespaces=NS)
-    assert [a.text for a in links] == [str(n) for n in range(1, pages + 1)]
+    assert [a.text for a in links] == [str(n) for n in range(1, len(links) + 1)]
+    assert pages == -(-len(links) // 4) * 4  # the press PDF adds house adverts up to a multiple of 4 pages
     for number, link in enumerate(links, 1):
         name, anchor = link.get("href").split("#")
         assert anchor == f"page-{number}"
@@ -80,7 +81,7 @@ def test_page_list_has_every_print_page_and_each_target_exists(demo_1112):
     spine = [etree.fromstring(book.read(f"EPUB/{n}")) for n in
              [i.split("#")[0] for i in dict.fromkeys(a.get("href").split("#")[0] for a in links)]]
     order = [int(s.get("aria-label")) for doc in spine for s in doc.xpath("//*[@epub:type='pagebreak']", namespaces=NS)]
-    assert order == list(range(1, pages + 1))
+    assert order == list(range(1, len(links) + 1))
 
 
 def test_page_list_metadata(demo_1112):

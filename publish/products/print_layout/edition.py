@@ -30,6 +30,8 @@ from publish.products.print_layout.join import Bookmark, join
 from publish.forkpool import cpus
 from publish.products.print_layout.parallel import call, run
 from publish.products.print_layout.render import Job, Result
+from publish.products.press.separate import to_cmyk
+from publish.products.press.setup import press_inks
 from publish.render import source_date
 
 log = logging.getLogger("publish")
@@ -157,9 +159,14 @@ def lay_out(issue: Issue, variants: tuple[str, ...], workers: int = 1) -> Editio
                     _sources(issue, list(issue.articles)), limit, label=toml, layout=layout, kind="front")
     folios_job = Job(pdf_html.folios_html(issue, folios), pub.root, variants, {}, limit, label=toml,
                      layout=layout, kind="folios")
-    front, furniture = run([front_job, folios_job], workers)
-    _raise_errors([front, furniture])
     body_pages = sum(r.pages for r in results)
+    gap = -(body_pages + 1) % 4 if "press" in variants else 0  # the press prints folded sheets of 4 pages
+    filler_jobs = [Job(pdf_html.filler_html(issue, gap), pub.root, ("press",), {}, limit, label=toml,
+                       layout=layout)] if gap else []
+    front, furniture, *filler = run([front_job, folios_job, *filler_jobs], workers)
+    _raise_errors([front, furniture, *filler])
+    filler_pdf = _filler(issue, filler, gap, filler_jobs, workers)
+    inks = press_inks(pub) if "press" in variants else None
     if front.pages != 1:
         raise PublishError(f"{toml}: the front page does not fit on one page ({front.pages} pages) — shorten the "
                            "cover headline or the cover story's standfirst, or use a smaller cover picture")
@@ -173,8 +180,10 @@ def lay_out(issue: Issue, variants: tuple[str, ...], workers: int = 1) -> Editio
     bleed_pt = pdf_html.length_mm(pub.print.bleed) * 72 / 25.4
     settings = {"screen": dict(press_bleed_pt=None, tagged=True, version="1.7"),
                 "press": dict(press_bleed_pt=bleed_pt, tagged=False, version="1.6")}
-    joins = [lambda v=v: join(front.pdf[v], furniture.pdf[v], [r.pdf[v] for r in results], outline,
-                              document_id=document_id, content_digest=content.digest(), **settings[v])
+    extra = {"press": filler_pdf, "screen": []}
+    joins = [lambda v=v: _separated(join(front.pdf[v], furniture.pdf[v], [r.pdf[v] for r in results] + extra[v],
+                                         outline, document_id=document_id, content_digest=content.digest(),
+                                         **settings[v]), inks if v == "press" else None)
              for v in variants]
     pdfs = dict(zip(variants, call(joins, workers, [toml] * len(joins), [limit] * len(joins))))
     _raise_errors([p for p in pdfs.values() if isinstance(p, Result)])
@@ -183,6 +192,26 @@ def lay_out(issue: Issue, variants: tuple[str, ...], workers: int = 1) -> Editio
     log.debug("issue %s: PDF in %d part(s), %d pages: %s", issue.number, len(parts), body_pages + 1,
               ", ".join(f"{k} {v:.2f}s" for k, v in timings.items()))
     return Edition(pdfs, starts, body_pages + 1, timings, breaks, _warnings([*results, front, furniture]))
+
+
+def _filler(issue: Issue, filler: list[Result], gap: int, jobs: list[Job], workers: int) -> list[bytes]:
+    """The house adverts' PDF; blank pages, with a warning, when the adverts do not fill the gap exactly."""
+    if not gap:
+        return []
+    if filler[0].pages == gap:
+        return [filler[0].pdf["press"]]
+    blank = Job(pdf_html.blank_html(issue, gap), jobs[0].root, ("press",), {}, jobs[0].time_limit,
+                label=jobs[0].label, layout=jobs[0].layout)
+    result = run([blank], workers)[0]
+    _raise_errors([result])
+    log.warning("%s: warning: the press PDF has %d blank page(s) added to make its page count a multiple of 4 — "
+                "the house adverts did not fit one page each; check pdf/filler.html in the layout", jobs[0].label, gap)
+    return [result.pdf["press"]]
+
+
+def _separated(pdf: bytes, inks) -> bytes:
+    """The press PDF in the printer's CMYK (the download PDF stays as WeasyPrint drew it, in RGB)."""
+    return pdf if inks is None else to_cmyk(pdf, inks)
 
 
 def _warnings(results: list[Result]) -> list[str]:
