@@ -35,7 +35,8 @@ def build_issue(task: Task) -> IssueOutcome:
     issue = result.issue
     out = (options.out or task.root / "dist").resolve()
     out_dir = out / str(issue.number)
-    context = Context(options, out, outputs=dict(task.current))
+    context = Context(options, out, outputs=dict(task.current), layout_digest=task.layout_digest,
+                      layout_base=task.layout_base)
     # every format is written into a staging folder first and moves into dist/<n>/ only when all of
     # them (and their validation) succeeded: a failed issue leaves its previous files as they were
     stage = out / f"{TEMP_PREFIX}stage-{issue.number}"

@@ -24,18 +24,19 @@ from publish.errors import PublishError, rel
 from publish.model import Issue
 from publish.pipeline.types import Context
 from publish.products.print_layout import html as pdf_html
-from publish.products.print_layout.breaks import store_breaks, stored_breaks
+from publish.products.print_layout.breaks import LAYOUT_KEY, store_breaks, stored_breaks
 from publish.products.print_layout.fetch import VIRTUAL_ROOT
 from publish.products.print_layout.join import Bookmark, join
 from publish.forkpool import cpus
 from publish.products.print_layout.parallel import call, run
+from publish.products.print_layout.partcache import PartCache
 from publish.products.print_layout.render import Job, Result
 from publish.render import source_date
 
 log = logging.getLogger("publish")
 
 DEFAULT_TIME_LIMIT = 300.0  # seconds for one layout; PUBLISH_PDF_TIME_LIMIT overrides
-CACHE_KEY = "pdf.edition"
+CACHE_KEY = LAYOUT_KEY
 
 
 @dataclass
@@ -65,7 +66,7 @@ def page_breaks(issue: Issue, context: Context) -> list[tuple[int, str]]:
     """
     made = context.cache.get(CACHE_KEY)
     if made is None:
-        stored = stored_breaks(issue)
+        stored = stored_breaks(issue, context.layout_digest)
         if stored is not None:  # this layout was made before, from the very same inputs
             return stored
         made = _laid_out(issue, context, _variants_to_build(context))
@@ -96,7 +97,8 @@ def edition(issue: Issue, context: Context, variant: str | None) -> Edition:
 
 def _laid_out(issue: Issue, context: Context, variants: tuple[str, ...]) -> Edition:
     """lay_out(), with its warnings said once; with --strict they fail the build."""
-    made = lay_out(issue, variants, workers=_workers())
+    made = lay_out(issue, variants, workers=_workers(), base=context.layout_base, fresh=context.options.force)
+    store_breaks(issue, made.breaks, context.layout_digest)
     if made.warnings and context.options.strict:
         raise PublishError("\n".join(w.replace(": warning: ", ": ", 1) + " (an error with --strict)"
                                      for w in made.warnings))
@@ -131,8 +133,14 @@ def time_limit() -> float:
                            "unset it or give e.g. PUBLISH_PDF_TIME_LIMIT=300") from None
 
 
-def lay_out(issue: Issue, variants: tuple[str, ...], workers: int = 1) -> Edition:
-    """Lay the body parts out (in parallel), then the front page and furniture; join each variant."""
+def lay_out(issue: Issue, variants: tuple[str, ...], workers: int = 1, base: str = "",
+            fresh: bool = False) -> Edition:
+    """Lay the body parts out (in parallel), then the front page and furniture; join each variant.
+
+    With `base` (what every part depends on besides its HTML: the pipeline's Context.layout_base), parts
+    laid out before from the same inputs come from the part cache (.partcache) instead; `fresh`
+    (--force) lays every part out again and renews the cache.
+    """
     started = time.perf_counter()
     pub = issue.publication
     limit = time_limit()
@@ -140,13 +148,11 @@ def lay_out(issue: Issue, variants: tuple[str, ...], workers: int = 1) -> Editio
     layout = f"layouts/{pub.layout}"
     jobs = [Job(pdf_html.part_html(issue, part), pub.root, variants, _sources(issue, part.articles), limit,
                 label=_label(issue, part.articles), layout=layout) for part in parts]
-    results = run(jobs, workers)
-    _raise_errors(results)
+    results = _parts(issue, jobs, workers, base, fresh)
     laid = time.perf_counter()
 
     starts, folios, outline = _pages(issue, parts, results)
     breaks = _breaks(issue, results)
-    store_breaks(issue, breaks)
     if not variants:  # only where the pages begin (an EPUB-only run): no front page, no PDF
         laid = time.perf_counter() - started
         return Edition({}, starts, sum(r.pages for r in results) + 1, {"parts": laid, "total": laid}, breaks,
@@ -183,6 +189,23 @@ def lay_out(issue: Issue, variants: tuple[str, ...], workers: int = 1) -> Editio
     log.debug("issue %s: PDF in %d part(s), %d pages: %s", issue.number, len(parts), body_pages + 1,
               ", ".join(f"{k} {v:.2f}s" for k, v in timings.items()))
     return Edition(pdfs, starts, body_pages + 1, timings, breaks, _warnings([*results, front, furniture]))
+
+
+def _parts(issue: Issue, jobs: list[Job], workers: int, base: str, fresh: bool) -> list[Result]:
+    """Each body part's result: from the part cache (unless `fresh`), or laid out now (in parallel) and kept."""
+    cache = PartCache(issue.publication.root, issue.number, base)
+    results = [None if fresh else cache.get(job) for job in jobs]
+    todo = [i for i, result in enumerate(results) if result is None]
+    for i, result in zip(todo, run([jobs[i] for i in todo], workers) if todo else []):
+        results[i] = result
+    _raise_errors(results)
+    for i in todo:
+        cache.put(jobs[i], results[i])
+    cache.prune()
+    if base:
+        log.debug("issue %s: %d of %d part(s) laid out, the others from the cache", issue.number, len(todo),
+                  len(jobs))
+    return results
 
 
 def _warnings(results: list[Result]) -> list[str]:
