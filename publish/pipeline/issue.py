@@ -12,6 +12,7 @@ import shutil
 import time
 from pathlib import Path
 
+from publish import lifeline
 from publish.atomic import TEMP_PREFIX
 from publish.check import load_publication, read_issues
 from publish.errors import PublishError, SourceError
@@ -46,6 +47,7 @@ def build_issue(task: Task) -> IssueOutcome:
         for fmt in task.formats:
             log.debug("issue %s: building %s", issue.number, fmt)
             files = FORMATS[fmt].write(issue, stage, context)
+            lifeline.crash_point(f"staged:{fmt}")
             context.outputs[fmt] = files
             outcome.built[fmt] = files
         if options.validate:
@@ -53,6 +55,7 @@ def build_issue(task: Task) -> IssueOutcome:
         if not outcome.error:
             for fmt, files in outcome.built.items():
                 outcome.built[fmt] = [_place(file, stage, out_dir) for file in files]
+                lifeline.crash_point(f"placed:{fmt}")
                 plan.record(plan.state_dir(task.root, out), out_dir, fmt, task.digests[fmt], outcome.built[fmt])
     except PublishError as exc:
         outcome.error = exc.format_message()
