@@ -56,6 +56,8 @@ class Format:
     shared_html: bool = True  # uses base.html and partials/
     uses_fonts: bool = True  # its output depends on fonts/
     shared: tuple[str, ...] = ()  # shared code under publish/ that shapes its output ("products/ebook/")
+    page_list: bool = False  # it carries the print edition's page-list when the print layout is at hand
+    press_profile: bool = False  # its output depends on the printer's CMYK profile ([print] output-intent)
     inputs: tuple[str, ...] = ()  # publication files besides issues and standing pages it reads ("pages/x.md")
 
     def _entry(self, spec: str) -> Callable:
