@@ -25,7 +25,6 @@ def pandoc_epub(ctx: Context) -> list[str]:
 ROWS = [
     Row("epub", epub, pandoc_epub,
         "publish build --format epub --force (pictures, typographic cover, XHTML, OPF/NCX, Kindle pre-flight) "
-        "vs. pandoc -t epub3 on the issue's articles and standing pages with their pictures; the print "
-        "page-list's page breaks come from .publish-cache after the warm-up run (a first EPUB-only build "
-        "lays the issue out once, about 4 s more)"),
+        "vs. pandoc -t epub3 on the issue's articles and standing pages with their pictures; an EPUB-only "
+        "build never lays the print edition out (its page-list comes only when a PDF was built before)"),
 ]

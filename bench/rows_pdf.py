@@ -6,7 +6,13 @@ layout templates and fonts) and writes it with a single
 `weasyprint.HTML(...).write_pdf()` — what a straightforward one-pass PDF
 builder would do. Python start-up and the template rendering are in both.
 
-    python -m bench.rows_pdf ROOT ISSUE OUT.pdf
+    python -m bench.rows_pdf ROOT ISSUE --out DIR
+
+The `pdf-edit` row measures what an editor waits for after changing one
+article: `python -m bench.rows_pdf --edit ROOT ISSUE -- BUILD-ARGS…` changes
+one word of the issue's first article (a different one each run, so that it
+is always a real edit) and then runs `publish build` with BUILD-ARGS in the
+same process; its baseline is a forced full build of both PDFs.
 """
 
 from __future__ import annotations
@@ -34,11 +40,37 @@ def one_pass(ctx: Context) -> list[str]:
 
 NOTE = ("publish build --format {f} --force vs. one weasyprint HTML(...).write_pdf() of the same issue's body "
         "HTML (same templates and fonts), Python start-up in both")
+def edited(ctx: Context) -> list[str]:
+    return [ctx.python, "-m", "bench.rows_pdf", "--edit", str(ctx.root), *ctx.issue_args(), "--",
+            "build", *ctx.issue_args(), "--format", "pdf,print", "--out", str(ctx.scratch)]
+
+
 ROWS = [
     Row("pdf", _build("pdf"), one_pass, NOTE.format(f="pdf")),
     Row("print", _build("print"), one_pass, NOTE.format(f="print")),
     Row("pdf+print", _build("pdf,print"), one_pass, NOTE.format(f="pdf,print") + "; both PDFs from one layout"),
+    Row("pdf-edit", edited, _build("pdf,print"),
+        "one word of one article changed, then publish build --format pdf,print vs. the forced full build of "
+        "both PDFs of the same issue (the goal of issue 17: <= 0.35)"),
 ]
+
+
+def edit_and_build(root: Path, issue: str, build_args: list[str]) -> int:
+    """Change one word of the issue's first article (toggling between two), then run publish in this process."""
+    import os
+
+    first = sorted((root / "issues" / issue).glob("*.md"))[0]
+    text = first.read_text(encoding="utf-8")
+    marker = ("bench-edit-a", "bench-edit-b")
+    if marker[0] in text:
+        text = text.replace(marker[0], marker[1])
+    elif marker[1] in text:
+        text = text.replace(marker[1], marker[0])
+    else:
+        head, sep, body = text.partition("\n---\n")  # after the front matter
+        text = f"{head}{sep}{marker[0]} {body}"
+    first.write_text(text, encoding="utf-8")
+    os.execv(sys.executable, [sys.executable, "-m", "publish", "--root", str(root), *build_args])
 
 
 def main(argv: list[str]) -> int:
@@ -49,6 +81,10 @@ def main(argv: list[str]) -> int:
     from publish.check import load_issues
     from publish.products.print_layout import html as pdf_html
 
+    if argv and argv[0] == "--edit":
+        rest = argv[1:]
+        split = rest.index("--")
+        return edit_and_build(Path(rest[0]).resolve(), rest[1], rest[split + 1:])
     ap = argparse.ArgumentParser(prog="python -m bench.rows_pdf")
     ap.add_argument("root", type=Path)
     ap.add_argument("issues", nargs="+")

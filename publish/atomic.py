@@ -9,6 +9,8 @@ import tempfile
 from pathlib import Path
 from typing import Iterator
 
+from publish import lifeline
+
 # every temporary name starts with TEMP_PREFIX: "~" never occurs in a slug ([a-z0-9-]) nor in a name the
 # tool gives an output, so cleaning up after a killed build can never take a published file
 TEMP_MARK = "~publish-tmp~"
@@ -47,6 +49,7 @@ def atomic_path(target: Path) -> Iterator[Path]:
 def write_bytes(target: Path, data: bytes) -> Path:
     with atomic_path(target) as temp:
         temp.write_bytes(data)
+        lifeline.crash_point(f"writing:{target.name}")
     return target
 
 

@@ -20,7 +20,8 @@ class _EchoHandler(logging.Handler):
 
 
 # command name → its module under publish.commands, imported only when that command runs
-COMMANDS = {"build": "build", "check": "check", "clean": "clean", "new": "new", "serve": "serve"}
+COMMANDS = {"build": "build", "check": "check", "clean": "clean", "import": "intake", "new": "new",
+            "preflight": "preflight", "serve": "serve"}
 
 
 class _Group(click.Group):
@@ -100,7 +101,7 @@ def _issue_arguments(ctx: click.Context) -> list[str]:
     except click.ClickException:  # the command itself will say what is wrong with its arguments
         return []
     value = sub.params.get("issues") or sub.params.get("issue") or ()
-    return [value] if isinstance(value, str) else [str(v) for v in value]
+    return [str(value)] if isinstance(value, (str, int)) else [str(v) for v in value]
 
 
 def main() -> None:

@@ -103,3 +103,17 @@ def _watch(parent: int) -> None:  # pragma: no cover - systems without prctl
     while os.getppid() == parent:
         time.sleep(0.5)
     os._exit(1)
+
+
+CRASH_ENV = "PUBLISH_CRASH_AT"  # tests: a named point where the build dies as if killed with -9
+
+
+def crash_point(name: str) -> None:
+    """Die here, with the whole process group, as a `kill -9` would, when PUBLISH_CRASH_AT names this point.
+
+    The kill -9 tests use it to stop a build at exact places (a file half-staged, a file moved
+    into dist/ but not yet recorded, a PDF layout running in the workers) instead of guessing
+    the moment with a timer. Unset, it costs one dictionary lookup.
+    """
+    if os.environ.get(CRASH_ENV) == name:
+        os.killpg(os.getpgrp(), signal.SIGKILL)

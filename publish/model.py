@@ -33,6 +33,10 @@ class PrintSettings:
     page_size: str = "A4"
     bleed: str = "3mm"
     columns: int = 3
+    output_intent: str = ""  # the printer's CMYK profile, relative to the publication; "": the installed default
+    output_condition: str = ""  # the condition name the printer gave for that profile
+    ink_limit: int = 240  # total area coverage, percent
+    creep: str = "0mm"  # the booklet's creep per sheet (paper thickness)
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,7 @@ class Publication:
     audio: AudioSettings | None = None  # None: no [audio] table
     tables: frozenset[str] = frozenset()  # the tables publication.toml has ("print", "audio"): opt-in formats
     subscription: str = ""  # the subscription page (relative path), from which the site makes subscribe.html
+    import_html: tuple[tuple[str, str], ...] = ()  # [import.html]: (field, CSS selector) for archived pages
 
     def section(self, section_id: str) -> Section | None:
         return next((s for s in self.sections if s.id == section_id), None)

@@ -39,7 +39,7 @@ PUBLICATION_FIELDS = (
     Field("standing-pages", "paths", False, 'standing-pages = ["pages/join.md"]'),
     Field("formats", "paths", False, 'formats = ["epub", "pdf", "text", "site"]'),
 )
-PUBLICATION_KEYS = tuple(f.name for f in PUBLICATION_FIELDS) + ("sections", "print", "audio")
+PUBLICATION_KEYS = tuple(f.name for f in PUBLICATION_FIELDS) + ("sections", "print", "import", "audio")
 AUDIO_KEYS = ("engine", "voice")
 AUDIO_ENGINES = ("piper", "espeak-ng")
 VOICE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.+-]{0,99}")  # an installed voice package or an espeak-ng voice

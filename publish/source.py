@@ -17,6 +17,8 @@ from publish import schema
 from publish.articles import article_slug, read_article
 from publish.errors import rel
 from publish.formats import FORMATS
+from publish.intake.selectors import read_import
+from publish.icc import icc_profile_problem
 from publish.model import Article, AudioSettings, Issue, Publication, PrintSettings, Section
 from publish.pictures import check_picture
 from publish.slug import MAX_SLUG, slugify
@@ -49,6 +51,7 @@ def read_publication(root: Path, report: Report) -> Publication | None:
                      for s in _read_sections(data.get("sections"), text, path, report))
     print_settings = _read_print(data.get("print"), text, path, report)
     audio = _read_audio(data.get("audio"), root, text, path, report) if "audio" in data else None
+    import_html = read_import(data.get("import"), text, path, report)
     standing = tuple(values.get("standing-pages") or ())
     for index, page in enumerate(standing):
         page_path = root / page
@@ -69,7 +72,7 @@ def read_publication(root: Path, report: Report) -> Publication | None:
         publisher=values.get("publisher") or "", language=language, sections=sections,
         tagline=smarten(values.get("tagline") or "", language), url=url, issn=issn, layout=layout,
         standing_pages=standing, print=print_settings, formats=tuple(f for f in formats if f in FORMATS),
-        subscription=_subscription(root, standing),
+        subscription=_subscription(root, standing), import_html=import_html,
         audio=audio, tables=frozenset(k for k, v in data.items() if isinstance(v, dict)),
     )
 
@@ -156,7 +159,8 @@ def _read_print(raw, text: str, path: Path, report: Report) -> PrintSettings:
     if not isinstance(raw, dict):
         report.add(path, key_line(text, "print"), "print must be a table", "write it as [print]")
         return PrintSettings()
-    unknown_keys(raw, ("page-size", "bleed", "columns"), report, path, at, "[print]")
+    unknown_keys(raw, ("page-size", "bleed", "columns", "output-intent", "output-condition", "ink-limit", "creep"),
+                 report, path, at, "[print]")
     settings = PrintSettings()
     page_size = raw.get("page-size", settings.page_size)
     if not isinstance(page_size, str) or not schema.PAGE_SIZE.match(page_size.strip()):
@@ -171,7 +175,37 @@ def _read_print(raw, text: str, path: Path, report: Report) -> PrintSettings:
     if not isinstance(columns, int) or isinstance(columns, bool) or not 1 <= columns <= 8:
         report.add(path, at("columns"), f"columns {columns!r} must be a whole number from 1 to 8", "write e.g. columns = 3")
         columns = settings.columns
-    return PrintSettings(page_size=page_size.strip(), bleed=bleed.strip(), columns=columns)
+    press = _read_press(raw, path.parent, path, at, report)
+    return PrintSettings(page_size=page_size.strip(), bleed=bleed.strip(), columns=columns, **press)
+
+
+def _read_press(raw: dict, root: Path, path: Path, at, report: Report) -> dict:
+    """[print]'s press keys: the printer's CMYK profile and condition, the ink limit, the booklet's creep."""
+    press = {}
+    intent = raw.get("output-intent", "")
+    problem = icc_profile_problem(intent, root) if intent != "" else None
+    if problem:
+        report.add(path, at("output-intent"), *problem)
+    elif intent:
+        press["output_intent"] = intent.strip()
+    condition = raw.get("output-condition", "")
+    if not isinstance(condition, str) or len(condition) > 200 or not condition.isprintable():
+        report.add(path, at("output-condition"), f"output-condition {condition!r} is not a short line of text",
+                   'write the condition name the printer gave, e.g. "ISO newspaper 26 (IFRA26)"')
+    else:
+        press["output_condition"] = condition.strip()
+    ink = raw.get("ink-limit", 240)
+    if not isinstance(ink, int) or isinstance(ink, bool) or not 100 <= ink <= 400:
+        report.add(path, at("ink-limit"), f"ink-limit {ink!r} must be a whole percentage from 100 to 400",
+                   "write the printer's total area coverage, e.g. ink-limit = 240 for newsprint")
+    else:
+        press["ink_limit"] = ink
+    creep = raw.get("creep", "0mm")
+    if not isinstance(creep, str) or not schema.LENGTH.fullmatch(creep.strip()):
+        report.add(path, at("creep"), f"creep {creep!r} is not a length", 'write the paper\'s thickness, e.g. "0.1mm"')
+    else:
+        press["creep"] = creep.strip()
+    return press
 
 
 def _read_audio(raw, root: Path, text: str, path: Path, report: Report) -> AudioSettings | None:

@@ -5,13 +5,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # System programs: calibre (ebook-convert), Java (epubcheck), qpdf, poppler
-# (pdftoppm, pdffonts), pandoc (benchmark baseline), Chromium (site tests, DAISY Ace),
-# and the libraries WeasyPrint draws with.
+# (pdftoppm, pdffonts), pandoc (publish import; benchmark baseline), Chromium (site tests, DAISY Ace),
+# the libraries WeasyPrint draws with, and ICC colour profiles (press PDF).
 # make runs the quick start; tzdata and locales let the tests build in other
 # time zones and locales (a German locale is generated below).
 APT_PACKAGES=(calibre default-jre-headless qpdf poppler-utils pandoc chromium
               libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libjpeg62-turbo
               fonts-dejavu-core make tzdata locales python3 python3-venv
+              libgs-common icc-profiles-free  # the press PDF's default CMYK profile; an sRGB one for tests
               ffmpeg espeak-ng)  # the audio edition: encoding and loudness, the fallback voice
 # Node.js and npm install DAISY Ace (below); nodesource's nodejs carries its own npm
 command -v npm >/dev/null || APT_PACKAGES+=(nodejs npm)

@@ -22,10 +22,10 @@ def ace_books(tmp_path_factory, demo_copy) -> dict[str, Path]:
     if ace_program() is None or chromium() is None:
         pytest.fail("DAISY Ace and Chromium are needed: scripts/setup.sh installs them (.tools/ace)")
     out = tmp_path_factory.mktemp("ace-demo")
-    result = invoke_at(EPOCH, demo_copy, "build", "--all", "--format", "epub", "--out", str(out))
+    result = invoke_at(EPOCH, demo_copy, "build", "--all", "--format", "epub", "--out", str(out), "--page-list")
     assert result.exit_code == 0, result.output
     feature = make_feature_publication(tmp_path_factory.mktemp("ace-feature") / "paper")
-    result = invoke_at(EPOCH, feature, "build", "1200", "--format", "epub")
+    result = invoke_at(EPOCH, feature, "build", "1200", "--format", "epub", "--page-list")
     assert result.exit_code == 0, result.output
     books = {path.name: path for path in sorted(out.glob("*/*.epub"))}
     books.update({path.name: path for path in (feature / "dist").glob("*/*.epub")})

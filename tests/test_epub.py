@@ -191,11 +191,14 @@ def source_epoch():
 
 @pytest.fixture(scope="session")
 def feature_build(tmp_path_factory, source_epoch):
-    """The feature issue built twice into two folders (same SOURCE_DATE_EPOCH): (root, first, second)."""
+    """The feature issue built twice into two folders (same SOURCE_DATE_EPOCH): (root, first, second).
+
+    With --page-list, so that the print edition's page-list is in it (checked by epubcheck and Ace too).
+    """
     root = make_feature_publication(tmp_path_factory.mktemp("epub") / "paper")
     first, second = root / "out1", root / "out2"
     for out in (first, second):
-        result = invoke(root, "build", "1200", "--format", "epub", "--out", str(out), "--force")
+        result = invoke(root, "build", "1200", "--format", "epub", "--out", str(out), "--force", "--page-list")
         assert result.exit_code == 0, result.output
     return root, first / "1200" / "weekly-worker-1200.epub", second / "1200" / "weekly-worker-1200.epub"
 
@@ -451,7 +454,8 @@ def test_epubcheck_passes_the_feature_issue_and_every_demo_issue(feature_build, 
     monkeypatch.setenv("PUBLISH_ACE", str(tmp_path / "no-ace"))  # tests/test_ace.py runs Ace on these books
     if shutil.which("java") is None:
         pytest.fail("Java is needed to run epubcheck (scripts/setup.sh installs it)")
-    result = invoke(demo_copy, "build", "--all", "--format", "epub", "--out", str(demo_copy / "dist-epub"))
+    result = invoke(demo_copy, "build", "--all", "--format", "epub", "--out", str(demo_copy / "dist-epub"),
+                    "--page-list")
     assert result.exit_code == 0, result.output
     files = [feature_build[1], *sorted((demo_copy / "dist-epub").glob("*/*.epub"))]
     assert len(files) >= 4

@@ -59,7 +59,8 @@ def test_every_demo_issue_has_both_pdfs(demo_pdfs):
     assert len(demo_pdfs) >= 3
     for _, screen, press in demo_pdfs.values():
         assert screen.stat().st_size > 50_000 and press.stat().st_size > 50_000
-        assert len(PdfReader(screen).pages) == len(PdfReader(press).pages) >= 6
+        # the press edition is printed on folded sheets: its page count is rounded up to a multiple of 4
+        assert -(-len(PdfReader(screen).pages) // 4) * 4 == len(PdfReader(press).pages) >= 6
 
 
 def test_download_pdf_is_trimmed_and_tagged(demo_pdfs):
@@ -230,7 +231,7 @@ def test_every_page_size_works(pub, run, size, expect_mm):
         trim = [float(v) for v in page.trimbox]
         assert _close(trim[2] - trim[0], width, 0.2) and _close(trim[3] - trim[1], height, 0.2)
         assert _close(float(page.bleedbox[2]) - trim[2], 5 * 72 / 25.4)
-    assert len(screen.pages) == len(press.pages)
+    assert -(-len(screen.pages) // 4) * 4 == len(press.pages)
     assert _close(float(screen.pages[0].mediabox[2]), width, 0.2)
 
 

@@ -92,6 +92,9 @@ class Progress:
 @click.option("--timeout", type=click.FloatRange(min=1), default=1800, show_default=True,
               help="Seconds one issue may take before it is stopped and counted as failed.")
 @click.option("--force", is_flag=True, help="Rebuild even what is unchanged.")
+@click.option("--page-list", is_flag=True,
+              help="Give the ebooks the print edition's page numbers even when no PDF is built "
+                   "(lays the print edition out; by default they have them once it has been laid out).")
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 @click.option("--validate", is_flag=True,
               help="Check what was built with the formats' validators (epubcheck, Kindle pre-flight, qpdf, …).")
@@ -99,11 +102,12 @@ class Progress:
               help="Write the build report (JSON) to PATH; by default it is kept in .publish-cache/.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only errors.")
 @click.pass_obj
-def command(obj: dict, issues, all_issues, formats, out, jobs, scheduler, timeout, force, strict, validate,
-            report, quiet) -> None:
+def command(obj: dict, issues, all_issues, formats, out, jobs, scheduler, timeout, force, page_list, strict,
+            validate, report, quiet) -> None:
     """Build ISSUE (a number or issues/N folder; default: the latest) into dist/<n>/."""
     lifeline.die_with_env()  # started by `publish serve`: go when it goes
     options = Options(formats=formats, out=out, force=force, strict=strict, jobs=jobs, validate=validate,
+                      page_list=page_list,
                       timeout=timeout, scheduler=scheduler, report=report.resolve() if report else None)
     progress = Progress(quiet)
     try:

@@ -62,6 +62,8 @@ class Format:
     # its files reach readers through a publication-wide file the site writes (the audio's podcast.xml):
     # building it builds the site too, even where there is none yet
     announced_by_site: bool = False
+    page_list: bool = False  # it carries the print edition's page-list when the print layout is at hand
+    press_profile: bool = False  # its output depends on the printer's CMYK profile ([print] output-intent)
     inputs: tuple[str, ...] = ()  # publication files besides issues and standing pages it reads ("pages/x.md")
 
     def _entry(self, spec: str) -> Callable:

@@ -12,6 +12,7 @@ import shutil
 import time
 from pathlib import Path
 
+from publish import lifeline
 from publish.atomic import TEMP_PREFIX
 from publish.check import load_publication, read_issues
 from publish.errors import PublishError, SourceError
@@ -35,7 +36,8 @@ def build_issue(task: Task) -> IssueOutcome:
     issue = result.issue
     out = (options.out or task.root / "dist").resolve()
     out_dir = out / str(issue.number)
-    context = Context(options, out, outputs=dict(task.current))
+    context = Context(options, out, outputs=dict(task.current), layout_digest=task.layout_digest,
+                      layout_base=task.layout_base)
     # every format is written into a staging folder first and moves into dist/<n>/ only when all of
     # them (and their validation) succeeded: a failed issue leaves its previous files as they were
     stage = out / f"{TEMP_PREFIX}stage-{issue.number}"
@@ -45,6 +47,7 @@ def build_issue(task: Task) -> IssueOutcome:
         for fmt in task.formats:
             log.debug("issue %s: building %s", issue.number, fmt)
             files = FORMATS[fmt].write(issue, stage, context)
+            lifeline.crash_point(f"staged:{fmt}")
             context.outputs[fmt] = files
             outcome.built[fmt] = files
         if options.validate:
@@ -52,6 +55,7 @@ def build_issue(task: Task) -> IssueOutcome:
         if not outcome.error:
             for fmt, files in outcome.built.items():
                 outcome.built[fmt] = [_place(file, stage, out_dir) for file in files]
+                lifeline.crash_point(f"placed:{fmt}")
                 plan.record(plan.state_dir(task.root, out), out_dir, fmt, task.digests[fmt], outcome.built[fmt])
     except PublishError as exc:
         outcome.error = exc.format_message()

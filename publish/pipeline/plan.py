@@ -21,6 +21,7 @@ from publish.atomic import is_temp, write_text
 from publish.formats import EXCLUSIVE_LAYOUT_PARTS, FORMATS
 from publish.model import Publication
 from publish.pipeline.types import IssueOutcome, Options, Summary, Task
+from publish.products.print_layout.breaks import PDF_FORMATS, breaks_current
 
 STATE_FILE = ".publish-state.json"  # the old layout's name, inside dist/<n>/ (migrated on first use)
 CACHE_DIR = ".publish-cache"
@@ -113,11 +114,14 @@ class Inputs:
             digest.update(f"{name}\0{self.file_hash(path)}\0".encode("utf-8", "surrogateescape"))
         return digest.hexdigest()
 
-    def _shared_digest(self, fmt: str) -> str:
+    def shared_digest(self, fmt: str) -> str:
+        """What every issue's output of `fmt` depends on besides its folder: settings, layout, fonts, code."""
         if fmt not in self._shared:
             pub = self.pub
             named = [("publication.toml", pub.root / "publication.toml")]
             pages = (*pub.standing_pages, *FORMATS[fmt].inputs)
+            if FORMATS[fmt].press_profile and pub.print.output_intent:
+                pages += (pub.print.output_intent,)  # the printer's profile: a new one gives a new press PDF
             named += [(page, pub.root / page) for page in pages if (pub.root / page).is_file()]
             layout_dirs = [pub.layout_dir] if pub.layout_dir.is_dir() else []
             builtin = BUILTIN_LAYOUTS / "default"
@@ -141,7 +145,7 @@ class Inputs:
         """What format `fmt` of the issue in `folder` is made from, as one SHA-256."""
         if folder not in self._folders:  # listed and hashed once, whatever the number of formats
             self._folders[folder] = self._group([(p.relative_to(folder).as_posix(), p) for p in _files(folder)])
-        return hashlib.sha256(f"{self._shared_digest(fmt)}\0{self._folders[folder]}".encode()).hexdigest()
+        return hashlib.sha256(f"{self.shared_digest(fmt)}\0{self._folders[folder]}".encode()).hexdigest()
 
     def save(self) -> None:
         if not self._dirty:
@@ -195,6 +199,16 @@ def record(records: Path, out_dir: Path, fmt: str, digest: str, files: list[Path
     write_text(_record_file(records, out_dir), json.dumps(data, indent=1, sort_keys=True) + "\n")
 
 
+def _page_list(root: Path, folder: Path, inputs: Inputs, options: Options, laid_out: bool) -> str:
+    """Whether the ebooks of this issue carry the print page-list in this run: "yes" or "no".
+
+    Part of their digest, so an ebook made without one is remade once the print layout exists.
+    """
+    if laid_out or options.page_list:
+        return "yes"
+    return "yes" if breaks_current(root, int(folder.name), inputs.digest(folder, "print")) else "no"
+
+
 def plan(pub, out: Path, folders: list[Path], formats: tuple[str, ...], options: Options,
          summary: Summary, progress=None, inputs: Inputs | None = None) -> list[Task]:
     """One task per issue with stale formats; unchanged issues go straight into the summary."""
@@ -206,10 +220,20 @@ def plan(pub, out: Path, folders: list[Path], formats: tuple[str, ...], options:
         recorded = load(records, out_dir)
         digests = {fmt: inputs.digest(folder, fmt) for fmt in formats}
         current = {fmt: [out_dir / n for n in recorded[fmt]["files"]] for fmt in formats
-                   if not options.force and is_current(out_dir, fmt, digests[fmt], recorded)}
+                   if not options.force and not FORMATS[fmt].page_list
+                   and is_current(out_dir, fmt, digests[fmt], recorded)}
+        if any(FORMATS[fmt].page_list for fmt in formats):
+            pages = _page_list(pub.root, folder, inputs, options, laid_out=any(
+                f in formats and f not in current for f in PDF_FORMATS))
+            for fmt in (f for f in formats if FORMATS[f].page_list):
+                digests[fmt] = hashlib.sha256(f"{digests[fmt]}\0page-list: {pages}".encode()).hexdigest()
+                if not options.force and is_current(out_dir, fmt, digests[fmt], recorded):
+                    current[fmt] = [out_dir / n for n in recorded[fmt]["files"]]
         stale = tuple(f for f in formats if f not in current)
         if stale or options.validate:
-            tasks.append(Task(pub.root, folder, stale, digests, current, options))
+            lays_out = any(f in PDF_FORMATS or FORMATS[f].page_list for f in stale)
+            layout = (inputs.digest(folder, "print"), inputs.shared_digest("print")) if lays_out else ("", "")
+            tasks.append(Task(pub.root, folder, stale, digests, current, options, *layout))
         else:
             outcome = IssueOutcome(int(folder.name), unchanged=list(formats))
             summary.outcomes.append(outcome)

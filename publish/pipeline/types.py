@@ -23,6 +23,7 @@ class Options:
     timeout: float = 1800.0  # seconds one issue may take
     scheduler: str | None = None  # a Dask scheduler address
     report: Path | None = None  # where to write the build report (default: beside the state)
+    page_list: bool = False  # lay the print edition out for the ebooks' page-list even when no PDF is built
 
 
 class CheckedIssues(Protocol):
@@ -52,6 +53,8 @@ class Context:
     out: Path  # dist/ (or --out)
     outputs: dict[str, list[Path]] = field(default_factory=dict)
     cache: dict = field(default_factory=dict)  # work shared by the formats of one issue in one run (the print layout)
+    layout_digest: str = ""  # the print layout's inputs (the print format's digest): page breaks are kept under it
+    layout_base: str = ""  # what every part of any issue's print layout depends on besides its own HTML
     failed: frozenset[int] = frozenset()  # issues whose build failed in this run: the site keeps their old pages
     state: Path | None = None  # the folder outside dist/ for the tool's records of `out` (plan.state_dir)
     issues: CheckedIssues | None = None  # for the publication-wide formats: every issue, checked by the pipeline
@@ -67,6 +70,8 @@ class Task:
     digests: dict[str, str]
     current: dict[str, list[Path]]  # formats already up to date, with their files
     options: Options
+    layout_digest: str = ""  # the print format's digest: what the issue's print layout is made from
+    layout_base: str = ""  # the print format's publication-wide inputs (layout, fonts, code, settings)
 
     @property
     def number(self) -> int:

@@ -8,10 +8,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import logging
+
 from publish.atomic import write_bytes
+from publish.errors import PublishError
 from publish.model import Issue
 from publish.pipeline.types import Context
+from publish.products.press.preflight import DEFAULT_INK_LIMIT, preflight
 from publish.products.print_layout.edition import CACHE_KEY, edition
+
+log = logging.getLogger("publish")
+INK_LIMIT_KEY = "print.ink_limit"
 
 
 def write_pdf(issue: Issue, out: Path, context: Context) -> list[Path]:
@@ -20,8 +27,17 @@ def write_pdf(issue: Issue, out: Path, context: Context) -> list[Path]:
 
 
 def write_print(issue: Issue, out: Path, context: Context) -> list[Path]:
-    """The press PDF: PDF/X-4, bleed, crop and registration marks, full-resolution pictures."""
-    return [write_bytes(out / f"{issue.name}-print.pdf", edition(issue, context, "press").pdfs["press"])]
+    """The press PDF: PDF/X-4 in the printer's CMYK, bleed, crop and registration marks, preflighted."""
+    path = write_bytes(out / f"{issue.name}-print.pdf", edition(issue, context, "press").pdfs["press"])
+    context.cache[INK_LIMIT_KEY] = issue.publication.print.ink_limit
+    findings = preflight(path, issue.publication.print.ink_limit)
+    name = f"dist/{issue.number}/{path.name}"
+    errors = [f"{name}: {f.line()}" for f in findings if f.level == "error"]
+    if errors:
+        raise PublishError("the press PDF fails its preflight:\n" + "\n".join(errors))
+    for finding in findings:
+        log.warning("%s: %s", name, finding.line())
+    return [path]
 
 # --- validation (publish build --validate) --------------------------------------------------
 
@@ -35,7 +51,17 @@ def validate_pdf(files: list[Path], context: Context) -> list[str]:
 def validate_print(files: list[Path], context: Context) -> list[str]:
     from publish.formats.pdf.check import check_press
 
-    return [message for path in files for message in check_press(path)] + _layout_findings(files, context)
+    return [message for path in files for message in check_press(path) + _preflight(path, context)] \
+        + _layout_findings(files, context)
+
+
+def _preflight(path: Path, context: Context) -> list[str]:
+    """`publish preflight` on the press PDF, at the ink limit of [print]."""
+    limit = context.cache.get(INK_LIMIT_KEY, DEFAULT_INK_LIMIT)  # the print format wrote it this run, else newsprint's
+    findings = preflight(path, limit)
+    if not findings:
+        return [f"ok: preflight: press-ready (CMYK, fonts embedded, bleed, ink under {limit}%)"]
+    return [f"{f.level}: preflight: {f.line()}" for f in findings]
 
 
 def _layout_findings(files: list[Path], context: Context) -> list[str]:

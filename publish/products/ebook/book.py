@@ -118,11 +118,13 @@ def _picture_names(issue: Issue) -> dict[Path, str]:
 
 def _print_pages(issue: Issue, pages: dict[Article, str], context: Context) -> dict[str, list[tuple[int, str]]]:
     """Where each page of the print edition begins: EPUB file → [(page, element id)], from the PDF's layout."""
-    from publish.products.print_layout.breaks import stored_breaks
+    from publish.products.print_layout.breaks import lays_out_this_run, stored_breaks
 
-    breaks = stored_breaks(issue)
-    if breaks is None:  # no layout of these inputs yet: make the run's one layout, shared with the PDFs
-        from publish.products.print_layout.edition import page_breaks
+    breaks = stored_breaks(issue, context.layout_digest)
+    if breaks is None:  # no layout of these inputs yet
+        if not lays_out_this_run(context):
+            return {}  # no PDF in this run: the ebook does not pay for a print layout (see breaks.py)
+        from publish.products.print_layout.edition import page_breaks  # the run's one layout, shared with the PDFs
 
         breaks = page_breaks(issue, context)
     by_anchor = {"front-page": FILES["title"]}

@@ -24,18 +24,21 @@ from publish.errors import PublishError, rel
 from publish.model import Issue
 from publish.pipeline.types import Context
 from publish.products.print_layout import html as pdf_html
-from publish.products.print_layout.breaks import store_breaks, stored_breaks
+from publish.products.print_layout.breaks import LAYOUT_KEY, store_breaks, stored_breaks
 from publish.products.print_layout.fetch import VIRTUAL_ROOT
 from publish.products.print_layout.join import Bookmark, join
 from publish.forkpool import cpus
 from publish.products.print_layout.parallel import call, run
+from publish.products.print_layout.partcache import PartCache
 from publish.products.print_layout.render import Job, Result
+from publish.products.press.separate import to_cmyk
+from publish.products.press.setup import press_inks
 from publish.render import source_date
 
 log = logging.getLogger("publish")
 
 DEFAULT_TIME_LIMIT = 300.0  # seconds for one layout; PUBLISH_PDF_TIME_LIMIT overrides
-CACHE_KEY = "pdf.edition"
+CACHE_KEY = LAYOUT_KEY
 
 
 @dataclass
@@ -65,7 +68,7 @@ def page_breaks(issue: Issue, context: Context) -> list[tuple[int, str]]:
     """
     made = context.cache.get(CACHE_KEY)
     if made is None:
-        stored = stored_breaks(issue)
+        stored = stored_breaks(issue, context.layout_digest)
         if stored is not None:  # this layout was made before, from the very same inputs
             return stored
         made = _laid_out(issue, context, _variants_to_build(context))
@@ -96,7 +99,8 @@ def edition(issue: Issue, context: Context, variant: str | None) -> Edition:
 
 def _laid_out(issue: Issue, context: Context, variants: tuple[str, ...]) -> Edition:
     """lay_out(), with its warnings said once; with --strict they fail the build."""
-    made = lay_out(issue, variants, workers=_workers())
+    made = lay_out(issue, variants, workers=_workers(), base=context.layout_base, fresh=context.options.force)
+    store_breaks(issue, made.breaks, context.layout_digest)
     if made.warnings and context.options.strict:
         raise PublishError("\n".join(w.replace(": warning: ", ": ", 1) + " (an error with --strict)"
                                      for w in made.warnings))
@@ -131,8 +135,14 @@ def time_limit() -> float:
                            "unset it or give e.g. PUBLISH_PDF_TIME_LIMIT=300") from None
 
 
-def lay_out(issue: Issue, variants: tuple[str, ...], workers: int = 1) -> Edition:
-    """Lay the body parts out (in parallel), then the front page and furniture; join each variant."""
+def lay_out(issue: Issue, variants: tuple[str, ...], workers: int = 1, base: str = "",
+            fresh: bool = False) -> Edition:
+    """Lay the body parts out (in parallel), then the front page and furniture; join each variant.
+
+    With `base` (what every part depends on besides its HTML: the pipeline's Context.layout_base), parts
+    laid out before from the same inputs come from the part cache (.partcache) instead; `fresh`
+    (--force) lays every part out again and renews the cache.
+    """
     started = time.perf_counter()
     pub = issue.publication
     limit = time_limit()
@@ -140,13 +150,11 @@ def lay_out(issue: Issue, variants: tuple[str, ...], workers: int = 1) -> Editio
     layout = f"layouts/{pub.layout}"
     jobs = [Job(pdf_html.part_html(issue, part), pub.root, variants, _sources(issue, part.articles), limit,
                 label=_label(issue, part.articles), layout=layout) for part in parts]
-    results = run(jobs, workers)
-    _raise_errors(results)
+    results = _parts(issue, jobs, workers, base, fresh)
     laid = time.perf_counter()
 
     starts, folios, outline = _pages(issue, parts, results)
     breaks = _breaks(issue, results)
-    store_breaks(issue, breaks)
     if not variants:  # only where the pages begin (an EPUB-only run): no front page, no PDF
         laid = time.perf_counter() - started
         return Edition({}, starts, sum(r.pages for r in results) + 1, {"parts": laid, "total": laid}, breaks,
@@ -157,32 +165,90 @@ def lay_out(issue: Issue, variants: tuple[str, ...], workers: int = 1) -> Editio
                     _sources(issue, list(issue.articles)), limit, label=toml, layout=layout, kind="front")
     folios_job = Job(pdf_html.folios_html(issue, folios), pub.root, variants, {}, limit, label=toml,
                      layout=layout, kind="folios")
-    front, furniture = run([front_job, folios_job], workers)
-    _raise_errors([front, furniture])
     body_pages = sum(r.pages for r in results)
+    gap = -(body_pages + 1) % 4 if "press" in variants else 0  # the press prints folded sheets of 4 pages
+    filler_jobs = [Job(pdf_html.filler_html(issue, gap), pub.root, ("press",), {}, limit, label=toml,
+                       layout=layout)] if gap else []
+    front, furniture, *filler = run([front_job, folios_job, *filler_jobs], workers)
+    _raise_errors([front, furniture, *filler])
+    filler_pdf = _filler(issue, filler, gap, filler_jobs, workers)
+    inks = press_inks(pub) if "press" in variants else None
     if front.pages != 1:
         raise PublishError(f"{toml}: the front page does not fit on one page ({front.pages} pages) — shorten the "
                            "cover headline or the cover story's standfirst, or use a smaller cover picture")
     fronted = time.perf_counter()
 
-    document_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{pub.url or pub.slug}#{issue.number}@{source_date(issue)}"))
-    content = hashlib.sha256()
-    here = pdf_html.root_url(pub.root)  # the folder's own path must not change the ID
-    for job in [*jobs, front_job, folios_job]:
-        content.update(job.html.replace(here, VIRTUAL_ROOT).encode())
-    bleed_pt = pdf_html.length_mm(pub.print.bleed) * 72 / 25.4
-    settings = {"screen": dict(press_bleed_pt=None, tagged=True, version="1.7"),
-                "press": dict(press_bleed_pt=bleed_pt, tagged=False, version="1.6")}
-    joins = [lambda v=v: join(front.pdf[v], furniture.pdf[v], [r.pdf[v] for r in results], outline,
-                              document_id=document_id, content_digest=content.digest(), **settings[v])
-             for v in variants]
-    pdfs = dict(zip(variants, call(joins, workers, [toml] * len(joins), [limit] * len(joins))))
-    _raise_errors([p for p in pdfs.values() if isinstance(p, Result)])
+    pdfs = _join_variants(issue, variants, [*jobs, front_job, folios_job], (front, furniture, results, filler_pdf),
+                          outline, inks, workers)
     done = time.perf_counter()
     timings = {"parts": laid - started, "front": fronted - laid, "join": done - fronted, "total": done - started}
     log.debug("issue %s: PDF in %d part(s), %d pages: %s", issue.number, len(parts), body_pages + 1,
               ", ".join(f"{k} {v:.2f}s" for k, v in timings.items()))
     return Edition(pdfs, starts, body_pages + 1, timings, breaks, _warnings([*results, front, furniture]))
+
+
+def _join_variants(issue: Issue, variants: tuple[str, ...], jobs: list[Job], made: tuple, outline, inks,
+                   workers: int) -> dict[str, bytes]:
+    """Each variant's pages joined into one PDF (the press one separated into CMYK), the variants in parallel.
+
+    `made` is (front page, furniture, body parts, the press's filler pages).
+    """
+    pub = issue.publication
+    front, furniture, results, filler_pdf = made
+    toml = rel(issue.folder / "issue.toml", pub.root)
+    document_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{pub.url or pub.slug}#{issue.number}@{source_date(issue)}"))
+    content = hashlib.sha256()
+    here = pdf_html.root_url(pub.root)  # the folder's own path must not change the ID
+    for job in jobs:
+        content.update(job.html.replace(here, VIRTUAL_ROOT).encode())
+    bleed_pt = pdf_html.length_mm(pub.print.bleed) * 72 / 25.4
+    settings = {"screen": dict(press_bleed_pt=None, tagged=True, version="1.7"),
+                "press": dict(press_bleed_pt=bleed_pt, tagged=False, version="1.6")}
+    extra = {"press": filler_pdf, "screen": []}
+    joins = [lambda v=v: _separated(join(front.pdf[v], furniture.pdf[v], [r.pdf[v] for r in results] + extra[v],
+                                         outline, document_id=document_id, content_digest=content.digest(),
+                                         **settings[v]), inks if v == "press" else None)
+             for v in variants]
+    pdfs = dict(zip(variants, call(joins, workers, [toml] * len(joins), [time_limit()] * len(joins))))
+    _raise_errors([p for p in pdfs.values() if isinstance(p, Result)])
+    return pdfs
+
+
+def _filler(issue: Issue, filler: list[Result], gap: int, jobs: list[Job], workers: int) -> list[bytes]:
+    """The house adverts' PDF; blank pages, with a warning, when the adverts do not fill the gap exactly."""
+    if not gap:
+        return []
+    if filler[0].pages == gap:
+        return [filler[0].pdf["press"]]
+    blank = Job(pdf_html.blank_html(issue, gap), jobs[0].root, ("press",), {}, jobs[0].time_limit,
+                label=jobs[0].label, layout=jobs[0].layout)
+    result = run([blank], workers)[0]
+    _raise_errors([result])
+    log.warning("%s: warning: the press PDF has %d blank page(s) added to make its page count a multiple of 4 — "
+                "the house adverts did not fit one page each; check pdf/filler.html in the layout", jobs[0].label, gap)
+    return [result.pdf["press"]]
+
+
+def _separated(pdf: bytes, inks) -> bytes:
+    """The press PDF in the printer's CMYK (the download PDF stays as WeasyPrint drew it, in RGB)."""
+    return pdf if inks is None else to_cmyk(pdf, inks)
+
+
+def _parts(issue: Issue, jobs: list[Job], workers: int, base: str, fresh: bool) -> list[Result]:
+    """Each body part's result: from the part cache (unless `fresh`), or laid out now (in parallel) and kept."""
+    cache = PartCache(issue.publication.root, issue.number, base)
+    results = [None if fresh else cache.get(job) for job in jobs]
+    todo = [i for i, result in enumerate(results) if result is None]
+    for i, result in zip(todo, run([jobs[i] for i in todo], workers) if todo else []):
+        results[i] = result
+    _raise_errors(results)
+    for i in todo:
+        cache.put(jobs[i], results[i])
+    cache.prune()
+    if base:
+        log.debug("issue %s: %d of %d part(s) laid out, the others from the cache", issue.number, len(todo),
+                  len(jobs))
+    return results
 
 
 def _warnings(results: list[Result]) -> list[str]:

@@ -281,6 +281,22 @@ def folios_html(issue: Issue, folios: list[dict]) -> str:
                            page_css=page_css(issue), picture_url=picture_url)
 
 
+def filler_html(issue: Issue, pages: int) -> str:
+    """`pages` house adverts: the standing pages' titles in turn, else the paper's own name and tagline."""
+    pub = issue.publication
+    offers = [{"title": a.title, "standfirst": a.standfirst} for a in issue.standing_pages]
+    offers = offers or [{"title": pub.title, "standfirst": pub.tagline}]
+    _, height = page_size_mm(pub.print.page_size)
+    return render_template(pub, "pdf/filler.html", issue=issue, adverts=[offers[i % len(offers)] for i in range(pages)],
+                           meta=_meta(issue), advert_height_mm=height - 17 - BOTTOM_MARGIN_MM - 2,
+                           page_css=page_css(issue))
+
+
+def blank_html(issue: Issue, pages: int) -> str:
+    """`pages` empty pages of the press size, whatever the layout's templates do."""
+    breaks = '<div style="break-after: page"></div>' * (pages - 1)
+    return f"<!DOCTYPE html><html><head><style>{page_css(issue)}</style></head><body>{breaks}<div></div></body></html>"
+
 
 PAGE_SIZES_MM = {
     "a3": (297, 420), "a4": (210, 297), "a5": (148, 210), "a6": (105, 148), "b4": (250, 353), "b5": (176, 250),

@@ -17,6 +17,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from publish import lifeline
 from publish.products.print_layout.fetch import VIRTUAL_ROOT, ConfinedFetcher, Refused, isolated_fonts
 from publish.products.print_layout.html import root_url
 from publish.products.print_layout.weasy_adapter import page_marks, set_image_dpi, set_page_marks
@@ -165,6 +166,7 @@ def _lay_out_and_write(job: Job, fonts, result: Result) -> None:
 def _write_variants(job: Job, html, fonts, images: dict, result: Result) -> None:
     """Lay `html` out once, then write each variant the job asks for."""
     started = time.perf_counter()
+    lifeline.crash_point(f"laying-out:{job.kind}")  # in a worker, while the others lay out their parts
     document = html.render(font_config=fonts, cache=images)
     result.seconds["layout"] = time.perf_counter() - started
     _no_attachments(document)

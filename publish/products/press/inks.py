@@ -1,0 +1,94 @@
+"""RGB colours and pictures → CMYK for the printer's profile: black-only greys and text, within the ink limit.
+
+Pictures and colours are converted with Pillow's ImageCms (littleCMS), relative
+colorimetric with black-point compensation. Greys, rules and text go to black
+ink alone: a press that separates black text into four inks prints it fuzzy.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from functools import cached_property
+
+JPEG_HEADROOM = 3  # percent
+Colour = tuple[float, float, float, float]  # C, M, Y, K from 0 to 1
+
+
+@dataclass
+class Inks:
+    """The printer's profile (ICC bytes), its condition name, the ink limit and the layout's own CMYK colours."""
+
+    profile: bytes
+    condition: str
+    description: str
+    ink_limit: int = 240
+    layout_colours: dict[str, Colour] = field(default_factory=dict)  # "#c8102e" → CMYK
+    _cache: dict = field(default_factory=dict, repr=False)
+    memo: dict = field(default_factory=dict, repr=False)  # pictures already converted in this PDF
+
+    @cached_property
+    def _transforms(self):
+        from PIL import ImageCms
+
+        srgb = ImageCms.createProfile("sRGB")
+        cmyk = ImageCms.ImageCmsProfile(io.BytesIO(self.profile))
+        return srgb, cmyk
+
+    def transform(self, source_icc: bytes | None = None):
+        """An RGB → CMYK transform, from sRGB or the picture's own profile."""
+        from PIL import ImageCms
+
+        key = ("transform", source_icc)
+        if key not in self._cache:
+            srgb, cmyk = self._transforms
+            source = ImageCms.ImageCmsProfile(io.BytesIO(source_icc)) if source_icc else srgb
+            self._cache[key] = ImageCms.buildTransform(
+                source, cmyk, "RGB", "CMYK", renderingIntent=ImageCms.Intent.RELATIVE_COLORIMETRIC,
+                flags=ImageCms.Flags.BLACKPOINTCOMPENSATION)
+        return self._cache[key]
+
+    def colour(self, rgb: tuple[float, float, float], text: bool = False) -> Colour:
+        """One RGB colour (0–1) as CMYK: greys and all text in black ink only, others by the profile."""
+        r, g, b = (min(1.0, max(0.0, float(v))) for v in rgb)
+        grey = abs(r - g) < 0.004 and abs(g - b) < 0.004
+        if grey:
+            return (0.0, 0.0, 0.0, round(1.0 - (r + g + b) / 3, 4))
+        if text:  # coloured type prints solid black: a tint of four inks would not register
+            return (0.0, 0.0, 0.0, 1.0)
+        hexa = "#%02x%02x%02x" % tuple(round(v * 255) for v in (r, g, b))
+        if hexa in self.layout_colours:
+            return self.layout_colours[hexa]
+        if hexa not in self._cache:
+            from PIL import Image, ImageCms
+
+            pixel = Image.new("RGB", (1, 1), tuple(round(v * 255) for v in (r, g, b)))
+            converted = self.limit(ImageCms.applyTransform(pixel, self.transform()))
+            self._cache[hexa] = tuple(round(v / 255, 4) for v in converted.getpixel((0, 0)))
+        return self._cache[hexa]
+
+    def picture(self, image, source_icc: bytes | None = None):
+        """A PIL picture (RGB, RGBA, P, L…) → CMYK within the ink limit."""
+        from PIL import ImageCms
+
+        if image.mode != "RGB":
+            image = image.convert("RGB")
+        return self.limit(ImageCms.applyTransform(image, self.transform(source_icc)))
+
+    def limit(self, image):
+        """Cut cyan, magenta and yellow where C+M+Y+K passes the ink limit (black, which carries detail, stays)."""
+        import numpy
+        from PIL import Image
+
+        pixels = numpy.asarray(image)
+        # a little under the limit: JPEG compression moves pixels by a few levels either way
+        budget = int((self.ink_limit - JPEG_HEADROOM) / 100 * 255)
+        over = pixels.sum(axis=2, dtype=numpy.uint16) > budget
+        if not over.any():
+            return image
+        pixels = pixels.copy()
+        heavy = pixels[over].astype(numpy.float32)
+        room = numpy.clip(budget - heavy[:, 3], 0, None)
+        heavy[:, :3] *= (room / numpy.maximum(heavy[:, :3].sum(axis=1), 1e-6))[:, None]
+        pixels[over] = numpy.floor(heavy).astype(numpy.uint8)  # floor: rounding up could pass the limit again
+        return Image.fromarray(pixels, "CMYK")

@@ -1,0 +1,105 @@
+"""Parts of a page's content (fonts, pictures, shadings) → preflight findings added to a page's walker."""
+
+from __future__ import annotations
+
+import math
+
+import pikepdf
+
+from publish.products.press.separate import space_kind
+
+WARN_PPI, ERROR_PPI = 200, 120
+INK_AREA = 4  # pixels: total ink is measured over small areas, as printers' preflight does, not single pixels
+
+
+def check_fonts(walker, resources) -> None:
+    """Fonts of this resource dictionary that are not embedded."""
+    for font in resources.get("/Font", pikepdf.Dictionary()).values():
+        subtype = str(font.get("/Subtype", ""))
+        if subtype == "/Type3":
+            continue  # drawn by its own glyph procedures
+        described = font
+        if subtype == "/Type0":
+            kids = font.get("/DescendantFonts", [])
+            described = kids[0] if len(kids) else font
+        descriptor = described.get("/FontDescriptor")
+        embedded = descriptor is not None and any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3"))
+        if not embedded:
+            name = str(font.get("/BaseFont", "?")).lstrip("/")
+            walker.add("error", f"font {name} is not embedded",
+                       "embed all fonts when exporting (the press has no fonts of its own)")
+
+
+def check_space_resources(walker, resources) -> None:
+    """Colour spaces of shadings (and shading patterns) that the press cannot print."""
+    for shading in resources.get("/Shading", pikepdf.Dictionary()).values():
+        walker.space(shading.get("/ColorSpace"), "gradient")
+    for pattern in resources.get("/Pattern", pikepdf.Dictionary()).values():
+        if pattern.get("/PatternType") == 2 and "/Shading" in pattern:
+            walker.space(pattern.Shading.get("/ColorSpace"), "gradient")
+
+
+def picture_ppi(walker, width_px: int, ctm, what: str) -> None:
+    """The picture's effective resolution at its placed size (its narrower way)."""
+    placed_in = math.hypot(ctm[0], ctm[1]) / 72
+    if width_px <= 1 or placed_in < 0.2:  # rules, dots and icons: resolution does not show
+        return
+    ppi = width_px / placed_in
+    if ppi < ERROR_PPI:
+        walker.add("error", f"{what} at {ppi:.0f} ppi, under {ERROR_PPI} ppi at its placed size",
+                   f"supply it at {WARN_PPI} ppi or more for its printed width ({placed_in * 25.4:.0f} mm), "
+                   "or print it smaller")
+    elif ppi < WARN_PPI:
+        walker.add("warning", f"{what} at {ppi:.0f} ppi, under {WARN_PPI} ppi at its placed size",
+                   f"supply it at {WARN_PPI} ppi or more for its printed width ({placed_in * 25.4:.0f} mm)")
+
+
+def check_picture(walker, image, ctm) -> None:
+    if image.get("/ImageMask"):
+        return
+    walker.space(image.get("/ColorSpace"), "picture")
+    picture_ppi(walker, int(image.get("/Width", 0)), ctm, f"picture {int(image.get('/Width', 0))}×"
+                f"{int(image.get('/Height', 0))} px")
+    key = image.objgen if image.objgen != (0, 0) else id(image)
+    if key not in walker.pictures:
+        walker.pictures[key] = _picture_ink(image)
+    walker.max_ink = max(walker.max_ink, walker.pictures[key])
+
+
+def _picture_ink(image) -> float:
+    """The highest total ink of a CMYK picture, in percent, over small areas; 0 for others."""
+    if space_kind(image.get("/ColorSpace")) != "cmyk":
+        return 0.0
+    pil = _cmyk_pixels(image)
+    if pil is None:
+        return 0.0
+    if min(pil.size) >= 2 * INK_AREA:
+        pil = pil.reduce(INK_AREA)
+    import numpy
+
+    pixels = numpy.asarray(pil, dtype=numpy.float32)
+    return float(pixels.sum(axis=2).max()) / 255 * 100
+
+
+def _cmyk_pixels(image):
+    """A CMYK picture's own pixels (without its soft mask, which pikepdf would merge into RGBA), or None."""
+    import io
+
+    from PIL import Image
+
+    filters = image.get("/Filter")
+    filters = [str(f) for f in filters] if isinstance(filters, pikepdf.Array) else [str(filters or "")]
+    try:
+        if filters[-1] == "/DCTDecode":
+            return Image.open(io.BytesIO(bytes(image.read_raw_bytes()) if len(filters) == 1
+                                         else _partly_decoded(image))).convert("CMYK")
+        if int(image.get("/BitsPerComponent", 8)) == 8 and "/Decode" not in image:
+            width, height = int(image.Width), int(image.Height)
+            return Image.frombytes("CMYK", (width, height), bytes(image.read_bytes()))
+    except Exception:  # noqa: BLE001 - a picture that cannot be decoded is the viewer's finding, not ours
+        return None
+    return None
+
+
+def _partly_decoded(image) -> bytes:
+    return bytes(image.read_bytes(decode_level=pikepdf.StreamDecodeLevel.generalized))

@@ -1,0 +1,243 @@
+"""A press PDF drawn in RGB (WeasyPrint's) → the same pages in CMYK for the printer's profile, with pikepdf.
+
+Every content stream (pages, forms, patterns) has its RGB and grey colour
+operators replaced by CMYK ones — text, greys and rules in black ink alone —
+RGB and Lab colour spaces give way to DeviceCMYK, shadings' colours are
+converted, pictures are converted by the profile and held to the ink limit,
+and the output intent becomes the printer's CMYK profile.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+
+logging.getLogger("pikepdf").setLevel(logging.WARNING)  # its start-up notice is no news to an editor
+
+import pikepdf  # noqa: E402
+from pikepdf import Array, Dictionary, Name, Operator  # noqa: E402
+
+from publish.products.press.inks import Inks  # noqa: E402
+
+
+def space_kind(space) -> str:
+    """A colour space object → "rgb", "cmyk", "gray", "lab", "spot", "pattern", "indexed:<base kind>" or "other"."""
+    if isinstance(space, Name):
+        return {"/DeviceRGB": "rgb", "/RGB": "rgb", "/DeviceCMYK": "cmyk", "/CMYK": "cmyk", "/DeviceGray": "gray",
+                "/G": "gray", "/Pattern": "pattern"}.get(str(space), "other")
+    if isinstance(space, Array) and len(space) > 0:
+        family = str(space[0])
+        if family == "/ICCBased":
+            return {1: "gray", 3: "rgb", 4: "cmyk"}.get(int(space[1].get("/N", 0)), "other")
+        if family in ("/CalRGB",):
+            return "rgb"
+        if family == "/CalGray":
+            return "gray"
+        if family == "/Lab":
+            return "lab"
+        if family in ("/Separation", "/DeviceN"):
+            return "spot"
+        if family in ("/Indexed", "/I"):
+            return "indexed:" + space_kind(space[1])
+        if family == "/Pattern":
+            return "pattern"
+    return "other"
+
+
+def to_cmyk(pdf_bytes: bytes, inks: Inks) -> bytes:
+    """The press PDF separated for `inks`; deterministic for the same input."""
+    pdf = pikepdf.open(io.BytesIO(pdf_bytes))
+    done: set = set()
+    for page in pdf.pages:
+        page.contents_coalesce()
+        _separate(pdf, page.obj, inks, done)
+        _group_to_cmyk(page.obj)
+    _output_intent(pdf, inks)
+    out = io.BytesIO()
+    pdf.save(out, deterministic_id=True, compress_streams=True, object_stream_mode=pikepdf.ObjectStreamMode.preserve)
+    return out.getvalue()
+
+
+def _separate(pdf, holder, inks: Inks, done: set) -> None:
+    """One page, form or pattern: its content stream, then its resources (each object once)."""
+    resources = holder.get("/Resources", Dictionary())
+    stream = holder if isinstance(holder, pikepdf.Stream) else holder.get("/Contents")
+    if stream is not None:
+        instructions = pikepdf.parse_content_stream(holder)
+        stream.write(pikepdf.unparse_content_stream(_recolour(instructions, inks, resources)))
+    for name, space in list(resources.get("/ColorSpace", Dictionary()).items()):
+        if space_kind(space) in ("rgb", "lab"):
+            del resources.ColorSpace[name]  # every use was rewritten to DeviceCMYK
+    for shading in resources.get("/Shading", Dictionary()).values():
+        _shading(shading, inks, done)
+    for kind in ("/XObject", "/Pattern"):
+        for item in resources.get(kind, Dictionary()).values():
+            if item.objgen in done and item.objgen != (0, 0):
+                continue
+            done.add(item.objgen)
+            if item.get("/Subtype") == "/Image":
+                _picture(pdf, item, inks)
+            elif item.get("/PatternType") == 2:
+                _shading(item.Shading, inks, done)
+            elif isinstance(item, pikepdf.Stream):
+                _separate(pdf, item, inks, done)
+                _group_to_cmyk(item)
+    for state in resources.get("/ExtGState", Dictionary()).values():
+        mask = state.get("/SMask")
+        if isinstance(mask, Dictionary) and "/G" in mask and mask.G.objgen not in done:
+            done.add(mask.G.objgen)
+            _separate(pdf, mask.G, inks, done)
+
+
+TEXT_SHOW = {"Tj", "TJ", "'", '"'}
+
+
+def _colour_operator(op: str, operands, side: str, inks: Inks, converting: dict, spaces):
+    """One operator's colour as (converted, black-only), or None; and its operands (a cs/CS gets DeviceCMYK).
+
+    `converting[side]` is updated on cs/CS: the kind of the space replaced, while sc/scn need converting.
+    """
+    colour = None
+    if op in ("rg", "RG", "g", "G"):
+        rgb = tuple(float(v) for v in operands) if op in ("rg", "RG") else (float(operands[0]),) * 3
+        colour = (inks.colour(rgb), inks.colour(rgb, text=True))
+    elif op in ("k", "K"):
+        cmyk = tuple(float(v) for v in operands)
+        colour = (cmyk, _black_only(cmyk))
+    elif op in ("cs", "CS"):
+        name = operands[0]
+        kind = space_kind(spaces[str(name)]) if str(name) in spaces else space_kind(name)
+        converting[side] = kind if kind in ("rgb", "lab", "gray") else None
+        if converting[side]:
+            operands = [Name.DeviceCMYK]
+    elif op in ("sc", "scn", "SC", "SCN") and converting[side]:
+        rgb = _as_rgb(converting[side], [float(v) for v in operands])
+        colour = (inks.colour(rgb), inks.colour(rgb, text=True))
+    return colour, operands
+
+
+def _recolour(instructions, inks: Inks, resources) -> list:
+    """RGB and grey colour operators → CMYK ones; RGB or Lab colour spaces (cs/CS) → DeviceCMYK.
+
+    Text takes its colour from the graphics state, usually set before BT: the first
+    text shown in a text object gets a black-only version of the current colours, and
+    ET puts the converted colours back for what is drawn after it.
+    """
+    out = []
+    current = {"fill": (0.0, 0.0, 0.0, 1.0), "stroke": (0.0, 0.0, 0.0, 1.0)}  # converted CMYK
+    text_form = {"fill": (0.0, 0.0, 0.0, 1.0), "stroke": (0.0, 0.0, 0.0, 1.0)}  # the same, black only
+    stack: list = []
+    in_text = blacked = False
+    converting = {"fill": None, "stroke": None}  # the replaced space's kind, while sc/scn need converting
+    spaces = resources.get("/ColorSpace", Dictionary())
+
+    def emit(side: str, values) -> None:
+        out.append(pikepdf.ContentStreamInstruction(list(values), Operator("K" if side == "stroke" else "k")))
+
+    for operands, operator in instructions:
+        op = str(operator)
+        side = "stroke" if op in ("RG", "G", "CS", "SC", "SCN", "K") else "fill"
+        colour, operands = _colour_operator(op, operands, side, inks, converting, spaces)
+        if colour is not None:
+            current[side], text_form[side] = colour
+            if op in ("sc", "scn", "SC", "SCN"):
+                operands = list(colour[1] if in_text else colour[0])
+            else:
+                emit(side, colour[1] if in_text else colour[0])
+                continue
+        if op == "q":
+            stack.append((dict(current), dict(text_form)))
+        elif op == "Q" and stack:
+            current, text_form = stack.pop()
+        elif op == "BT":
+            in_text, blacked = True, False
+        elif op in TEXT_SHOW and not blacked:
+            blacked = True
+            for key in ("fill", "stroke"):
+                if text_form[key] != current[key]:
+                    emit(key, text_form[key])
+        out.append(pikepdf.ContentStreamInstruction(operands, operator))
+        if op == "ET":
+            if blacked:
+                for key in ("fill", "stroke"):
+                    if text_form[key] != current[key]:
+                        emit(key, current[key])
+            in_text = False
+    return out
+
+
+def _black_only(cmyk) -> tuple[float, ...]:
+    """A CMYK text colour → black ink alone: tints keep their darkness, colours print solid."""
+    c, m, y, k = cmyk
+    return (0.0, 0.0, 0.0, k) if (c, m, y) == (0, 0, 0) else (0.0, 0.0, 0.0, 1.0)
+
+
+def _as_rgb(kind: str, values: list[float]) -> tuple[float, float, float]:
+    if kind == "rgb" and len(values) >= 3:
+        return tuple(values[:3])
+    if kind == "lab" and values:
+        grey = max(0.0, min(1.0, values[0] / 100))  # lightness alone: Lab is not used by the layouts
+        return (grey, grey, grey)
+    grey = values[0] if values else 0.0
+    return (grey, grey, grey)
+
+
+def _shading(shading, inks: Inks, done: set) -> None:
+    """An axial or radial RGB shading → CMYK: its exponential functions' end colours converted."""
+    if space_kind(shading.get("/ColorSpace")) != "rgb":
+        return
+    function = shading.get("/Function")
+    for part in ([function] if isinstance(function, Dictionary) else list(function or [])):
+        for sub in [part, *list(part.get("/Functions", []))]:
+            for key in ("/C0", "/C1"):
+                default = [0, 0, 0] if key == "/C0" else [1, 1, 1]
+                rgb = tuple(float(v) for v in sub.get(key, default))
+                if len(rgb) == 3:
+                    sub[key] = Array(list(inks.colour(rgb)))
+    shading.ColorSpace = Name.DeviceCMYK
+
+
+def _picture(pdf, image, inks: Inks) -> None:
+    """An RGB (or indexed RGB) picture → CMYK by the profile, within the ink limit; JPEGs stay JPEGs."""
+    kind = space_kind(image.get("/ColorSpace"))
+    if image.get("/ImageMask") or kind not in ("rgb", "indexed:rgb"):  # WeasyPrint writes no Lab pictures
+        return
+    space = image.get("/ColorSpace")
+    icc = bytes(space[1].read_bytes()) if isinstance(space, Array) and str(space[0]) == "/ICCBased" else None
+    key = ("picture", bytes(image.read_raw_bytes()), icc)  # the same picture in several parts: converted once
+    if key not in inks.memo:
+        inks.memo[key] = inks.picture(pikepdf.PdfImage(image).as_pil_image(), icc)
+    converted = inks.memo[key]
+    was_jpeg = "/DCTDecode" in str(image.get("/Filter", ""))
+    for key in ("/Decode", "/DecodeParms", "/Intent"):
+        if key in image:
+            del image[key]
+    if was_jpeg:
+        data = io.BytesIO()
+        converted.save(data, "JPEG", quality=92, optimize=True)
+        image.write(data.getvalue(), filter=Name.DCTDecode)
+        # Pillow writes Adobe's inverted CMYK JPEG: the decode array turns it the right way round
+        image.Decode = Array([1, 0, 1, 0, 1, 0, 1, 0])
+    else:
+        image.write(converted.tobytes())  # compressed on saving
+    image.ColorSpace = Name.DeviceCMYK
+    image.BitsPerComponent = 8
+
+
+def _group_to_cmyk(holder) -> None:
+    """A transparency group blends in the output's colour space: DeviceCMYK, not RGB."""
+    group = holder.get("/Group")
+    if isinstance(group, Dictionary) and space_kind(group.get("/CS")) in ("rgb", "lab"):
+        group.CS = Name.DeviceCMYK
+
+
+def _output_intent(pdf, inks: Inks) -> None:
+    """The PDF/X output intent: the printer's CMYK profile and condition."""
+    profile = pdf.make_stream(inks.profile)
+    profile.N = 4
+    intent = Dictionary(Type=Name.OutputIntent, S=Name.GTS_PDFX,
+                        OutputConditionIdentifier=pikepdf.String(inks.condition or inks.description),
+                        OutputCondition=pikepdf.String(inks.condition or inks.description),
+                        Info=pikepdf.String(inks.description),
+                        DestOutputProfile=profile)
+    pdf.Root.OutputIntents = Array([pdf.make_indirect(intent)])

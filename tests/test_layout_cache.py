@@ -1,0 +1,74 @@
+"""The print layout's part cache: an edit lays out its own part only, and the PDFs are those of a full layout."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from helpers import invoke_at, picture, small_publication
+
+EPOCH = "1606867200"
+CACHE = ".publish-cache/layout/1112"
+
+
+def _entries(root) -> set[str]:
+    return {p.name.split(".", 1)[0] for p in (root / CACHE).glob("*.json")}
+
+
+def _pdfs(root, out: str = "dist") -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted((root / out / "1112").glob("*.pdf"))}
+
+
+@pytest.fixture(scope="module")
+def edited(tmp_path_factory):
+    """A publication built (pdf, print), then one article edited and built again; then a forced build elsewhere."""
+    root = small_publication(tmp_path_factory.mktemp("partcache") / "pub")
+    first = invoke_at(EPOCH, root, "build", "1112", "--format", "pdf,print")
+    assert first.exit_code == 0, first.output
+    before, entries_before = _pdfs(root), _entries(root)
+    review = root / "issues/1112/02-dilemma.md"
+    review.write_text(review.read_text().replace("A film about phones", "A long film about phones", 1))
+    second = invoke_at(EPOCH, root, "build", "1112", "--format", "pdf,print")
+    assert second.exit_code == 0, second.output
+    after, entries_after = _pdfs(root), _entries(root)
+    forced = invoke_at(EPOCH, root, "build", "1112", "--format", "pdf,print", "--force", "--out", str(root / "full"))
+    assert forced.exit_code == 0, forced.output
+    return root, before, after, entries_before, entries_after
+
+
+def test_an_edit_lays_out_its_own_part_only(edited):
+    _, _, _, before, after = edited
+    assert len(before) >= 2  # news; reviews and the standing page
+    assert len(before - after) == 1 and len(after - before) == 1  # one part made again, the rest reused
+
+
+def test_the_pdfs_from_cached_parts_are_those_of_a_full_layout(edited):
+    root, before, after, _, _ = edited
+    assert after != before  # the edit is in them
+    assert _pdfs(root, "full") == after  # byte for byte what laying everything out again gives
+
+
+def test_a_new_picture_under_the_same_name_is_laid_out_again(tmp_path):
+    root = small_publication(tmp_path / "pub")
+    assert invoke_at(EPOCH, root, "build", "1112", "--format", "pdf").exit_code == 0
+    before = _entries(root)
+    picture(root / "issues/1112/images/picket.jpg", size=(900, 1400))  # portrait now, same file name
+    assert invoke_at(EPOCH, root, "build", "1112", "--format", "pdf").exit_code == 0
+    assert len(before - _entries(root)) == 1
+
+
+def test_a_damaged_entry_is_a_miss_not_an_error(tmp_path):
+    root = small_publication(tmp_path / "pub")
+    assert invoke_at(EPOCH, root, "build", "1112", "--format", "pdf").exit_code == 0
+    entries = sorted((root / CACHE).glob("*.json"))
+    entries[0].write_text(json.dumps({"pages": "many"}))
+    pdf = next((root / CACHE).glob(f"{entries[1].name.split('.')[0]}.*.pdf"))
+    pdf.write_bytes(pdf.read_bytes()[:-300])  # cut short
+    issue = root / "issues/1112/issue.toml"  # the front page changes, the parts do not
+    issue.write_text(issue.read_text().replace("worse for workers", "worse for all of us"))
+    result = invoke_at(EPOCH, root, "build", "1112", "--format", "pdf")
+    assert result.exit_code == 0, result.output
+    full = invoke_at(EPOCH, root, "build", "1112", "--format", "pdf", "--force", "--out", str(root / "full"))
+    assert full.exit_code == 0, full.output
+    assert _pdfs(root) == _pdfs(root, "full")
