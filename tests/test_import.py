@@ -341,6 +341,7 @@ def _bad_sources(folder: Path, documents: Path) -> dict[str, bytes]:
         "klingon.html": page(charset="x-klingon").encode("utf-8"),
         "escape.html": page(picture_src="../../secret.jpg").encode("utf-8"),
         "rooted.html": page(picture_src="/srv/site/lead.jpg").encode("utf-8"),
+        "stub.html": b"<html><body><div><h1>A headline</h1><p>One line.</p></div></body></html>",
         "whole-site.html": page(extra="<p>" + "Another story. " * 150_000 + "</p>").encode("utf-8"),
     }
 
@@ -358,6 +359,7 @@ BAD = [
     ("klingon.html", "the page declares the character set 'x-klingon', which is unknown"),
     ("escape.html", "picture path '../../secret.jpg' leaves the page's folder"),
     ("rooted.html", "picture path '/srv/site/lead.jpg' leaves the page's folder"),
+    ("stub.html", "no article found on the page"),
     ("whole-site.html", "the page is 2.1 MB, over the 2 MB limit for one article's page — save the article alone"),
 ]
 
@@ -379,6 +381,8 @@ def test_bad_input_is_refused_by_name_and_nothing_is_written(tmp_path, run, bad_
     assert result.exit_code == 1, result.output
     assert f"error: {bad_folder / name}: {message}" in result.output
     assert "Traceback" not in result.output and "internal error" not in result.output
+    # the extractor's own log lines ("readability_lxml failed:", "discarding data: None") stay quiet
+    assert "failed:" not in result.output and "discarding" not in result.output
     assert snapshot(root) == before
 
 
@@ -460,6 +464,9 @@ def test_an_issue_line_outside_the_article_keeps_its_pictures_and_subheadings(tm
     assert snapshot(root) == before
 
     write(site / "tenants.html", boxed_page("lead.jpg"))
+    too_big = run(root, "import", str(site / "tenants.html"), "--issue", "99999999999999999999")
+    assert too_big.exit_code == 2 and "is not in the range 1<=x<=999999" in too_big.output
+    assert snapshot(root) == before
     result = run(root, "import", str(site / "tenants.html"), "--issue", "1140", "--section", "news")
     assert result.exit_code == 0, result.output
     made = (root / "issues/1140/01-tenants-refuse-the-rise.md").read_text(encoding="utf-8")
