@@ -299,6 +299,31 @@ def test_preflight_of_something_that_is_not_a_pdf(tmp_path):
     assert missing.exit_code == 1 and "none.pdf: no such file" in missing.output
 
 
+def test_a_picture_too_small_for_print_is_said_and_stops_the_build_only_when_asked(tmp_path):
+    """Preflight's findings on the press PDF are the copy's: a warning at every build, an error with
+    --strict or --validate; the other editions are still made."""
+    root = small_publication(tmp_path / "pub")
+    picture(root / "issues/1112/images/picket.jpg", size=(60, 40))
+    plain = invoke_at(EPOCH, root, "build", "1112", "--format", "pdf,print")
+    assert plain.exit_code == 0, plain.output
+    assert "-print.pdf: warning: page" in plain.output and "ppi" in plain.output
+    for flag in ("--strict", "--validate"):
+        result = invoke_at(EPOCH, root, "build", "1112", "--format", "print", "--force", flag)
+        assert result.exit_code == 1, (flag, result.output)
+        assert ("ppi" in result.output or "dpi" in result.output) and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("user", ["secret", ""], ids=["needs-a-password", "owner-password-only"])
+def test_preflight_refuses_an_encrypted_pdf(tmp_path, user):
+    good = _good_pdf(tmp_path / "good.pdf")
+    locked = tmp_path / "locked.pdf"
+    subprocess.run(["qpdf", "--encrypt", user, "owner", "256", "--", str(good), str(locked)], check=True)
+    result = run_cli(tmp_path, "preflight", str(locked))
+    assert result.exit_code == 1, result.output
+    assert "document: the PDF is encrypted" in result.output and " — " in result.output
+    assert "internal error" not in result.output and "Traceback" not in result.output
+
+
 def test_preflight_findings_are_objects_too(tmp_path):
     findings = preflight(_good_pdf(tmp_path / "a.pdf", bleed_mm=0), ink_limit=300)
     assert [f.level for f in findings] == ["error"] and findings[0].page == 1

@@ -25,7 +25,7 @@ OUTCOME = "nothing was imported"
 
 @click.command("import")
 @click.argument("sources", nargs=-1, type=click.Path(path_type=Path), metavar="[SOURCE]...")
-@click.option("--issue", "issue", type=click.IntRange(min=1), help="The issue to add the articles to.")
+@click.option("--issue", "issue", type=click.IntRange(1, 999999), help="The issue to add the articles to.")
 @click.option("--section", help="The section id for the imported articles (from publication.toml).")
 @click.option("--archive", type=click.Path(file_okay=False, path_type=Path),
               help="A folder of saved article pages: grouped into issues by their \"From:\" line.")

@@ -34,7 +34,7 @@ a boxed sidebar is written between `::: box Title` and `:::` lines.
 
 
 @click.command("new")
-@click.argument("number", type=click.IntRange(min=1))
+@click.argument("number", type=click.IntRange(1, 999999))
 @click.option("--date", "date", type=click.DateTime(formats=["%Y-%m-%d"]),
               help="The issue's date (YYYY-MM-DD); default: a week after the latest issue, else today.")
 @click.pass_obj

@@ -10,10 +10,13 @@ the page's folder stops the import.
 
 from __future__ import annotations
 
+import copy
+import logging
 import re
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+import lxml.etree
 import lxml.html
 import trafilatura
 
@@ -24,7 +27,13 @@ from publish.intake.pandoc import read_html, write_markdown
 from publish.intake.pictures import picture_from_bytes
 from publish.safehtml import sanitize
 
+# the extractor's libraries log their own warnings ("discarding data: None"): the user sees only ours
+for _name in ("trafilatura", "htmldate", "courlan", "justext", "charset_normalizer"):
+    logging.getLogger(_name).setLevel(logging.ERROR)
 MAX_PICTURE_BYTES = 64 * 2**20
+PROSE_SHARE = 0.5  # the article holds at least half of the page's text outside links
+KEPT_SHARE = 0.8  # below this the extractor cut paragraphs: keep the container whole
+CAPTION_BREAKERS = ("p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "table", "blockquote", "section")
 NAME_BRANCH = re.compile(r"^(?:by\s+)?(?P<name>[^,;]{2,80}?)\s*[,;]\s*(?P<where>[^.!?]{2,120})$", re.I)
 
 
@@ -35,7 +44,8 @@ def read_page(path: Path, shown: str, selectors: dict) -> Draft:
     except OSError as exc:
         raise IntakeError(shown, f"cannot read the page ({exc.strerror})", "check that it exists and is readable") from None
     if len(data) > pages.MAX_PAGE_BYTES:
-        raise IntakeError(shown, f"the page is {len(data) // 2**20} MB, over the 8 MB limit", "save the article alone")
+        raise IntakeError(shown, f"the page is {len(data) / 2**20:.1f} MB, over the {pages.MAX_PAGE_BYTES // 2**20} MB "
+                          "limit for one article's page", "save the article alone, without the rest of the site")
     root = pages.parse(pages.decode(data, shown), shown)
     draft = Draft(source=path)
     texts = _fields(root, selectors, draft)
@@ -46,10 +56,12 @@ def read_page(path: Path, shown: str, selectors: dict) -> Draft:
     _drop_repeats(body, texts)
     lead = pages.find(root, "image", selectors) if "image" in selectors else _lead_image(body)
     if lead is not None and lead.tag == "img":
-        _lead(lead, path, shown, draft)
+        # the caption is read where the page put it: the extractor may have moved the picture out of its box
+        same = next((i for i in root.iter("img") if i.get("src") == lead.get("src")), lead)
+        caption = _lead(lead, _caption(same), path, shown, draft)
         if lead.getparent() is not None and lead in body.iter("img"):
             lead.drop_tree()
-        _drop_repeats(body, [" ".join((lead.get(k) or "").split()) for k in ("alt", "title")])  # its caption
+        _drop_repeats(body, [caption, *(" ".join((lead.get(k) or "").split()) for k in ("alt", "title"))])
     _header_rows(body)
     html = sanitize(lxml.html.tostring(body, encoding="unicode"))
     doc = read_html(html, shown)
@@ -90,9 +102,20 @@ def _fields(root, selectors: dict, draft: Draft) -> list[str]:
 
 
 def _body(root, selectors: dict, shown: str):
+    """The article's body: the `body` selector's element; else the container around the title, through
+    trafilatura when it keeps all of it; else trafilatura's main text of the whole page."""
     if "body" in selectors:
         return pages.select(root, selectors["body"])
-    html = lxml.html.tostring(root, encoding="unicode")
+    region = _region(root)
+    found = _extract(lxml.html.tostring(region if region is not None else root, encoding="unicode"))
+    if region is None:
+        return found
+    if found is None or _loses(region, found):  # pictures and subheadings never depend on the extractor
+        found = copy.deepcopy(region)
+    return found
+
+
+def _extract(html: str):
     found = trafilatura.extract(html, output_format="html", include_images=True, include_tables=True,
                                 include_formatting=True, include_links=True, include_comments=False,
                                 favor_recall=True)  # keeps subheadings that precision drops
@@ -100,6 +123,42 @@ def _body(root, selectors: dict, shown: str):
         return None
     body = lxml.html.fragment_fromstring(found, create_parent="div")
     return next(body.iter("body"), body)
+
+
+def _region(root):
+    """The element that holds the <h1> and most of the page's prose (links aside), short of <body>; or None.
+
+    Found in the tree, not left to the extractor: a short paragraph outside the article (a "From:" line)
+    makes trafilatura take the whole page for the article, dropping its pictures and pulling in appeals.
+    """
+    title = next(root.iter("h1"), None)
+    whole = _prose(root)
+    if title is None or not whole:
+        return None
+    for element in title.iterancestors():
+        if element.tag in ("body", "html"):
+            return None
+        if _prose(element) >= PROSE_SHARE * whole:
+            return element
+    return None
+
+
+def _prose(element) -> int:
+    """How many characters of text `element` holds outside links (menus and link lists are all links)."""
+    links = sum(len(pages.text_of(a)) for a in element.iter("a"))
+    return max(0, len(pages.text_of(element)) - links)
+
+
+def _loses(region, found) -> bool:
+    """Whether the extractor left out a picture, a subheading or a good part of the text of the region."""
+    def pictures(element):
+        return sorted((img.get("src") or "").strip() for img in element.iter("img"))
+
+    def headings(element):
+        return sorted(pages.text_of(h) for h in element.iter("h2", "h3", "h4", "h5", "h6"))
+
+    return pictures(region) != pictures(found) or not set(headings(region)) <= set(headings(found)) or \
+        len(pages.text_of(found)) < KEPT_SHARE * len(pages.text_of(region))
 
 
 def _drop_repeats(body, texts: list[str]) -> None:
@@ -140,16 +199,34 @@ def _lead_image(body):
     return None
 
 
-def _lead(img, page: Path, shown: str, draft: Draft) -> None:
-    caption = pages.text_of(img.getparent().find("figcaption")) if img.getparent() is not None and \
-        img.getparent().find("figcaption") is not None else ""
+def _lead(img, caption: str, page: Path, shown: str, draft: Draft) -> str:
+    """The lead picture into the front matter; its caption (to drop from the body), or ""."""
     picture = _local_picture(img.get("src") or "", page, shown, draft)
     if picture is None:
-        return
+        return ""
     alt = " ".join((img.get("alt") or "").split())
+    caption = caption if caption != alt else ""
     draft.front["image"] = {"src": picture.token, "alt": alt, "caption": caption or " ".join((img.get("title") or "").split())}
     if not alt:
         draft.note("the lead picture has no alt text: write image: alt: in the front matter")
+    return caption
+
+
+def _caption(img) -> str:
+    """A picture's caption: its <figcaption>, or the short text that shares a box with the picture alone
+    ("<div><img><br>Students outside halls</div>"); "" when there is none."""
+    holder = img.getparent()
+    while holder is not None and holder.tag in ("a", "span", "b", "i", "em", "strong"):
+        holder = holder.getparent()
+    if holder is None or holder.tag in ("body", "html"):
+        return ""
+    figcaption = holder.find(".//figcaption")
+    if figcaption is not None:
+        return pages.text_of(figcaption)
+    words = pages.text_of(holder)
+    alone = len(list(holder.iter("img"))) == 1 and \
+        not any(e.tag in CAPTION_BREAKERS for e in holder.iterdescendants(lxml.etree.Element))
+    return words if alone and len(words) <= 300 else ""
 
 
 def _body_picture(node: dict, page: Path, shown: str, draft: Draft) -> list:

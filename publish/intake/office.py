@@ -29,7 +29,7 @@ BOX_TITLE_STYLE = re.compile(r"box ?(title|heading|head)", re.I)
 ODT = {"text": "urn:oasis:names:tc:opendocument:xmlns:text:1.0",
        "draw": "urn:oasis:names:tc:opendocument:xmlns:drawing:1.0",
        "svg": "urn:oasis:names:tc:opendocument:xmlns:svg-compatible:1.0",
-       "xlink": "http://www.w3.org/1999/xlink"}
+       "xlink": "http://www.w3.org/1999/xlink", "table": "urn:oasis:names:tc:opendocument:xmlns:table:1.0"}
 
 
 def read_office(path: Path, shown: str) -> Draft:
@@ -40,6 +40,7 @@ def read_office(path: Path, shown: str) -> Draft:
         hints = _odt_hints(archive, shown) if odt else {}
         draft = Draft(source=path)
         blocks = _front_matter(doc, draft, hints)
+        _table_heads(blocks, hints.get("heads", []))
         blocks = _boxes_and_captions(blocks, hints)
         blocks = tree.clean(blocks, lambda node: _picture(node, archive, draft, hints))
     blocks = tree.shift_headings(blocks)
@@ -156,8 +157,33 @@ def _picture(node: dict, archive: zipfile.ZipFile, draft: Draft, hints: dict) ->
     return [tree.image(picture.token, alt, caption)]
 
 
+def _table_heads(blocks: list, heads: list) -> None:
+    """Pandoc's ODT reader keeps a table's header row but empties its cells: refill them from content.xml,
+    the k-th table of the tree (in document order) from the k-th table of the document."""
+    tables: list[dict] = []
+
+    def walk(node) -> None:
+        if isinstance(node, dict):
+            if node.get("t") == "Table":
+                tables.append(node)
+            walk(node.get("c"))
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(blocks)
+    for table, rows in zip(tables, heads) if len(tables) == len(heads) else ():
+        head_rows = table["c"][3][1]
+        for row, words in zip(head_rows, rows):
+            cells = row[1]
+            for cell, text in zip(cells, words) if len(cells) == len(words) else ():
+                if text and not tree.text(cell[4]):
+                    cell[4] = [{"t": "Plain", "c": tree.para(text)["c"]}]
+
+
 def _odt_hints(archive: zipfile.ZipFile, shown: str) -> dict:
-    """What Pandoc's ODT reader loses: the Title/Subtitle/Author lines, pictures' descriptions, caption lines."""
+    """What Pandoc's ODT reader loses: the Title/Subtitle/Author lines, pictures' descriptions, caption lines,
+    tables' header rows."""
     data = read_member(archive, "content.xml", 32 * 2**20)
     try:
         root = etree.fromstring(data or b"", etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False))
@@ -171,6 +197,10 @@ def _odt_hints(archive: zipfile.ZipFile, shown: str) -> dict:
             hints[style_name] = words
         elif CAPTION_STYLES.search(style_name) and words:
             hints["captions"].add(words)
+    hints["heads"] = [[[" ".join("".join(cell.itertext()).split()) for cell in row.iter(f"{{{ODT['table']}}}table-cell")]
+                       for row in table.iterchildren(f"{{{ODT['table']}}}table-header-rows")
+                       for row in row.iterchildren(f"{{{ODT['table']}}}table-row")]
+                      for table in root.iter(f"{{{ODT['table']}}}table")]
     for frame in root.iter(f"{{{ODT['draw']}}}frame"):
         described = [frame.findtext(f"{{{ODT['svg']}}}{tag}") for tag in ("desc", "title")]
         picture = frame.find(f"{{{ODT['draw']}}}image")

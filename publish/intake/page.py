@@ -18,7 +18,7 @@ from lxml import etree
 
 from publish.intake.draft import IntakeError
 
-MAX_PAGE_BYTES = 8 * 2**20
+MAX_PAGE_BYTES = 2 * 2**20  # an article page is some kB of HTML; far more is a whole site or damage
 FURNITURE = re.compile(r"^\W*(print (this )?(article|page)|\(?click (here )?to enlarge\)?|share( this)?|tweet|"
                        r"email (this )?(article|page)|back to top|highlight keywords.*|"
                        r"wide screen devices may view this page better.*|article dated .{6,30}|desktop version|mobile version)\W*$", re.I)

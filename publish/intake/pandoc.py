@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import resource
 import shutil
 import subprocess
 from pathlib import Path
@@ -12,6 +13,7 @@ from publish.errors import PublishError
 from publish.intake.draft import IntakeError
 
 TIMEOUT = 60  # seconds; an article converts in well under one
+MEMORY = 2 * 2**30  # bytes of address space; an article needs a small part of it, a pathological page far more
 # GitHub's Markdown is closest to our dialect (pipe tables, footnotes, raw HTML for the rest); the
 # extensions that would write syntax we do not read are off
 WRITER = "gfm-emoji-autolink_bare_uris-task_lists-yaml_metadata_block-gfm_auto_identifiers"
@@ -26,15 +28,29 @@ def _pandoc() -> str:
     return found
 
 
+def _bounded(bind=None):
+    """A preexec_fn: the child's address space capped at MEMORY, then the lifeline's own setup, if any."""
+    def setup() -> None:  # pragma: no cover - runs in the child, between fork and exec
+        resource.setrlimit(resource.RLIMIT_AS, (MEMORY, MEMORY))
+        if bind is not None:
+            bind()
+    return setup
+
+
 def _run(args: list[str], shown: str, data: bytes | None = None) -> bytes:
+    options = lifeline.tool_options()
+    options["preexec_fn"] = _bounded(options.get("preexec_fn"))
     try:
         proc = subprocess.run([_pandoc(), *args], input=data, capture_output=True, timeout=TIMEOUT,
-                              check=False, **lifeline.tool_options())
+                              check=False, **options)
     except subprocess.TimeoutExpired:
         raise IntakeError(shown, f"converting took more than {TIMEOUT} s and was stopped",
                           "the document is damaged or far too large; save it again") from None
     if proc.returncode != 0:
         why = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+        if any("memory" in line.lower() or "heap" in line.lower() for line in why):
+            raise IntakeError(shown, f"converting needed more than {MEMORY // 2**30} GB of memory and was stopped",
+                              "the document is damaged or far too large; import its articles one by one")
         raise IntakeError(shown, f"pandoc cannot read it ({why[-1] if why else 'exit ' + str(proc.returncode)})",
                           "save it again from Word or LibreOffice")
     return proc.stdout

@@ -33,10 +33,12 @@ def write_print(issue: Issue, out: Path, context: Context) -> list[Path]:
     findings = preflight(path, issue.publication.print.ink_limit)
     name = f"dist/{issue.number}/{path.name}"
     errors = [f"{name}: {f.line()}" for f in findings if f.level == "error"]
-    if errors:
-        raise PublishError("the press PDF fails its preflight:\n" + "\n".join(errors))
+    if errors and context.options.strict:
+        raise PublishError("the press PDF fails its preflight (an error with --strict):\n" + "\n".join(errors))
+    # what preflight finds is the copy's (a picture too small for print), which the editor decides on:
+    # said at every build, an error with --strict, and with --validate (the print format's validator)
     for finding in findings:
-        log.warning("%s: %s", name, finding.line())
+        log.warning("%s: %s%s", name, "warning: " if finding.level == "error" else "", finding.line())
     return [path]
 
 # --- validation (publish build --validate) --------------------------------------------------

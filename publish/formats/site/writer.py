@@ -165,11 +165,8 @@ def summarize(issue: Issue) -> IssueEntry:
 
 
 def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
     with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def find_downloads(out_dir: Path, name: str, known: dict) -> tuple[tuple[DownloadFile, ...], dict]:

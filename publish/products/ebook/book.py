@@ -123,6 +123,8 @@ def _print_pages(issue: Issue, pages: dict[Article, str], context: Context) -> d
     breaks = stored_breaks(issue, context.layout_digest)
     if breaks is None:  # no layout of these inputs yet
         if not lays_out_this_run(context):
+            log.info("issue %s: the ebook goes without the print edition's page numbers: no PDF of these "
+                     "sources has been built — build the pdf format too, or add --page-list", issue.number)
             return {}  # no PDF in this run: the ebook does not pay for a print layout (see breaks.py)
         from publish.products.print_layout.edition import page_breaks  # the run's one layout, shared with the PDFs
 

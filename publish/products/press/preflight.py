@@ -44,16 +44,26 @@ def preflight(path: Path, ink_limit: int = DEFAULT_INK_LIMIT) -> list[Finding]:
     """Every finding for the PDF at `path`; no error among them means press-ready."""
     try:
         pdf = pikepdf.open(path)
+    except pikepdf.PasswordError:
+        return [Finding(None, "error", "the PDF is encrypted and needs a password (PDF/X forbids encryption)",
+                        "export it again without a password or restrictions")]
     except (pikepdf.PdfError, OSError) as exc:
         return [Finding(None, "error", f"not a PDF pikepdf can read ({exc})", "export it again as PDF/X-4")]
     with pdf:
         findings = _document(pdf)
+        if pdf.is_encrypted:
+            findings.append(Finding(None, "error", "the PDF is encrypted (PDF/X forbids encryption)",
+                                    "export it again without a password or restrictions"))
         if not pdf.pages:
             findings.append(Finding(None, "error", "the file has no pages", "export it again"))
         pictures: dict = {}
-        for number, page in enumerate(pdf.pages, start=1):
-            findings += _boxes(number, page)
-            findings += _Walker(number, ink_limit, pictures).page(page)
+        try:
+            for number, page in enumerate(pdf.pages, start=1):
+                findings += _boxes(number, page)
+                findings += _Walker(number, ink_limit, pictures).page(page)
+        except (pikepdf.PdfError, ValueError, KeyError, TypeError, AttributeError, IndexError) as exc:
+            findings.append(Finding(None, "error", f"the PDF is damaged and cannot be checked past this point "
+                                    f"({type(exc).__name__}: {exc})", "export it again as PDF/X-4"))
     return findings
 
 
@@ -61,7 +71,7 @@ def identification(path: Path) -> str:
     """What the file says it is: PDF/X version, output intent and its colour model, pages ("" if unreadable)."""
     try:
         pdf = pikepdf.open(path)
-    except (pikepdf.PdfError, OSError):
+    except (pikepdf.PdfError, pikepdf.PasswordError, OSError):
         return ""
     with pdf:
         xmp = pdf.Root.get("/Metadata")

@@ -99,9 +99,7 @@ class PartCache:
                 path.unlink(missing_ok=True)
 
 
+
 def _file_digest(path: Path) -> bytes:
-    digest = hashlib.sha256()
     with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.digest()
+        return hashlib.file_digest(handle, "sha256").digest()
