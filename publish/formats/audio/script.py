@@ -11,7 +11,6 @@ from __future__ import annotations
 import html
 import tomllib
 from dataclasses import dataclass
-from pathlib import Path
 
 import nh3
 from markdown_it.tree import SyntaxTreeNode
