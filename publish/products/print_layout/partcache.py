@@ -12,6 +12,7 @@ only the parts of an issue's latest layout are kept. A damaged entry is a miss.
 from __future__ import annotations
 
 import hashlib
+import html
 import json
 import re
 from pathlib import Path
@@ -46,7 +47,7 @@ class PartCache:
         here = root_url(self.root)
         digest = hashlib.sha256(f"{VERSION}\0{self.base}\0{job.kind}\0".encode())
         digest.update(job.html.replace(here, "/").encode())
-        for url in sorted(set(_URL.findall(job.html))):
+        for url in sorted({html.unescape(found) for found in _URL.findall(job.html)}):
             if url.startswith(here):  # a picture of the publication: its bytes, not only its name
                 path = Path(unquote(url[len("file://"):]))
                 try:
