@@ -99,13 +99,11 @@ class Inputs:
         cached = self._hashes.get(key)
         if cached and cached[0] == info.st_size and cached[1] == info.st_mtime_ns:
             return cached[2]
-        digest = hashlib.sha256()
         with open(path, "rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
-        self._hashes[key] = [info.st_size, info.st_mtime_ns, digest.hexdigest()]
+            hexdigest = hashlib.file_digest(handle, "sha256").hexdigest()
+        self._hashes[key] = [info.st_size, info.st_mtime_ns, hexdigest]
         self._dirty = True
-        return digest.hexdigest()
+        return hexdigest
 
     def _group(self, named: list[tuple[str, Path]]) -> str:
         digest = hashlib.sha256()
