@@ -38,15 +38,29 @@ def chromium() -> str | None:
 
 
 def run_ace(path: Path) -> dict:
-    """Ace's report.json for one EPUB; raises RuntimeError with a reason when Ace gives none."""
+    """Ace's report.json for one EPUB; raises RuntimeError with a reason when Ace gives none.
+
+    Ace drives a headless Chromium, whose start now and then fails on a busy machine: an Ace run
+    that ends without a report (a crash, not a verdict on the book) is run once more, verbosely,
+    so that a second failure says why.
+    """
+    try:
+        return _ace_once(path, verbose=False)
+    except RuntimeError as first:
+        if "no report" not in str(first):
+            raise
+        return _ace_once(path, verbose=True)
+
+
+def _ace_once(path: Path, verbose: bool) -> dict:
     program, browser = ace_program(), chromium()
     with tempfile.TemporaryDirectory(prefix="publish-ace-") as scratch:
         # Ace's runner starts Chromium without its sandbox, which headless Chromium as root needs
         env = dict(os.environ, PUPPETEER_EXECUTABLE_PATH=browser or "", PUPPETEER_SKIP_DOWNLOAD="1",
                    HOME=scratch, TMPDIR=scratch)
         try:
-            done = subprocess.run([program, "--silent", "--force", "--lang", "en", "--outdir", f"{scratch}/report",
-                                   "--tempdir", f"{scratch}/work", str(path)],
+            done = subprocess.run([program, "--verbose" if verbose else "--silent", "--force", "--lang", "en",
+                                   "--outdir", f"{scratch}/report", "--tempdir", f"{scratch}/work", str(path)],
                                   capture_output=True, env=env, timeout=ACE_TIMEOUT, check=False,
                                   **lifeline.tool_options())
         except subprocess.TimeoutExpired:
@@ -55,7 +69,7 @@ def run_ace(path: Path) -> dict:
             raise RuntimeError(f"could not run {program} ({exc.strerror})") from None
         report = Path(scratch) / "report/report.json"
         if not report.is_file():
-            tail = (done.stderr or done.stdout).decode("utf-8", "replace").strip()[-300:]
+            tail = (done.stderr + done.stdout).decode("utf-8", "replace").strip()[-600:]
             raise RuntimeError(f"no report (exit {done.returncode}): {tail}")
         return json.loads(report.read_text(encoding="utf-8"))
 
