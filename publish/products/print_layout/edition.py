@@ -25,7 +25,10 @@ from publish.model import Issue
 from publish.pipeline.types import Context
 from publish.products.print_layout import html as pdf_html
 from publish.products.print_layout.breaks import LAYOUT_KEY, store_breaks, stored_breaks
+from publish.products.print_layout import front
 from publish.products.print_layout.fetch import VIRTUAL_ROOT
+from publish.products.print_layout.front import Jump, front_html
+from publish.products.print_layout.furniture import furnish
 from publish.products.print_layout.join import Bookmark, join
 from publish.forkpool import cpus
 from publish.products.print_layout.parallel import call, run
@@ -148,21 +151,27 @@ def lay_out(issue: Issue, variants: tuple[str, ...], workers: int = 1, base: str
     limit = time_limit()
     parts = pdf_html.split(issue)
     layout = f"layouts/{pub.layout}"
-    jobs = [Job(pdf_html.part_html(issue, part), pub.root, variants, _sources(issue, part.articles), limit,
+    cache = PartCache(pub.root, issue.number, base)
+    jump = _measure_front(issue, cache, workers, fresh)
+    jobs = [Job(pdf_html.part_html(issue, part, jump), pub.root, variants, _sources(issue, part.articles), limit,
                 label=_label(issue, part.articles), layout=layout) for part in parts]
-    results = _parts(issue, jobs, workers, base, fresh)
+    results = _parts(issue, jobs, workers, cache, fresh)
     laid = time.perf_counter()
 
     starts, folios, outline = _pages(issue, parts, results)
+    if jump.key and not jump.continues:  # the whole lead story is on the front page
+        starts[next(a.slug for a in issue.articles if a.key == jump.key)] = 1
     breaks = _breaks(issue, results)
+    height = results[0].height if results and results[0].pages else 0.0
+    folios = furnish(issue, folios, [b for r in results for b in r.bottoms], breaks, starts, height)
     if not variants:  # only where the pages begin (an EPUB-only run): no front page, no PDF
         laid = time.perf_counter() - started
         return Edition({}, starts, sum(r.pages for r in results) + 1, {"parts": laid, "total": laid}, breaks,
                        _warnings(results))
-    height = results[0].height if results and results[0].pages else 0.0
     toml = rel(issue.folder / "issue.toml", pub.root)
-    front_job = Job(pdf_html.front_html(issue, starts, height), pub.root, variants,
-                    _sources(issue, list(issue.articles)), limit, label=toml, layout=layout, kind="front")
+    front_job = Job(front_html(issue, jump, starts, pdf_html.page_css(issue, front=True), pdf_html.picture_url),
+                    pub.root, variants, _sources(issue, list(issue.articles)), limit, label=toml, layout=layout,
+                    kind="front")
     folios_job = Job(pdf_html.folios_html(issue, folios), pub.root, variants, {}, limit, label=toml,
                      layout=layout, kind="folios")
     body_pages = sum(r.pages for r in results)
@@ -234,9 +243,8 @@ def _separated(pdf: bytes, inks) -> bytes:
     return pdf if inks is None else to_cmyk(pdf, inks)
 
 
-def _parts(issue: Issue, jobs: list[Job], workers: int, base: str, fresh: bool) -> list[Result]:
+def _parts(issue: Issue, jobs: list[Job], workers: int, cache: PartCache, fresh: bool) -> list[Result]:
     """Each body part's result: from the part cache (unless `fresh`), or laid out now (in parallel) and kept."""
-    cache = PartCache(issue.publication.root, issue.number, base)
     results = [None if fresh else cache.get(job) for job in jobs]
     todo = [i for i, result in enumerate(results) if result is None]
     for i, result in zip(todo, run([jobs[i] for i in todo], workers) if todo else []):
@@ -245,10 +253,28 @@ def _parts(issue: Issue, jobs: list[Job], workers: int, base: str, fresh: bool) 
     for i in todo:
         cache.put(jobs[i], results[i])
     cache.prune()
-    if base:
-        log.debug("issue %s: %d of %d part(s) laid out, the others from the cache", issue.number, len(todo),
-                  len(jobs))
+    log.debug("issue %s: %d of %d part(s) laid out, the others from the cache", issue.number, len(todo), len(jobs))
     return results
+
+
+def _measure_front(issue: Issue, cache: PartCache, workers: int, fresh: bool) -> Jump:
+    """How much of the lead story, and which teasers, the front page holds (a measuring layout, cached)."""
+    pub = issue.publication
+    lead = issue.cover_story
+    blocks = front.blocks(lead, pub.language, pdf_html.picture_url, pub.url) if lead else ()
+    teasers = tuple(a.key for a in issue.articles if lead is None or a.key != lead.key)
+    jump = Jump(lead.key if lead else "", 0, blocks, teasers)
+    offered = front.candidates(blocks, front.measure_limit(pdf_html.front_scale(pub)))
+    job = Job(front_html(issue, jump, None, pdf_html.page_css(issue, front=True), pdf_html.picture_url, offered),
+              pub.root, (), _sources(issue, list(issue.articles)), time_limit(),
+              label=rel(issue.folder / "issue.toml", pub.root), layout=f"layouts/{pub.layout}", kind="measure")
+    result = None if fresh else cache.get(job)
+    if result is None:
+        result = run([job], workers)[0]
+        _raise_errors([result])
+    cache.put(job, result)
+    jump = front.kept_on_front(result.anchors, result.boxes, jump, offered)
+    return jump if jump.kept else Jump("", 0, (), jump.teasers)
 
 
 def _warnings(results: list[Result]) -> list[str]:

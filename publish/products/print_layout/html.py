@@ -15,10 +15,8 @@ from pathlib import Path
 
 from markupsafe import Markup, escape
 
-from publish import markdown
 from publish.model import Article, Issue, Picture
 from publish.render import body_html, long_date, render_template, source_date
-from publish.safehtml import sanitize
 
 MM = 96 / 25.4  # CSS px per millimetre
 SLUG_MM = 9.0  # room beyond the bleed for crop and registration marks
@@ -100,14 +98,14 @@ def picture_url(picture: Picture) -> str:
     return picture.path.resolve().as_uri()
 
 
-def _meta(issue: Issue) -> dict:
+def meta(issue: Issue) -> dict:
     pub = issue.publication
     created = source_date(issue).strftime("%Y-%m-%dT%H:%M:%SZ")
     title = f"{pub.title} — issue {issue.number}, {long_date(issue.date, pub.language)}"
     return {"title": title, "created": created}
 
 
-def page_css(issue: Issue, front_height_px: float | None = None, entries: int = 0) -> Markup:
+def page_css(issue: Issue, front: bool = False) -> Markup:
     """The stylesheet lines that depend on publication.toml's [print] (values checked by the reader)."""
     settings = issue.publication.print
     bleed = length_mm(settings.bleed)
@@ -116,7 +114,7 @@ def page_css(issue: Issue, front_height_px: float | None = None, entries: int = 
     masthead = MASTHEAD_MM * scale
     lines = [
         f"@page {{ size: {settings.page_size}; bleed: {bleed + SLUG_MM:.3f}mm; }}",
-        f".article-body {{ column-count: {settings.columns}; }}",
+        f".article-body, .cover-text {{ column-count: {settings.columns}; }}",
         f".masthead {{ margin: -{bleed:.3f}mm -{outer:.3f}mm 0 -{outer:.3f}mm; "
         f"padding: {bleed + 5:.3f}mm {outer:.3f}mm 3mm {outer:.3f}mm; "
         f"height: {masthead + bleed:.3f}mm; box-sizing: border-box; }}",
@@ -125,14 +123,17 @@ def page_css(issue: Issue, front_height_px: float | None = None, entries: int = 
         f".masthead .strap {{ font-size: {9.5 * min(scale, 1.2):.1f}pt; }}",
         f".inside {{ flex-basis: {58 * scale:.1f}mm; }}",
     ]
-    if front_height_px:
-        body = front_height_px - (masthead + BOTTOM_MARGIN_MM + 3) * MM  # 3 mm to spare for rounding
-        lines.append(f".front-body {{ height: {body:.2f}px; overflow: hidden; }}")
-        lines.append(f".cover-picture img {{ max-height: {max(body * 0.5, 30 * MM):.2f}px; }}")
-        # a long headline or a long contents list gets smaller type, so the front stays one page
+    if front:
+        _, height = page_size_mm(settings.page_size)
+        body = height - masthead - BOTTOM_MARGIN_MM
+        lines.append(f".cover-picture img {{ max-height: {max(body * 0.36, 30):.1f}mm; }}")
+        # the front page is one page tall: the lead's columns take what the rest leaves
+        lines.append(f".front {{ height: {height - BOTTOM_MARGIN_MM - 1:.1f}mm; }}")
+        # a long headline or a long contents list gets smaller type, so the front keeps room for the story
         words = len(issue.headline)
         size = (50 if words <= 45 else 42 if words <= 70 else 34) * scale
         lines.append(f".cover-headline {{ font-size: {size:.1f}pt; }}")
+        entries = len(issue.articles)
         if entries > 14 * scale:
             lines.append(f".inside {{ font-size: {max(6.5, 8.5 - (entries - 14 * scale) * 0.12):.2f}pt; }}")
     return Markup("\n".join(lines))
@@ -206,79 +207,26 @@ def _mark_urls(element, where: str) -> None:
             span.tail = pieces[index + 1][0] if index + 1 < len(pieces) else rest
 
 
-def part_html(issue: Issue, part: Part) -> str:
+def part_html(issue: Issue, part: Part, jump=None) -> str:
+    """One body part; the lead story, if it opens on the front page (`jump`), picks up where that left off."""
     pub = issue.publication
+
+    def body_of(article):
+        if jump is not None and article.key == jump.key:
+            return unbreakable_urls(jump.rest())
+        return unbreakable_urls(body_html(article, pub.language, picture_url, site_url=pub.url))
+
     return render_template(
-        pub, "pdf/part.html", issue=issue, runs=part.runs, standing=part.standing, meta=_meta(issue),
-        page_css=page_css(issue), picture_url=picture_url,
-        body_of=lambda article: unbreakable_urls(body_html(article, pub.language, picture_url, site_url=pub.url)),
-    )
-
-
-# what a teaser keeps of a paragraph: its words and emphasis; no note references, pictures,
-# links (the story itself carries them) or raw HTML tags
-_TEASER_DROPS = {"footnote_ref", "image", "link_open", "link_close", "html_inline"}
-
-
-def opening(article: Article | None, language: str, limit: int = 900) -> list[Markup]:
-    """The cover story's first paragraphs (about `limit` characters) as sanitised HTML, for the front page.
-
-    Taken from the body's Markdown: its own top-level paragraphs, never those of
-    pictures, tables, boxes, quotes, lists or footnotes; the first subheading ends it.
-    """
-    if article is None:
-        return []
-    md = markdown.parser(language)
-    paragraphs: list[Markup] = []
-    length = 0
-    for inline in _body_paragraphs(markdown.parse(article.body, language, article.key)):
-        if inline is None:  # a subheading
-            if paragraphs:
-                break
-            continue
-        children = [c for c in inline.children or [] if c.type not in _TEASER_DROPS]
-        size = sum(len(c.content) for c in children if c.type in ("text", "code_inline"))
-        if paragraphs and length + size > limit:
-            break
-        html = md.renderer.renderInline(children, md.options, {"docId": article.key})
-        if html.strip():
-            paragraphs.append(Markup(sanitize(html, frozenset())))
-            length += size
-    return paragraphs
-
-
-def _body_paragraphs(tokens):
-    """The inline token of each top-level paragraph that is not a picture, in order; None for a subheading."""
-    for i, token in enumerate(tokens):
-        if token.type == "footnote_block_open":
-            return
-        if token.level == 0 and token.type == "heading_open":
-            yield None
-        elif token.level == 0 and token.type == "paragraph_open" and not token.hidden:
-            yield tokens[i + 1]
-
-
-def front_html(issue: Issue, starts: dict[str, int], page_height_px: float) -> str:
-    """The front page, its contents box naming the page each article starts on."""
-    pub = issue.publication
-    contents = [
-        {"section": run.section.title,
-         "entries": [{"article": a, "page": starts[a.slug]} for a in run.articles]}
-        for run in runs(issue)
-    ]
-    cover = issue.cover_story
-    return render_template(
-        pub, "pdf/front.html", issue=issue, cover=cover, contents=contents, meta=_meta(issue),
-        cover_page=starts.get(cover.slug, "") if cover else "",
-        opening=opening(cover, pub.language, int(900 * front_scale(pub) ** 2)),
-        page_css=page_css(issue, page_height_px, len(issue.articles)), picture_url=picture_url,
+        pub, "pdf/part.html", issue=issue, runs=part.runs, standing=part.standing, meta=meta(issue),
+        page_css=page_css(issue), picture_url=picture_url, jump=jump, body_of=body_of,
     )
 
 
 def folios_html(issue: Issue, folios: list[dict]) -> str:
-    """Pages 2..N, empty but for each one's running head (section) and page number."""
-    return render_template(issue.publication, "pdf/folios.html", issue=issue, folios=folios, meta=_meta(issue),
-                           page_css=page_css(issue), picture_url=picture_url)
+    """Pages 2..N, empty but for each one's running head, page number, jump lines and filler (.furniture)."""
+    targets = sorted({f[side]["anchor"] for f in folios for side in ("jump_on", "jump_from") if f.get(side)})
+    return render_template(issue.publication, "pdf/folios.html", issue=issue, folios=folios, meta=meta(issue),
+                           page_css=page_css(issue), picture_url=picture_url, targets=targets)
 
 
 def filler_html(issue: Issue, pages: int) -> str:
@@ -288,7 +236,7 @@ def filler_html(issue: Issue, pages: int) -> str:
     offers = offers or [{"title": pub.title, "standfirst": pub.tagline}]
     _, height = page_size_mm(pub.print.page_size)
     return render_template(pub, "pdf/filler.html", issue=issue, adverts=[offers[i % len(offers)] for i in range(pages)],
-                           meta=_meta(issue), advert_height_mm=height - 17 - BOTTOM_MARGIN_MM - 2,
+                           meta=meta(issue), advert_height_mm=height - 17 - BOTTOM_MARGIN_MM - 2,
                            page_css=page_css(issue))
 
 

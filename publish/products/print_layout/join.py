@@ -98,6 +98,22 @@ def _lay_folios(writer: PdfWriter, folios: PdfReader) -> None:
         contents = page.raw_get("/Contents")
         existing = list(contents) if isinstance(contents.get_object(), ArrayObject) else [contents]
         page[NameObject("/Contents")] = ArrayObject([before, *existing, after])
+        _copy_links(writer, source, page)
+
+
+def _copy_links(writer: PdfWriter, source, page) -> None:
+    """The furniture page's links (its jump lines) onto the body page; named targets resolve in the whole."""
+    links = [a.get_object() for a in source.get("/Annots", []) or []]
+    links = [a for a in links if a.get("/Subtype") == "/Link" and ("/Dest" in a or "/A" in a)]
+    if not links:
+        return
+    annots = page.get("/Annots")
+    annots = annots.get_object() if annots is not None else ArrayObject()
+    for link in links:
+        copy = link.clone(writer, ignore_fields=["/P", "/StructParent"])
+        copy[NameObject("/P")] = page.indirect_reference
+        annots.append(add_object(writer, copy) if not isinstance(copy, IndirectObject) else copy)
+    page[NameObject("/Annots")] = annots
 
 
 def _marks(writer: PdfWriter, bleed: float) -> None:

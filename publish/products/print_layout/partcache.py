@@ -23,7 +23,7 @@ from publish.products.print_layout.html import root_url
 from publish.products.print_layout.render import Job, Result
 
 CACHE = Path(".publish-cache") / "layout"
-VERSION = "1"
+VERSION = "2"
 _URL = re.compile(r"""(?:src|href)=["']([^"'#?]+)""")
 
 
@@ -68,6 +68,8 @@ class PartCache:
                 return None  # a damaged or half-written file
             result = Result(pages=int(data["pages"]), width=float(data["width"]), height=float(data["height"]),
                           anchors=[[str(a) for a in page] for page in data["anchors"]], pdf=pdfs,
+                          bottoms=[float(b) for b in data["bottoms"]],
+                          boxes={str(k): [float(v) for v in box] for k, box in data["boxes"].items()},
                           warnings=[str(w) for w in data["warnings"]])
             self.used.add(key)
             return result
@@ -81,7 +83,8 @@ class PartCache:
         key = self.key(job)
         self.used.add(key)
         meta = {"pages": result.pages, "width": result.width, "height": result.height,
-                "anchors": result.anchors, "warnings": result.warnings,
+                "anchors": result.anchors, "bottoms": result.bottoms, "boxes": result.boxes,
+                "warnings": result.warnings,
                 "sha256": {v: hashlib.sha256(pdf).hexdigest() for v, pdf in result.pdf.items()}}
         try:
             self.folder.mkdir(parents=True, exist_ok=True)

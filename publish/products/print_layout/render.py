@@ -45,6 +45,9 @@ class Result:
     width: float = 0.0  # CSS px, trim size
     height: float = 0.0
     anchors: list[list[str]] = field(default_factory=list)  # per page: anchor names on it
+    bottoms: list[float] = field(default_factory=list)  # per page: where its lowest content ends (CSS px)
+    # a measuring layout's (kind "measure") boxes: id → [page index, left, top, right, bottom], CSS px
+    boxes: dict[str, list[float]] = field(default_factory=dict)
     pdf: dict[str, bytes] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
     error: str = ""
@@ -174,6 +177,9 @@ def _write_variants(job: Job, html, fonts, images: dict, result: Result) -> None
     if document.pages:
         result.width, result.height = document.pages[0].width, document.pages[0].height
     result.anchors = [sorted(page.anchors) for page in document.pages]
+    result.bottoms = [_content_bottom(page) for page in document.pages]
+    if job.kind == "measure":
+        result.boxes = _boxes_with_ids(document)
     # the press first: writing at screen resolution replaces each picture by its thumbnail
     if job.kind == "folios":
         # laid over the body pages, which carry the structure: untagged, no marks
@@ -187,6 +193,36 @@ def _write_variants(job: Job, html, fonts, images: dict, result: Result) -> None
             t0 = time.perf_counter()
             result.pdf[name] = write()
             result.seconds[name] = time.perf_counter() - t0
+
+
+def _content_bottom(page) -> float:
+    """How far down the page its lowest line, picture or box reaches (CSS px from the top edge)."""
+    from weasyprint.formatting_structure import boxes
+
+    lowest = 0.0
+    for root in page._page_box.children:
+        if isinstance(root, boxes.MarginBox):
+            continue
+        for box in root.descendants():
+            if box is root or box.element_tag in ("body", "html"):
+                continue
+            if isinstance(box, (boxes.LineBox, boxes.ReplacedBox, boxes.BlockBox)):
+                lowest = max(lowest, box.border_box_y() + box.border_height())
+    return round(lowest, 2)
+
+
+def _boxes_with_ids(document) -> dict[str, list[float]]:
+    """Every element with an id → where its first box lies: [page index, left, top, right, bottom]."""
+    found: dict[str, list[float]] = {}
+    for index, page in enumerate(document.pages):
+        for box in page._page_box.descendants():
+            element = getattr(box, "element", None)
+            anchor = element.get("id") if element is not None and hasattr(element, "get") else None
+            if anchor and anchor not in found and hasattr(box, "border_box_x"):
+                x, y = box.border_box_x(), box.border_box_y()
+                found[anchor] = [index, round(x, 2), round(y, 2), round(x + box.border_width(), 2),
+                                 round(y + box.border_height(), 2)]
+    return found
 
 
 class _GlyphWatch(logging.Filter):
