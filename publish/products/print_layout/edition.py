@@ -267,7 +267,8 @@ def _measure_front(issue: Issue, cache: PartCache, workers: int, fresh: bool) ->
     offered = front.candidates(blocks, front.measure_limit(pdf_html.front_scale(pub)))
     job = Job(front_html(issue, jump, None, pdf_html.page_css(issue, front=True), pdf_html.picture_url, offered),
               pub.root, (), _sources(issue, list(issue.articles)), time_limit(),
-              label=rel(issue.folder / "issue.toml", pub.root), layout=f"layouts/{pub.layout}", kind="measure")
+              label=rel((lead.source if lead else issue.folder / "issue.toml"), pub.root), layout=f"layouts/{pub.layout}",
+              kind="measure")
     result = None if fresh else cache.get(job)
     if result is None:
         result = run([job], workers)[0]
