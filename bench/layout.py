@@ -237,6 +237,8 @@ def main(argv: list[str] | None = None) -> int:
             ap.error("no PDF to measure")
         try:
             reports = [page_fill(p) for p in pdfs]
+            for r in reports if args.build else ():
+                r.path = r.path.relative_to(tmp)  # the temporary folder goes: name the PDF by issue
         except (subprocess.CalledProcessError, ValueError) as e:
             print(e, file=sys.stderr)
             return 1

@@ -22,8 +22,9 @@ def report(ctx: Context) -> tuple[str, list[dict]]:
     if not pdfs:
         raise ValueError(f"no PDF under {ctx.scratch}")
     reports = [page_fill(pdf) for pdf in pdfs]
-    text = "\n".join(r.summary().replace(f"{r.path}:", f"{r.path.relative_to(ctx.scratch)}:", 1) for r in reports)
-    return text, [r.to_json() for r in reports]
+    for r in reports:
+        r.path = r.path.relative_to(ctx.scratch)  # named by issue, not by the temporary folder
+    return "\n".join(r.summary() for r in reports), [r.to_json() for r in reports]
 
 
 ROWS = [
