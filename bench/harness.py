@@ -4,6 +4,10 @@ A row pairs a measured command with a baseline command; both are argv lists run
 as subprocesses in the synthetic publication's folder, alternately (baseline,
 subject, baseline, subject, …) so both see the same machine noise. The harness
 only reports; it never judges an absolute time.
+
+A *figures* row (one with `report`) is not timed against a baseline: its command
+runs once and `report` reads what it made (the `layout` row: how full the pages
+are); its figures are printed under the table.
 """
 
 from __future__ import annotations
@@ -55,8 +59,9 @@ class Context:
 class Row:
     name: str
     command: Callable[[Context], list[str]]
-    baseline: Callable[[Context], list[str]]
+    baseline: Callable[[Context], list[str]] | None
     note: str
+    report: Callable[[Context], tuple[str, object]] | None = None  # figures row: text and JSON of what it made
 
 
 @dataclass
@@ -75,6 +80,8 @@ class RowResult:
     base: list[Sample] = field(default_factory=list)
     baseline_missing: str = ""
     error: str = ""
+    figures: str = ""  # a figures row's report, for people
+    figures_json: object = None
 
     @property
     def subject_median(self) -> float | None:
@@ -104,6 +111,7 @@ class RowResult:
             "subject_median": self.subject_median,
             "baseline_median": self.baseline_median,
             "ratio": self.ratio,
+            "figures": self.figures_json,
         }
 
 
@@ -162,6 +170,8 @@ def measure(row: Row, ctx: Context, repeat: int, warmup: int, timeout: float,
     ctx = replace(ctx, scratch=ctx.scratch / row.name)
     ctx.scratch.mkdir(parents=True, exist_ok=True)
     result = RowResult(row, command=row.command(ctx))
+    if row.report is not None:
+        return _figures(row, ctx, result, timeout, on_progress)
     try:
         result.baseline = row.baseline(ctx)
     except BaselineMissing as e:
@@ -182,6 +192,23 @@ def measure(row: Row, ctx: Context, repeat: int, warmup: int, timeout: float,
             elif i >= warmup:
                 (result.base if kind == "baseline" else result.subject).append(sample)
     result.error = result.error.strip()
+    return result
+
+
+def _figures(row: Row, ctx: Context, result: RowResult, timeout: float,
+             on_progress: Callable[[str], None]) -> RowResult:
+    """A figures row: run its command once (timed, for information), then read its report."""
+    on_progress(f"{row.name}: subject (once; figures, not timings)")
+    log = ctx.scratch.parent / f"{row.name}.subject.log"
+    sample = run_once(result.command, ctx.root, log, timeout)
+    if sample.returncode != 0:
+        result.error = f"subject exited {sample.returncode}:\n{_tail(log)}"
+        return result
+    result.subject.append(sample)
+    try:
+        result.figures, result.figures_json = row.report(ctx)
+    except Exception as e:  # a report that cannot read the output: say so, keep the other rows
+        result.error = f"report failed: {e}"
     return result
 
 
@@ -209,6 +236,8 @@ def format_table(results: list[RowResult]) -> str:
             notes.append(f"    baseline missing: {r.baseline_missing}")
         if r.error:
             notes.append("    FAILED: " + r.error.replace("\n", "\n      "))
+        if r.figures:
+            notes.append("    " + r.figures.replace("\n", "\n    "))
     widths = [max(len(x[i]) for x in [head, *rows]) for i in range(len(head))]
 
     def line(cells: tuple[str, ...]) -> str:
