@@ -115,6 +115,7 @@ def test_hostile_attributes_reach_no_output_and_are_warned_about(built):
         assert f"issues/1112/03-world.md:13: warning: {warning}" in built["output"]
 
 
+@pytest.mark.slow  # epubcheck's Java takes most of this file's time
 def test_epubcheck_passes(built, monkeypatch, tmp_path):
     if shutil.which("java") is None:
         pytest.fail("Java is needed to run epubcheck (scripts/setup.sh installs it)")
