@@ -97,6 +97,7 @@ def read_article(path: Path, pub: Publication, report: Report, *, base: Path,
     fields = schema.STANDING_FIELDS if standing else schema.ARTICLE_FIELDS
     values = schema.check_fields(data, fields, report, path, line)
     lang = pub.language
+    language = _article_language(values, pub, path, report, line)
 
     section = values.get("section") or ""
     if section and not standing and pub.sections and pub.section(section) is None:
@@ -124,8 +125,18 @@ def read_article(path: Path, pub: Publication, report: Report, *, base: Path,
         authors=tuple(smarten(a, lang) for a in values.get("author") or ()),
         affiliation=smarten(values.get("affiliation") or "", lang),
         keywords=tuple(values.get("keywords") or ()),
-        image=image, body=body, body_line=body_line, pictures=pictures, standing=standing,
+        image=image, body=body, body_line=body_line, pictures=pictures, standing=standing, language=language,
     )
+
+
+def _article_language(values: dict, pub: Publication, path: Path, report: Report, line) -> str:
+    """The front matter's language when it is a valid tag other than the publication's; else ""."""
+    language = (values.get("language") or "").strip()
+    if language and not schema.BCP47.match(language):
+        report.add(path, line("language"), f"language {language!r} is not a BCP 47 language tag",
+                   'write e.g. language: "ja", "ar" or "zh-Hant"')
+        return ""
+    return "" if language.lower() == pub.language.lower() else language
 
 
 def _read_lead_image(raw, path: Path, pub: Publication, report: Report, base: Path,

@@ -114,10 +114,11 @@ def _issue_date(folder: Path, root: Path) -> dt.date | None:
 
 
 def _print_warnings(issue: Issue) -> list[Problem]:
-    """Pictures that would print below 150 dpi in the press PDF (a warning: the editor may accept it)."""
+    """Pictures that would print below 150 dpi in the press PDF, characters no installed font has (warnings)."""
+    from publish.font_coverage import missing_font_problems
     from publish.formats.pdf.preflight import print_resolution_problems
 
-    return print_resolution_problems(issue)
+    return print_resolution_problems(issue) + missing_font_problems(issue)
 
 
 def load_issues(root: Path, selectors: tuple[str, ...] = (), all_issues: bool = False,

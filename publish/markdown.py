@@ -1,7 +1,9 @@
 """Article Markdown → markdown-it token streams, parsed once and shared by the checks and every format.
 
-The dialect: CommonMark with GFM tables and strikethrough, footnotes, and
-`::: box Title` sidebars; markdown-it's typographer plus our non-breaking spaces.
+The dialect: CommonMark with GFM tables and strikethrough, footnotes,
+`::: box Title` sidebars, and `[text]{lang=ja}` spans (lang and dir only);
+markdown-it's typographer plus our non-breaking spaces; blocks of right-to-left
+text marked dir="rtl".
 """
 
 from __future__ import annotations
@@ -10,12 +12,17 @@ from functools import lru_cache
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
+from mdit_py_plugins.attrs import attrs_plugin
 from mdit_py_plugins.container import container_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 
+from publish.direction import direction_rule
 from publish.typography import nbsp_rule, quotes_for
 
 BOX = "box"
+# what `[text]{…}` may set: a passage's language and direction (their values are checked by safehtml);
+# every other attribute (class, id, style, on…) is dropped by the parser
+SPAN_ATTRIBUTES = ("lang", "dir")
 
 
 def _box_title(info: str) -> str:
@@ -55,7 +62,9 @@ def parser(language: str) -> MarkdownIt:
     md.enable(["table", "strikethrough", "replacements", "smartquotes"])
     md.use(footnote_plugin)
     md.use(container_plugin, BOX, validate=lambda params, *a: params.strip().split(" ", 1)[0] == BOX)
+    md.use(attrs_plugin, spans=True, after=("span_close",), allowed=SPAN_ATTRIBUTES)
     md.core.ruler.push("nbsp", nbsp_rule(language))
+    md.core.ruler.push("direction", direction_rule)
     md.core.ruler.push("figures", _mark_figures)
     return md
 

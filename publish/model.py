@@ -110,6 +110,7 @@ class Article:
     body_line: int = 1  # the source line of the body's first line
     pictures: tuple[Picture, ...] = ()  # pictures inside the body
     standing: bool = False
+    language: str = ""  # a BCP 47 tag when the article is not in the publication's language
 
     @property
     def byline(self) -> str:

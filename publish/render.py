@@ -20,6 +20,7 @@ from babel.dates import format_date
 from markupsafe import Markup, escape
 
 from publish import BUILTIN_LAYOUTS, markdown
+from publish.direction import dir_attribute
 from publish.errors import PublishError
 from publish.model import Article, Issue, Picture, Publication
 from publish.safehtml import sanitize
@@ -111,6 +112,7 @@ FILTERS: dict[str, Callable] = {
     "rule": rule,
     "center": center,
     "filesize": filesize,
+    "textdir": dir_attribute,
 }
 
 

@@ -1,8 +1,8 @@
 """Rendered article HTML → the safe subset every format publishes, and the link policy shared with the text edition.
 
 Raw HTML in a source keeps only allowed tags and attributes, and only values a
-validator accepts: ids the renderer made (once each), BCP 47 languages, WAI-ARIA
-roles, table spans as browsers clamp them. Links leave the tool only as http(s)
+validator accepts: ids the renderer made (once each), BCP 47 languages, ltr/rtl/auto
+directions, WAI-ARIA roles, table spans as browsers clamp them. Links leave the tool only as http(s)
 or mailto addresses, #fragments that resolve, or another issue's page on the
 site; every other link is unwrapped to its text.
 """
@@ -25,7 +25,7 @@ ALLOWED_TAGS = {
     "td", "tfoot", "th", "thead", "tr", "u", "ul", "aside", "section",
 }
 ALLOWED_ATTRIBUTES = {
-    "*": {"id", "class", "lang", "title", "role"},
+    "*": {"id", "class", "lang", "dir", "title", "role"},
     "a": {"href"},
     "img": {"src", "alt", "width", "height"},
     "td": {"colspan", "rowspan", "style"},
@@ -100,6 +100,8 @@ def _attribute_filter(pictures, own_ids: re.Pattern | None, site_url: str, issue
             return value
         if attribute == "lang":
             return value if BCP47.match(value) else None
+        if attribute == "dir":
+            return value if value in ("ltr", "rtl", "auto") else None
         if attribute == "role":
             return value if tag in ROLE_TAGS and value in ARIA_ROLES else None
         if attribute in _SPANS:
@@ -173,6 +175,18 @@ def _link_warning(href: str, site_url: str, issue: str, own_ids: re.Pattern) -> 
     return None
 
 
+def _span_problems(span) -> list[tuple[str, str]]:
+    """What a `[text]{…}` span loses: attributes other than lang and dir, and values they may not take."""
+    problems = [(f"{name}={value!r} in {{…}} is dropped: only lang and dir may be set there", "remove it")
+                for name, value in (span.meta.get("insecure_attrs") or {}).items()]
+    lang, direction = span.attrGet("lang"), span.attrGet("dir")
+    if lang is not None and not BCP47.match(str(lang)):
+        problems.append((f"lang={lang!r} is not a BCP 47 language tag and is dropped", "write e.g. {lang=ja}"))
+    if direction is not None and direction not in ("ltr", "rtl", "auto"):
+        problems.append((f"dir={direction!r} is dropped: it may be ltr, rtl or auto", "write e.g. {dir=rtl}"))
+    return problems
+
+
 def body_warnings(tokens, site_url: str, issue: str, doc_key: str) -> list[tuple[int, str, str]]:
     """(line within the body, what is wrong, what to do) for each link, lang or role the published HTML drops."""
     own_ids = re.compile(rf"(?:{re.escape(doc_key)}-b\d+|fn(?:ref)?-{re.escape(doc_key)}-\d+(?::\d+)?)")
@@ -185,6 +199,8 @@ def body_warnings(tokens, site_url: str, issue: str, doc_key: str) -> list[tuple
             found.append((line, f"the link to '{refused.group(1)}…' is shown as plain text, with its brackets",
                           "write the full http(s) address, or remove the link"))
         for child in [token, *(token.children or ())]:
+            if child.type == "span_open":
+                found.extend((line, *problem) for problem in _span_problems(child))
             if child.type == "link_open":
                 problem = _link_warning(str(child.attrGet("href") or ""), site_url, issue, own_ids)
                 if problem:

@@ -62,6 +62,7 @@ ARTICLE_FIELDS = (
     Field("affiliation", "text", False, 'affiliation: "Cardiff East Socialist Party"', NAME_LIMIT),
     Field("section", "text", True, "section: reviews"),
     Field("keywords", "keywords", False, "keywords: [TV, Media]", KEYWORD_LIMIT),
+    Field("language", "text", False, 'language: "ja"'),  # when it differs from the publication's
 )
 STANDING_FIELDS = tuple(
     Field(f.name, f.kind, f.name == "title", f.example, f.limit) for f in ARTICLE_FIELDS

@@ -13,7 +13,8 @@ APT_PACKAGES=(calibre default-jre-headless qpdf poppler-utils pandoc chromium
               libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libjpeg62-turbo
               fonts-dejavu-core make tzdata locales python3 python3-venv
               libgs-common icc-profiles-free  # the press PDF's default CMYK profile; an sRGB one for tests
-              ffmpeg espeak-ng)  # the audio edition: encoding and loudness, the fallback voice
+              ffmpeg espeak-ng  # the audio edition: encoding and loudness, the fallback voice
+              fontconfig fonts-noto-core fonts-noto-cjk)  # the PDF's fallback fonts: every script set
 # Node.js and npm install DAISY Ace (below); nodesource's nodejs carries its own npm
 command -v npm >/dev/null || APT_PACKAGES+=(nodejs npm)
 missing=()

@@ -1,4 +1,4 @@
-"""A publication folder → WeasyPrint's only door to files: a URL fetcher confined to it, and a font set of its fonts/.
+"""A publication folder → WeasyPrint's only door to files: a URL fetcher confined to it, and a font set of its fonts/ (+ fallbacks).
 
 Every URL a layout or an article names goes through `ConfinedFetcher`: `file:`
 URLs inside the publication folder are served, anything else (other paths,
@@ -7,8 +7,9 @@ links out of it, any network or data address) stops the render with
 kept in `refused`, for refusals WeasyPrint swallows, as inside an SVG).
 Pictures are served as `publishable()` makes them: without metadata, SVGs
 sanitised, so no GPS position or script reaches a PDF.
-`isolated_fonts()` points fontconfig at the publication's fonts/ alone, so no
-font of the machine can slip into a PDF as a fallback.
+`isolated_fonts()` points fontconfig at the publication's fonts/, and for the
+characters they lack at the fallback fonts of publish.fallback (Debian's Noto)
+alone, so no other font of the machine can slip into a PDF.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 from weasyprint.urls import URLFetcher, URLFetcherResponse  # noqa: E402
 
 from publish import fonts_dir  # noqa: E402
+from publish.fallback import fallback_dirs, fonts_conf  # noqa: E402
 from publish.errors import PublishError  # noqa: E402
 from publish.picture_clean import publishable
 from publish.raster_clean import clean_raster  # noqa: E402
@@ -128,24 +130,12 @@ class ConfinedFetcher(URLFetcher):
         return path
 
 
-FONTS_CONF = """<?xml version="1.0"?>
-<!DOCTYPE fontconfig SYSTEM "urn:fontconfig:fonts.dtd">
-<fontconfig>
-  <dir>{fonts}</dir>
-  <cachedir>{cache}</cachedir>
-</fontconfig>
-"""
-
-
 @contextlib.contextmanager
 def isolated_fonts(root: Path):
-    """While active, a new weasyprint FontConfiguration sees only the fonts in `root`/fonts."""
-    from xml.sax.saxutils import escape
-
+    """While active, a new weasyprint FontConfiguration sees the fonts in `root`/fonts, then the fallback fonts."""
     with tempfile.TemporaryDirectory(prefix="publish-fonts-") as tmp:
         conf = Path(tmp) / "fonts.conf"
-        fonts = fonts_dir(root).resolve()
-        conf.write_text(FONTS_CONF.format(fonts=escape(str(fonts)), cache=escape(tmp)), encoding="utf-8")
+        conf.write_text(fonts_conf(fonts_dir(root).resolve(), Path(tmp), fallback_dirs()), encoding="utf-8")
         saved = {k: os.environ.get(k) for k in ("FONTCONFIG_FILE", "FONTCONFIG_PATH")}
         os.environ["FONTCONFIG_FILE"] = str(conf)
         os.environ.pop("FONTCONFIG_PATH", None)
