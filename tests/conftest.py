@@ -11,7 +11,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from helpers import REPO, small_publication, snapshot
+from helpers import REPO, invoke_at, small_publication, snapshot
+from publish.check import load_issues
+
+PDF_EPOCH = "1606867200"  # 2020-12-02: the demo PDFs' SOURCE_DATE_EPOCH
 from publish.cli import cli
 
 
@@ -55,3 +58,13 @@ def text_built(pub, run):
     assert result.exit_code == 0, result.output
     return pub, snapshot(pub / "dist")
 
+
+@pytest.fixture(scope="session")
+def demo_pdfs(demo_copy, tmp_path_factory):
+    """Every demo issue's two PDFs, built once through the CLI."""
+    out = tmp_path_factory.mktemp("pdf-dist")
+    result = invoke_at(PDF_EPOCH, demo_copy, "build", "--all", "--format", "pdf,print", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    _, issues, _ = load_issues(demo_copy, all_issues=True)
+    return {issue.number: (issue, out / str(issue.number) / f"{issue.name}.pdf",
+                           out / str(issue.number) / f"{issue.name}-print.pdf") for issue in issues}

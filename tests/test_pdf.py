@@ -26,17 +26,6 @@ A4 = (595.28, 841.89)
 BLEED_PT = 3 * 72 / 25.4
 
 
-@pytest.fixture(scope="session")
-def demo_pdfs(demo_copy, tmp_path_factory):
-    """Every demo issue's two PDFs, built once through the CLI."""
-    out = tmp_path_factory.mktemp("pdf-dist")
-    result = invoke_at(EPOCH, demo_copy, "build", "--all", "--format", "pdf,print", "--out", str(out))
-    assert result.exit_code == 0, result.output
-    _, issues, _ = load_issues(demo_copy, all_issues=True)
-    return {issue.number: (issue, out / str(issue.number) / f"{issue.name}.pdf",
-                           out / str(issue.number) / f"{issue.name}-print.pdf") for issue in issues}
-
-
 def _outline(reader: PdfReader) -> list[tuple[int, str, int]]:
     found = []
 

@@ -1,0 +1,95 @@
+"""Issue 13's pages: filled pages, the lead story on the front page with its jump, measured on real PDFs."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from bench.layout import GOAL, page_fill
+from helpers import write
+
+pytestmark = pytest.mark.slow
+
+
+def _pages_text(pdf: Path) -> list[str]:
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    return [" ".join(page.split()) for page in text.split("\f")]
+
+
+def test_every_page_but_the_last_is_filled(demo_pdfs):
+    for number, (issue, screen, _) in demo_pdfs.items():
+        report = page_fill(screen)
+        assert report.front >= GOAL, (number, report.summary())
+        assert report.under == [], (number, report.summary())
+        # sections run on: fewer pages than one per section plus one per standing page plus the front
+        assert report.pages < 1 + len(issue.sections) + len(issue.standing_pages), report.summary()
+
+
+def test_the_lead_story_jumps_from_the_front_page_and_picks_up_inside(demo_pdfs):
+    for number, (issue, screen, _) in demo_pdfs.items():
+        jumps = page_fill(screen).jumps
+        front = [j for j in jumps if j.page == 1 and j.direction == "on"]
+        assert len(front) == 1, jumps
+        to = front[0].to
+        assert front[0].linked and front[0].target == to
+        back = [j for j in jumps if j.page == to and j.direction == "from" and j.to == 1]
+        assert back and back[0].linked and back[0].target == 1, jumps
+        # every jump names the page it leads to, and its link goes there
+        for jump in jumps:
+            assert jump.linked, jump
+            if jump.direction == "on":
+                assert jump.target == jump.to > jump.page
+        # the story is told once: its first words on the front page only, its last words inside only
+        pages = _pages_text(screen)
+        lead = issue.cover_story
+        first = " ".join(lead.body.split("\n\n")[0].split()[:6])
+        assert first in pages[0] and not any(first in page for page in pages[1:])
+        # the contents box names the page where the lead picks up, and that page has the rest of it
+        assert pages[to - 1].count("Continued from page 1") == 1
+
+
+def test_running_heads_still_number_every_page(demo_pdfs):
+    issue, screen, _ = demo_pdfs[1112]
+    reader = PdfReader(screen)
+    for index, page in enumerate(reader.pages[1:], start=2):
+        text = page.extract_text()
+        assert str(index) in text.split()[-3:] + text.split()[:3] or f"\n{index}" in text, index
+
+
+@pytest.fixture(scope="module")
+def short_lead(tmp_path_factory, demo_copy):
+    """A publication whose lead story is three short paragraphs: it fits on the front page whole."""
+    from helpers import invoke_at, small_publication
+
+    root = small_publication(tmp_path_factory.mktemp("short-lead") / "pub")
+    write(root / "issues/1112/00-brief.md", "---\ntitle: \"Council backs down\"\nsection: news\n"
+          "standfirst: \"A short win\"\n---\nThe council withdrew the cuts on Monday.\n\n"
+          "Campaigners had lobbied every meeting since the summer.\n\nThey will march again in spring.\n")
+    toml = root / "issues/1112/issue.toml"
+    toml.write_text(toml.read_text().replace('cover-article = "strike"', 'cover-article = "brief"'))
+    result = invoke_at("1606867200", root, "build", "1112", "--format", "pdf")
+    assert result.exit_code == 0, result.output
+    return root / "dist/1112/the-socialist-1112.pdf", root
+
+
+def test_a_short_lead_stays_whole_on_the_front_page_and_teasers_fill_it(short_lead):
+    pdf, _ = short_lead
+    pages = _pages_text(pdf)
+    assert "They will march again in spring." in pages[0]
+    assert not any("They will march again" in page for page in pages[1:])
+    assert "Continued on page" not in pages[0]
+    # the other stories are teased with their pages
+    assert "Bin workers strike" in pages[0] and "Page 2" in pages[0]
+
+
+def test_a_table_never_opens_on_the_front_page(pub, run):
+    """The small paper's lead has a table after its first paragraph: the front stops before it."""
+    result = run(pub, "build", "1112", "--format", "pdf")
+    assert result.exit_code == 0, result.output
+    pages = _pages_text(pub / "dist/1112/the-socialist-1112.pdf")
+    assert "solid" in pages[0] and "Continued on page 2" in pages[0]
+    assert "Driver" not in pages[0]
+    assert "Continued from page 1" in pages[1] and "Driver" in pages[1]
