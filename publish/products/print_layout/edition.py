@@ -149,10 +149,12 @@ def lay_out(issue: Issue, variants: tuple[str, ...], workers: int = 1, base: str
     started = time.perf_counter()
     pub = issue.publication
     limit = time_limit()
-    parts = pdf_html.split(issue)
     layout = f"layouts/{pub.layout}"
     cache = PartCache(pub.root, issue.number, base)
     jump = _measure_front(issue, cache, workers, fresh)
+    # a lead told whole on the front page leaves nothing of itself inside: a part of it alone goes
+    told = jump.key if jump.key and not jump.continues else None
+    parts = [part for part in pdf_html.split(issue) if any(a.key != told for a in part.articles)]
     jobs = [Job(pdf_html.part_html(issue, part, jump), pub.root, variants, _sources(issue, part.articles), limit,
                 label=_label(issue, part.articles), layout=layout) for part in parts]
     results = _parts(issue, jobs, workers, cache, fresh)

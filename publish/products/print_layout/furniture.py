@@ -6,8 +6,9 @@ band of white. Each band deeper than FILL_MIN_MM is filled the way sub-editors
 fill one: a house advert for a standing page (Join, Subscribe…) and, where there
 is room, a box of the issue's other stories with their pages. Where a story
 turns from a right-hand page to the next (not facing) page, the foot of the
-one says "Continued on page N" and the head of the other "Continued from page
-N", both links to where the story goes on.
+one says "Continued on page N", a link to where the story goes on, and the head
+of the other "Continued from page N", a link back to that page (the joined PDF
+names every page `page-N`).
 """
 
 from __future__ import annotations
@@ -47,7 +48,8 @@ def furnish(issue: Issue, folios: list[dict], bottoms: list[float], breaks: list
                       "advert": offers[holes % len(offers)],
                       "stories": _stories(issue, starts, page) if limit_mm - top_mm >= BOX_MM else []}
             holes += 1
-        out.append({**folio, "filler": filler, "jump_on": turns.get(page), "jump_from": turns.get(page - 1),
+        out.append({**folio, "filler": filler, "jump_on": turns.get(page),
+                    "jump_from": {"page": page - 1, "anchor": f"page-{page - 1}"} if page - 1 in turns else None,
                     "type_height": limit_mm - TOP_MARGIN_MM})
     return out
 

@@ -208,8 +208,13 @@ def _mark_urls(element, where: str) -> None:
 
 
 def part_html(issue: Issue, part: Part, jump=None) -> str:
-    """One body part; the lead story, if it opens on the front page (`jump`), picks up where that left off."""
+    """One body part; the lead story, if it opens on the front page (`jump`), picks up where that left off.
+
+    A lead told whole on the front page is not repeated, and a section it leaves empty is not shown.
+    """
     pub = issue.publication
+    whole = jump.key if jump is not None and jump.key and not jump.continues else None
+    shown = [Run(r.anchor, r.section, tuple(a for a in r.articles if a.key != whole)) for r in part.runs]
 
     def body_of(article):
         if jump is not None and article.key == jump.key:
@@ -217,7 +222,8 @@ def part_html(issue: Issue, part: Part, jump=None) -> str:
         return unbreakable_urls(body_html(article, pub.language, picture_url, site_url=pub.url))
 
     return render_template(
-        pub, "pdf/part.html", issue=issue, runs=part.runs, standing=part.standing, meta=meta(issue),
+        pub, "pdf/part.html", issue=issue, runs=[r for r in shown if r.articles], standing=part.standing,
+        meta=meta(issue),
         page_css=page_css(issue), picture_url=picture_url, jump=jump, body_of=body_of,
     )
 

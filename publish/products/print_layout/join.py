@@ -55,11 +55,11 @@ def join(front: bytes, folios: bytes | None, parts: list[bytes], outline: list[B
         for page in reader.pages:
             writer.add_page(page)
         pages_of.append(list(writer.pages[start:]))
-    if folios is not None:
-        _lay_folios(writer, PdfReader(io.BytesIO(folios)))
+    links = _lay_folios(writer, PdfReader(io.BytesIO(folios))) if folios is not None else []
     dests = _merge_dests(writer, readers)
     if tagged:
         _merge_structure(writer, readers, pages_of)
+        _tag_links(writer, links)
     _outline(writer, outline, dests)
     _boxes(writer, press_bleed_pt)
     if press_bleed_pt is not None:
@@ -74,8 +74,12 @@ def join(front: bytes, folios: bytes | None, parts: list[bytes], outline: list[B
     return out.getvalue()
 
 
-def _lay_folios(writer: PdfWriter, folios: PdfReader) -> None:
-    """Draw furniture page i - 1 over page i (i ≥ 2) as a form XObject marked as a pagination artifact."""
+def _lay_folios(writer: PdfWriter, folios: PdfReader) -> list:
+    """Draw furniture page i - 1 over page i (i ≥ 2) as a form XObject marked as a pagination artifact.
+
+    Its links (the jump lines') are copied onto the page; they are returned, to be tagged.
+    """
+    links = []
     for index in range(1, min(len(writer.pages), len(folios.pages) + 1)):
         page = writer.pages[index]
         source = folios.pages[index - 1]
@@ -98,22 +102,53 @@ def _lay_folios(writer: PdfWriter, folios: PdfReader) -> None:
         contents = page.raw_get("/Contents")
         existing = list(contents) if isinstance(contents.get_object(), ArrayObject) else [contents]
         page[NameObject("/Contents")] = ArrayObject([before, *existing, after])
-        _copy_links(writer, source, page)
+        links += _copy_links(writer, source, page)
+    return links
 
 
-def _copy_links(writer: PdfWriter, source, page) -> None:
+def _copy_links(writer: PdfWriter, source, page) -> list:
     """The furniture page's links (its jump lines) onto the body page; named targets resolve in the whole."""
     links = [a.get_object() for a in source.get("/Annots", []) or []]
     links = [a for a in links if a.get("/Subtype") == "/Link" and ("/Dest" in a or "/A" in a)]
     if not links:
-        return
+        return []
     annots = page.get("/Annots")
     annots = annots.get_object() if annots is not None else ArrayObject()
+    copied = []
     for link in links:
         copy = link.clone(writer, ignore_fields=["/P", "/StructParent"])
-        copy[NameObject("/P")] = page.indirect_reference
-        annots.append(add_object(writer, copy) if not isinstance(copy, IndirectObject) else copy)
+        ref = copy if isinstance(copy, IndirectObject) else add_object(writer, copy)
+        ref.get_object()[NameObject("/P")] = page.indirect_reference
+        annots.append(ref)
+        copied.append((page, ref))
     page[NameObject("/Annots")] = annots
+    return copied
+
+
+def _tag_links(writer: PdfWriter, links: list) -> None:
+    """Each copied link as a Link structure element (with its object reference) under the Document."""
+    root = catalog(writer).get("/StructTreeRoot")
+    if root is None or not links:
+        return
+    root = root.get_object()
+    document_ref = root["/K"][0]
+    nums = root["/ParentTree"].get_object()["/Nums"]
+    key = int(root["/ParentTreeNextKey"])
+    for page, ref in links:
+        objr = DictionaryObject({NameObject("/Type"): NameObject("/OBJR"), NameObject("/Obj"): ref,
+                                 NameObject("/Pg"): page.indirect_reference})
+        element = add_object(writer, DictionaryObject({
+            NameObject("/Type"): NameObject("/StructElem"), NameObject("/S"): NameObject("/Link"),
+            NameObject("/P"): document_ref, NameObject("/Pg"): page.indirect_reference,
+            NameObject("/K"): ArrayObject([objr]),
+        }))
+        document_ref.get_object()["/K"].append(element)
+        annot = ref.get_object()
+        annot[NameObject("/StructParent")] = NumberObject(key)
+        annot.setdefault(NameObject("/Contents"), TextStringObject("Jump line: where the story goes on"))
+        nums.extend([NumberObject(key), element])
+        key += 1
+    root[NameObject("/ParentTreeNextKey")] = NumberObject(key)
 
 
 def _marks(writer: PdfWriter, bleed: float) -> None:
@@ -186,6 +221,9 @@ def _merge_dests(writer: PdfWriter, readers: list[PdfReader]) -> dict[str, Array
     first = writer.pages[0]
     dests["front-page"] = ArrayObject([first.indirect_reference, NameObject("/XYZ"), NumberObject(0),
                                        NumberObject(int(float(first.trimbox[3]))), NumberObject(0)])
+    for number, page in enumerate(writer.pages[1:], start=2):  # the targets of "Continued from page N"
+        dests[f"page-{number}"] = ArrayObject([page.indirect_reference, NameObject("/XYZ"), NumberObject(0),
+                                               NumberObject(int(float(page.trimbox[3]))), NumberObject(0)])
     tree = ArrayObject()
     for name in sorted(dests):
         tree.extend([TextStringObject(name), dests[name]])
