@@ -15,7 +15,7 @@ pytestmark = pytest.mark.slow
 
 
 def _pages_text(pdf: Path) -> list[str]:
-    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     return [" ".join(page.split()) for page in text.split("\f")]
 
 
@@ -24,8 +24,11 @@ def test_every_page_but_the_last_is_filled(demo_pdfs):
         report = page_fill(screen)
         assert report.front >= GOAL, (number, report.summary())
         assert report.under == [], (number, report.summary())
-        # sections run on: fewer pages than one per section plus one per standing page plus the front
-        assert report.pages < 1 + len(issue.sections) + len(issue.standing_pages), report.summary()
+        # sections run on: some page carries the opening of two sections (their bookmarks point at it)
+        reader = PdfReader(screen)
+        section_pages = [reader.get_destination_page_number(item) for item in reader.outline
+                         if not isinstance(item, list) and item.title != "Front page"]
+        assert len(set(section_pages)) < len(section_pages), section_pages
 
 
 def test_the_lead_story_jumps_from_the_front_page_and_picks_up_inside(demo_pdfs):
@@ -45,10 +48,12 @@ def test_the_lead_story_jumps_from_the_front_page_and_picks_up_inside(demo_pdfs)
         # the story is told once: its first words on the front page only, its last words inside only
         pages = _pages_text(screen)
         lead = issue.cover_story
-        first = " ".join(lead.body.split("\n\n")[0].split()[:6])
-        assert first in pages[0] and not any(first in page for page in pages[1:])
+        words = lead.body.split("\n\n")[0].split()
+        start = next(i for i in range(len(words)) if all(w.isalpha() for w in words[i:i + 4]))
+        first = " ".join(words[start:start + 4])  # four plain words of the opening paragraph
+        assert first in pages[0] and not any(first in page for page in pages[1:]), first
         # the contents box names the page where the lead picks up, and that page has the rest of it
-        assert pages[to - 1].count("Continued from page 1") == 1
+        assert pages[to - 1].upper().count("CONTINUED FROM PAGE 1") == 1
 
 
 def test_running_heads_still_number_every_page(demo_pdfs):
@@ -72,7 +77,7 @@ def short_lead(tmp_path_factory, demo_copy):
     toml.write_text(toml.read_text().replace('cover-article = "strike"', 'cover-article = "brief"'))
     result = invoke_at("1606867200", root, "build", "1112", "--format", "pdf")
     assert result.exit_code == 0, result.output
-    return root / "dist/1112/the-socialist-1112.pdf", root
+    return next((root / "dist/1112").glob("*.pdf")), root
 
 
 def test_a_short_lead_stays_whole_on_the_front_page_and_teasers_fill_it(short_lead):
@@ -80,16 +85,16 @@ def test_a_short_lead_stays_whole_on_the_front_page_and_teasers_fill_it(short_le
     pages = _pages_text(pdf)
     assert "They will march again in spring." in pages[0]
     assert not any("They will march again" in page for page in pages[1:])
-    assert "Continued on page" not in pages[0]
+    assert "CONTINUED ON PAGE" not in pages[0].upper()
     # the other stories are teased with their pages
-    assert "Bin workers strike" in pages[0] and "Page 2" in pages[0]
+    assert "Bin workers strike" in pages[0] and "PAGE 2" in pages[0].upper()
 
 
 def test_a_table_never_opens_on_the_front_page(pub, run):
     """The small paper's lead has a table after its first paragraph: the front stops before it."""
     result = run(pub, "build", "1112", "--format", "pdf")
     assert result.exit_code == 0, result.output
-    pages = _pages_text(pub / "dist/1112/the-socialist-1112.pdf")
-    assert "solid" in pages[0] and "Continued on page 2" in pages[0]
+    pages = _pages_text(next((pub / "dist/1112").glob("*.pdf")))
+    assert "solid" in pages[0] and "CONTINUED ON PAGE 2" in pages[0].upper()
     assert "Driver" not in pages[0]
-    assert "Continued from page 1" in pages[1] and "Driver" in pages[1]
+    assert "CONTINUED FROM PAGE 1" in pages[1].upper() and "Driver" in pages[1]

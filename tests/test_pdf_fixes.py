@@ -157,27 +157,64 @@ def _plain(text: str) -> str:
 
 @pytest.mark.parametrize("number, kind", list(enumerate(OPENERS, 1)))
 def test_front_page_opens_with_the_first_real_paragraph(cover_pub, number, kind):
+    """The front page carries the lead's text; its picture, table, box or quotation and its notes stay inside."""
     pdf = next((cover_pub / f"dist/{number}").glob("*.pdf"))
-    front = _plain(subprocess.run(["pdftotext", "-f", "1", "-l", "1", str(pdf), "-"],
-                                  capture_output=True, text=True, check=True).stdout)
+
+    def page(n: int) -> str:
+        return _plain(subprocess.run(["pdftotext", "-f", str(n), "-l", str(n), str(pdf), "-"],
+                                     capture_output=True, text=True, check=True).stdout).replace(",", "")
+
+    front, inside = page(1), page(2)
     first = FIRST.format(kind=kind).replace(",", "")
-    assert first.split()[0] in front
-    teaser = front[front.index("Standfirst line") + len("Standfirst line"):]
-    assert _plain(teaser).replace(",", "").startswith(first), front
-    assert SECOND in teaser
-    for stray in ("Footnote", "Pullquote", "Boxtext", "Tablecell", "zebra", "Later words"):
+    assert first in front and SECOND in front
+    assert front.index(first) < front.index(SECOND) < front.index("Later words")
+    assert "Continued on page 2".upper() in front.upper()
+    for stray in ("Footnote", "Pullquote", "Boxtext", "Tablecell", "zebra"):
         assert stray not in front
+    # inside, the story picks up with what the front page left, and is not told twice
+    assert "Continued from page 1".upper() in inside.upper()
+    assert first not in inside and "Later words" not in inside
+    assert {"picture": "zebra", "table": "Tablecell", "box": "Boxtext", "quote": "Pullquote"}[kind] in inside
+    assert "Footnote words one." in inside
 
 
-def test_opening_is_taken_from_the_markdown(cover_pub):
+def test_the_front_page_takes_the_text_of_the_markdown(cover_pub):
     from publish.check import load_issues
-    from publish.products.print_layout.html import opening
+    from publish.products.print_layout import front
+    from publish.products.print_layout.html import picture_url
 
     _, issues, _ = load_issues(cover_pub, all_issues=True)
     for issue in issues:
-        paragraphs = opening(issue.cover_story, "en-GB")
+        blocks = front.blocks(issue.cover_story, "en-GB", picture_url, "")
         kind = issue.cover_story.title.split()[-1]
-        assert [str(p) for p in paragraphs] == [FIRST.format(kind=kind), SECOND]
+        texts = [_plain(lxml_text(blocks[i])) for i in front.candidates(blocks, 10_000)]
+        assert texts == [FIRST.format(kind=kind) + "[1]", SECOND + "[2]", "Later", "Later words."]
+
+
+def lxml_text(block: str) -> str:
+    from lxml import html
+
+    return html.fragment_fromstring(block).text_content()
+
+
+def test_the_front_page_takes_sanitised_text_without_pictures(pub):
+    from publish.check import load_issues
+    from publish.products.print_layout import front
+
+    body = ('Read [the share](//host/share/doc.pdf), <a href="/etc/passwd">this</a> and <b onclick="x()">bold</b>'
+            '[^1] *now*.\n\nA picture ![x](images/picket.jpg) in a paragraph.\n\nThe end.\n\n[^1]: A note.\n')
+    story = pub / "issues/1112/02-dilemma.md"
+    story.write_text(story.read_text(encoding="utf-8").split("---\n", 2)[0] + "---\n"
+                     + story.read_text(encoding="utf-8").split("---\n", 2)[1] + "---\n" + body, encoding="utf-8")
+    _, issues, _ = load_issues(pub, ("1112",))
+    article = next(a for a in issues[0].articles if a.slug == "dilemma")
+    blocks = front.blocks(article, "en-GB", None, "")
+    chosen = [blocks[i] for i in front.candidates(blocks, 10_000)]
+    assert len(chosen) == 2 and "The end." in chosen[1]  # the paragraph with a picture stays inside
+    text = "".join(chosen)
+    assert "onclick" not in text and "/etc/passwd" not in text and "//host" not in text and "<img" not in text
+    assert "<em>now</em>" in text
+    assert "A picture" in "".join(blocks)  # inside, where the story picks up
 
 
 # --- 3. bullets the fonts have; a character without a glyph is a located warning (issue 11 §4) ---
@@ -227,7 +264,8 @@ def test_nested_lists_print_without_empty_boxes(pub, run):
     assert "\u2013" in text and "\u25e6" not in text and "\u25aa" not in text
 
 
-def test_missing_glyph_is_a_located_warning_and_validation_reports_it(pub, run):
+def test_missing_glyph_is_a_located_warning_and_validation_reports_it(pub, run, monkeypatch):
+    monkeypatch.setenv("PUBLISH_FALLBACK_FONTS", "")  # a machine without Debian's Noto fonts
     shutil.copytree(REPO / "fonts", pub / "fonts")
     _article_with(pub, "Workers of the world \u262d unite.\n")
     result = run(pub, "build", "1112", "--format", "pdf,print", "--validate")
@@ -238,7 +276,8 @@ def test_missing_glyph_is_a_located_warning_and_validation_reports_it(pub, run):
     assert "01-strike.md: warning" not in result.output
 
 
-def test_missing_glyph_is_an_error_with_strict(pub, run):
+def test_missing_glyph_is_an_error_with_strict(pub, run, monkeypatch):
+    monkeypatch.setenv("PUBLISH_FALLBACK_FONTS", "")
     shutil.copytree(REPO / "fonts", pub / "fonts")
     _article_with(pub, "Workers of the world \u262d unite.\n")
     result = run(pub, "build", "1112", "--format", "pdf", "--strict")
@@ -312,12 +351,3 @@ def test_bench_runs_from_any_folder(tmp_path):
         assert shown.returncode == 0, (script, shown.stderr)
 
 
-def test_teaser_carries_no_links_pictures_or_raw_html():
-    from types import SimpleNamespace
-
-    from publish.products.print_layout.html import opening
-
-    body = ('Read [the share](//host/share/doc.pdf), <a href="/etc/passwd">this</a>, '
-            '![x](images/x.jpg) and <b onclick="x()">bold</b>[^1] *now*.\n\n[^1]: A note.\n')
-    paragraphs = opening(SimpleNamespace(body=body, key="k"), "en-GB")
-    assert [str(p) for p in paragraphs] == ["Read the share, this,  and bold <em>now</em>."]

@@ -265,9 +265,9 @@ def _measure_front(issue: Issue, cache: PartCache, workers: int, fresh: bool) ->
     lead = issue.cover_story
     blocks = front.blocks(lead, pub.language, pdf_html.picture_url, pub.url) if lead else ()
     teasers = tuple(a.key for a in issue.articles if lead is None or a.key != lead.key)
-    jump = Jump(lead.key if lead else "", 0, blocks, teasers)
-    offered = front.candidates(blocks, front.measure_limit(pdf_html.front_scale(pub)))
-    job = Job(front_html(issue, jump, None, pdf_html.page_css(issue, front=True), pdf_html.picture_url, offered),
+    order = front.candidates(blocks, front.measure_limit(pdf_html.front_scale(pub)))
+    jump = Jump(lead.key if lead else "", 0, blocks, teasers, order)
+    job = Job(front_html(issue, jump, None, pdf_html.page_css(issue, front=True), pdf_html.picture_url),
               pub.root, (), _sources(issue, list(issue.articles)), time_limit(),
               label=rel((lead.source if lead else issue.folder / "issue.toml"), pub.root), layout=f"layouts/{pub.layout}",
               kind="measure")
@@ -276,7 +276,7 @@ def _measure_front(issue: Issue, cache: PartCache, workers: int, fresh: bool) ->
         result = run([job], workers)[0]
         _raise_errors([result])
     cache.put(job, result)
-    jump = front.kept_on_front(result.anchors, result.boxes, jump, offered)
+    jump = front.kept_on_front(result.anchors, result.boxes, jump)
     return jump if jump.kept else Jump("", 0, (), jump.teasers)
 
 

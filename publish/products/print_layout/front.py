@@ -21,8 +21,8 @@ from publish.model import Article, Issue
 from publish.products.print_layout.html import meta
 from publish.render import body_html, render_template
 
-# what a front page's columns may not carry: a table (it would span them), the notes (they end the story)
-_INSIDE_ONLY = {"table", "section", "hr"}
+# what a front page's columns carry of the lead: its running text and subheadings
+_FRONT_TAGS = {"p", "h2", "h3"}
 _HEADINGS = {"h2", "h3"}
 PLACEHOLDER_PAGE = 88
 JUMP_PX = 24.0  # the jump line's height and space above it, CSS px  # as wide as any two-digit page number in the paper's figures
@@ -33,12 +33,17 @@ _MEASURE_LIMIT = 11000
 
 @dataclass(frozen=True)
 class Jump:
-    """Where the lead story breaks: its first `kept` opening blocks are on the front page, the rest inside."""
+    """Where the lead story breaks: the blocks `order[:kept]` are on the front page, every other one inside."""
 
     key: str = ""  # the lead story's key; "" when there is none
     kept: int = 0
     blocks: tuple[str, ...] = ()  # the story's body, block by block (sanitised HTML)
     teasers: tuple[str, ...] = ()  # keys of the other stories teased on the front page
+    order: tuple[int, ...] = ()  # the blocks that may open on the front page, in reading order
+
+    @property
+    def on_front(self) -> tuple[int, ...]:
+        return self.order[:self.kept]
 
     @property
     def continues(self) -> bool:
@@ -46,13 +51,14 @@ class Jump:
 
     def front_blocks(self) -> Markup:
         """The blocks on the front page; their note calls stay, unlinked (the notes are at the story's end)."""
-        return Markup("\n".join(_unlink(block, "fn-") for block in self.blocks[:self.kept]))
+        return Markup("\n".join(_unlink(self.blocks[i], "fn-") for i in self.on_front))
 
     def rest(self) -> Markup:
         """The blocks inside; a note's way back to a call on the front page is unlinked."""
-        front = "".join(self.blocks[:self.kept])
+        front = "".join(self.blocks[i] for i in self.on_front)
+        shown = set(self.on_front)
         return Markup("\n".join(_unlink(block, "fnref-", lambda name: f'id="{name}"' in front)
-                                for block in self.blocks[self.kept:]))
+                                for i, block in enumerate(self.blocks) if i not in shown))
 
 
 def _unlink(block: str, prefix: str, where=lambda name: True) -> str:
@@ -79,43 +85,42 @@ def blocks(article: Article, language: str, picture_url, site_url: str) -> tuple
     return tuple(found)
 
 
-def openable(blocks_: tuple[str, ...]) -> int:
-    """How many of the story's first blocks could open on the front page: up to its first table or its notes."""
-    count = 0
-    for block in blocks_:
-        element = lxml_html.fragment_fromstring(block)
-        if element.tag in _INSIDE_ONLY or "footnotes" in element.get("class", "") or element.find(".//table") is not None:
-            break
-        count += 1
-    return count
+def _opens(block: str) -> bool:
+    """Whether a block may be on the front page: running text or a subheading, with no picture in it."""
+    element = lxml_html.fragment_fromstring(block)
+    return element.tag in _FRONT_TAGS and element.find(".//img") is None and "footnotes" not in element.get("class", "")
 
 
 def measure_limit(scale: float) -> int:
     return int(_MEASURE_LIMIT * scale * scale)
 
 
-def candidates(blocks_: tuple[str, ...], limit: int) -> int:
-    """The opening blocks worth measuring: those that could open, up to about `limit` characters."""
-    total, count = 0, 0
-    for block in blocks_[:openable(blocks_)]:
-        if count and total > limit:
+def candidates(blocks_: tuple[str, ...], limit: int) -> tuple[int, ...]:
+    """The blocks worth measuring for the front page: its text, in order, up to about `limit` characters.
+
+    Pictures, boxes, quotations, lists, tables and the notes stay inside, where the story picks up.
+    """
+    total, chosen = 0, []
+    for index, block in enumerate(blocks_):
+        if chosen and total > limit:
             break
-        total += len(block)
-        count += 1
-    return count
+        if _opens(block):
+            total += len(block)
+            chosen.append(index)
+    return tuple(chosen)
 
 
-def kept_on_front(anchors: list[list[str]], boxes: dict[str, list[float]], jump: Jump, offered: int) -> Jump:
+def kept_on_front(anchors: list[list[str]], boxes: dict[str, list[float]], jump: Jump) -> Jump:
     """From the measuring layout's anchors per page and boxes (id → page, left, top, right, bottom, of its
-    first box): what the front page keeps.
+    first box): how many of `jump.order` the front page keeps, and which teasers.
 
     The blocks and teasers wholly on page 1; one block fewer if the jump line would not fit under the
     last one; never ending on a subheading.
     """
-    ids = [_block_id(block) for block in jump.blocks[:offered]]
-    foot = max((boxes[i][4] for i in ids + [f"teaser-{k}" for k in jump.teasers] if i in boxes and boxes[i][0] == 0),
-               default=0.0)
-
+    ids = [_block_id(jump.blocks[i]) for i in jump.order]
+    # the foot of the columns: the box's, or the lowest line set on the page (the last may overhang it)
+    foot = max([boxes["cover-text"][4] if "cover-text" in boxes else 0.0]
+               + [boxes[i][4] for i in ids if i in boxes and boxes[i][0] == 0])
     later = {a for page in anchors[1:] for a in page}
 
     def whole(anchor: str) -> bool:
@@ -123,39 +128,37 @@ def kept_on_front(anchors: list[list[str]], boxes: dict[str, list[float]], jump:
         return box is not None and box[0] == 0 and anchor not in later and box[4] <= foot + 0.5
 
     kept = 0
-    while kept < offered and whole(ids[kept]):
+    while kept < len(ids) and whole(ids[kept]):
         kept += 1
     runs_on = kept < len(jump.blocks)
-    if runs_on and kept and boxes[ids[kept - 1]][4] + JUMP_PX > foot and not whole("front-jump"):
+    if runs_on and kept and not whole("front-jump") and boxes[ids[kept - 1]][4] + JUMP_PX > foot:
         kept -= 1  # the room for "Continued on page N"
-    while kept and lxml_html.fragment_fromstring(jump.blocks[kept - 1]).tag in _HEADINGS:
+    while kept and lxml_html.fragment_fromstring(jump.blocks[jump.order[kept - 1]]).tag in _HEADINGS:
         kept -= 1
-    everything = kept == offered
+    everything = kept == len(ids)
     teasers = tuple(key for key in jump.teasers if whole(f"teaser-{key}")) if everything else ()
-    return Jump(jump.key, kept, jump.blocks, teasers)
+    return Jump(jump.key, kept, jump.blocks, teasers, jump.order)
 
 
 def _block_id(block: str) -> str:
     return lxml_html.fragment_fromstring(block).get("id", "")
 
 
-def front_html(issue: Issue, jump: Jump, starts: dict[str, int] | None, page_css: Markup, picture_url,
-               offered: int | None = None) -> str:
-    """The front page; `starts` None lays it out for measuring (`offered` blocks, every teaser, numbers 88)."""
+def front_html(issue: Issue, jump: Jump, starts: dict[str, int] | None, page_css: Markup, picture_url) -> str:
+    """The front page; `starts` None lays it out for measuring (every block of `jump.order`, every teaser,
+    the page numbers 88), else for good with what `jump` keeps."""
     pub = issue.publication
     page = (lambda slug: PLACEHOLDER_PAGE) if starts is None else (lambda slug: starts.get(slug, ""))
     by_key = {a.key: a for a in issue.articles}
     cover = by_key.get(jump.key)
-    shown = Jump(jump.key, offered, jump.blocks) if starts is None and offered is not None else jump
+    shown = Jump(jump.key, len(jump.order), jump.blocks, jump.teasers, jump.order) if starts is None else jump
     contents = [{"section": section.section.title,
                  "entries": [{"article": a, "page": page(a.slug)} for a in section.articles]}
                 for section in issue.sections]
-    teasers = [{"article": by_key[key], "page": page(by_key[key].slug)} for key in jump.teasers]
-    continues = (starts is None and offered is not None and offered < len(jump.blocks)) or \
-        (starts is not None and jump.continues)
+    teasers = [{"article": by_key[key], "page": page(by_key[key].slug)} for key in shown.teasers]
     return render_template(
         pub, "pdf/front.html", issue=issue, cover=cover, contents=contents, teasers=teasers,
-        opening=shown.front_blocks(), continues=continues,
-        cover_page=page(cover.slug) if cover else "", final=starts is not None, page_css=page_css, picture_url=picture_url,
-        meta=meta(issue),
+        opening=shown.front_blocks(), continues=shown.continues,
+        cover_page=page(cover.slug) if cover else "", final=starts is not None,
+        page_css=page_css, picture_url=picture_url, meta=meta(issue),
     )
