@@ -151,13 +151,7 @@ def lay_out(issue: Issue, variants: tuple[str, ...], workers: int = 1, base: str
     limit = time_limit()
     layout = f"layouts/{pub.layout}"
     cache = PartCache(pub.root, issue.number, base)
-    jump = _measure_front(issue, cache, workers, fresh)
-    # a lead told whole on the front page leaves nothing of itself inside: a part of it alone goes
-    told = jump.key if jump.key and not jump.continues else None
-    parts = [part for part in pdf_html.split(issue) if any(a.key != told for a in part.articles)]
-    jobs = [Job(pdf_html.part_html(issue, part, jump), pub.root, variants, _sources(issue, part.articles), limit,
-                label=_label(issue, part.articles), layout=layout) for part in parts]
-    results = _parts(issue, jobs, workers, cache, fresh)
+    jump, parts, jobs, results = _body(issue, variants, cache, workers, fresh)
     laid = time.perf_counter()
 
     starts, folios, outline = _pages(issue, parts, results)
@@ -245,8 +239,41 @@ def _separated(pdf: bytes, inks) -> bytes:
     return pdf if inks is None else to_cmyk(pdf, inks)
 
 
-def _parts(issue: Issue, jobs: list[Job], workers: int, cache: PartCache, fresh: bool) -> list[Result]:
-    """Each body part's result: from the part cache (unless `fresh`), or laid out now (in parallel) and kept."""
+def _body(issue: Issue, variants: tuple[str, ...], cache: PartCache, workers: int, fresh: bool):
+    """The front page's measure and the body parts → (jump, parts, their jobs, their results).
+
+    The parts without the lead story are laid out beside the measure; the lead's own part waits for it,
+    as it picks up where the front page stops. Results come from the part cache unless `fresh` (--force).
+    """
+    measure, jump = _measure_job(issue)
+    everything = pdf_html.split(issue)
+    free = [i for i, part in enumerate(everything) if all(a.key != jump.key for a in part.articles)]
+    jobs = {i: _part_job(issue, everything[i], jump, variants) for i in free}
+    found = _cached_or_run(cache, [measure, *jobs.values()], workers, fresh)
+    jump = front.kept_on_front(found[0].anchors, found[0].boxes, jump)
+    if not jump.kept:
+        jump = Jump("", 0, (), jump.teasers)
+    results = dict(zip(free, found[1:]))
+    # a lead told whole on the front page leaves nothing of itself inside: a part of it alone goes
+    told = jump.key if jump.key and not jump.continues else None
+    waiting = [i for i in range(len(everything)) if i not in jobs
+               and any(a.key != told for a in everything[i].articles)]
+    jobs.update({i: _part_job(issue, everything[i], jump, variants) for i in waiting})
+    results.update(zip(waiting, _cached_or_run(cache, [jobs[i] for i in waiting], workers, fresh)))
+    cache.prune()
+    kept = sorted(jobs)
+    log.debug("issue %s: %d part(s)", issue.number, len(kept))
+    return jump, [everything[i] for i in kept], [jobs[i] for i in kept], [results[i] for i in kept]
+
+
+def _part_job(issue: Issue, part, jump: Jump, variants: tuple[str, ...]) -> Job:
+    pub = issue.publication
+    return Job(pdf_html.part_html(issue, part, jump), pub.root, variants, _sources(issue, part.articles),
+               time_limit(), label=_label(issue, part.articles), layout=f"layouts/{pub.layout}")
+
+
+def _cached_or_run(cache: PartCache, jobs: list[Job], workers: int, fresh: bool) -> list[Result]:
+    """Each job's result: from the part cache (unless `fresh`), or laid out now (in parallel) and kept."""
     results = [None if fresh else cache.get(job) for job in jobs]
     todo = [i for i, result in enumerate(results) if result is None]
     for i, result in zip(todo, run([jobs[i] for i in todo], workers) if todo else []):
@@ -254,13 +281,11 @@ def _parts(issue: Issue, jobs: list[Job], workers: int, cache: PartCache, fresh:
     _raise_errors(results)
     for i in todo:
         cache.put(jobs[i], results[i])
-    cache.prune()
-    log.debug("issue %s: %d of %d part(s) laid out, the others from the cache", issue.number, len(todo), len(jobs))
     return results
 
 
-def _measure_front(issue: Issue, cache: PartCache, workers: int, fresh: bool) -> Jump:
-    """How much of the lead story, and which teasers, the front page holds (a measuring layout, cached)."""
+def _measure_job(issue: Issue) -> tuple[Job, Jump]:
+    """The layout that measures how much of the lead story, and which teasers, the front page holds."""
     pub = issue.publication
     lead = issue.cover_story
     blocks = front.blocks(lead, pub.language, pdf_html.picture_url, pub.url) if lead else ()
@@ -269,15 +294,9 @@ def _measure_front(issue: Issue, cache: PartCache, workers: int, fresh: bool) ->
     jump = Jump(lead.key if lead else "", 0, blocks, teasers, order)
     job = Job(front_html(issue, jump, None, pdf_html.page_css(issue, front=True), pdf_html.picture_url),
               pub.root, (), _sources(issue, list(issue.articles)), time_limit(),
-              label=rel((lead.source if lead else issue.folder / "issue.toml"), pub.root), layout=f"layouts/{pub.layout}",
-              kind="measure")
-    result = None if fresh else cache.get(job)
-    if result is None:
-        result = run([job], workers)[0]
-        _raise_errors([result])
-    cache.put(job, result)
-    jump = front.kept_on_front(result.anchors, result.boxes, jump)
-    return jump if jump.kept else Jump("", 0, (), jump.teasers)
+              label=rel((lead.source if lead else issue.folder / "issue.toml"), pub.root),
+              layout=f"layouts/{pub.layout}", kind="measure")
+    return job, jump
 
 
 def _warnings(results: list[Result]) -> list[str]:
