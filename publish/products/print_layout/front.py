@@ -101,10 +101,13 @@ def candidates(blocks_: tuple[str, ...], limit: int) -> tuple[int, ...]:
     Pictures, boxes, quotations, lists, tables and the notes stay inside, where the story picks up.
     """
     total, chosen = 0, []
+    opens = [_opens(block) for block in blocks_]
     for index, block in enumerate(blocks_):
         if chosen and total > limit:
             break
-        if _opens(block):
+        heading = lxml_html.fragment_fromstring(block).tag in _HEADINGS
+        # a subheading goes where what it heads goes: a table after it keeps it inside
+        if opens[index] and not (heading and not (index + 1 < len(blocks_) and opens[index + 1])):
             total += len(block)
             chosen.append(index)
     return tuple(chosen)

@@ -139,6 +139,32 @@ def page_css(issue: Issue, front: bool = False) -> Markup:
     return Markup("\n".join(lines))
 
 
+WIDE = 1.45  # a picture this much wider than tall spans the columns (css/print.css: figure.wide)
+_FIGURE_IMG = re.compile(r'<figure class="picture"((?: id="[^"]*")?)>(<img src="([^"]+)")')
+
+
+def widened(html: str, article: Article) -> Markup:
+    """Body HTML whose landscape pictures (a figure of their own) are marked to span the page's columns."""
+    if "<figure" not in html:
+        return Markup(html)
+    sizes = {}
+    for pic in article.pictures:
+        try:
+            from PIL import Image
+
+            with Image.open(pic.path) as image:
+                sizes[picture_url(pic)] = image.size
+        except (OSError, ValueError):  # an SVG or a file Pillow cannot read keeps to its column
+            continue
+
+    def mark(match: re.Match) -> str:
+        width, height = sizes.get(match.group(3).replace("&amp;", "&"), (0, 1))
+        wide = " wide" if height and width / height >= WIDE else ""
+        return f'<figure class="picture{wide}"{match.group(1)}>{match.group(2)}'
+
+    return Markup(_FIGURE_IMG.sub(mark, str(html)))
+
+
 # URLs and e-mail addresses in running text: with a scheme or www., or a domain followed by a path
 _URL = re.compile(r"(?:\b(?:https?://|mailto:|www\.)[^\s<>\"]+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
                   r"|\b[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}/[^\s<>\"]*)", re.I)
@@ -218,8 +244,8 @@ def part_html(issue: Issue, part: Part, jump=None) -> str:
 
     def body_of(article):
         if jump is not None and article.key == jump.key:
-            return unbreakable_urls(jump.rest())
-        return unbreakable_urls(body_html(article, pub.language, picture_url, site_url=pub.url))
+            return widened(unbreakable_urls(jump.rest()), article)
+        return widened(unbreakable_urls(body_html(article, pub.language, picture_url, site_url=pub.url)), article)
 
     return render_template(
         pub, "pdf/part.html", issue=issue, runs=[r for r in shown if r.articles], standing=part.standing,
