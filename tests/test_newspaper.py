@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 from pathlib import Path
 
@@ -98,3 +99,21 @@ def test_a_table_never_opens_on_the_front_page(pub, run):
     assert "solid" in pages[0] and "CONTINUED ON PAGE 2" in pages[0].upper()
     assert "Driver" not in pages[0]
     assert "CONTINUED FROM PAGE 1" in pages[1].upper() and "Driver" in pages[1]
+
+
+def test_landscape_pictures_span_the_columns_and_others_keep_to_one(pub):
+    from helpers import picture
+    from publish.check import load_issues
+    from publish.products.print_layout import html as pdf_html
+
+    picture(pub / "issues/1112/images/wide.png", size=(1800, 1000), fmt="PNG")
+    picture(pub / "issues/1112/images/small.png", size=(900, 500), fmt="PNG")  # too few pixels to span
+    picture(pub / "issues/1112/images/square.png", size=(600, 600), fmt="PNG")
+    story = pub / "issues/1112/02-dilemma.md"
+    story.write_text(story.read_text(encoding="utf-8") + '\n![Wide](images/wide.png "A wide one")\n\n'
+                     '![Square](images/square.png "A square one")\n\n![Small](images/small.png "A small one")\n',
+                     encoding="utf-8")
+    _, issues, _ = load_issues(pub, ("1112",))
+    html = "".join(pdf_html.part_html(issues[0], part) for part in pdf_html.split(issues[0]))
+    figures = re.findall(r'<figure class="([^"]*)"[^>]*><img src="[^"]*/(\w+)\.png"', html)
+    assert sorted(figures) == [("picture", "small"), ("picture", "square"), ("picture wide", "wide")]

@@ -139,12 +139,14 @@ def page_css(issue: Issue, front: bool = False) -> Markup:
     return Markup("\n".join(lines))
 
 
-WIDE = 1.45  # a picture this much wider than tall spans the columns (css/print.css: figure.wide)
+WIDE = 1.45  # a picture this much wider than tall spans the columns (css/print.css: figure.wide)…
+WIDE_PPI = 200  # …if it has the pixels to print across them at this resolution (preflight warns below it)
 _FIGURE_IMG = re.compile(r'<figure class="picture"((?: id="[^"]*")?)>(<img src="([^"]+)")')
 
 
-def widened(html: str, article: Article) -> Markup:
-    """Body HTML whose landscape pictures (a figure of their own) are marked to span the page's columns."""
+def widened(html: str, article: Article, pub) -> Markup:
+    """Body HTML whose landscape pictures (a figure of their own, with the pixels for it) are marked to span the
+    page's columns."""
     if "<figure" not in html:
         return Markup(html)
     sizes = {}
@@ -157,9 +159,11 @@ def widened(html: str, article: Article) -> Markup:
         except (OSError, ValueError):  # an SVG or a file Pillow cannot read keeps to its column
             continue
 
+    enough = text_widths(pub)[0] / 25.4 * WIDE_PPI
+
     def mark(match: re.Match) -> str:
         width, height = sizes.get(match.group(3).replace("&amp;", "&"), (0, 1))
-        wide = " wide" if height and width / height >= WIDE else ""
+        wide = " wide" if height and width / height >= WIDE and width >= enough else ""
         return f'<figure class="picture{wide}"{match.group(1)}>{match.group(2)}'
 
     return Markup(_FIGURE_IMG.sub(mark, str(html)))
@@ -244,8 +248,8 @@ def part_html(issue: Issue, part: Part, jump=None) -> str:
 
     def body_of(article):
         if jump is not None and article.key == jump.key:
-            return widened(unbreakable_urls(jump.rest()), article)
-        return widened(unbreakable_urls(body_html(article, pub.language, picture_url, site_url=pub.url)), article)
+            return widened(unbreakable_urls(jump.rest()), article, pub)
+        return widened(unbreakable_urls(body_html(article, pub.language, picture_url, site_url=pub.url)), article, pub)
 
     return render_template(
         pub, "pdf/part.html", issue=issue, runs=[r for r in shown if r.articles], standing=part.standing,
