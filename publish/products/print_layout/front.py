@@ -1,13 +1,15 @@
 """An Issue → its front page's HTML: the lead story set in columns down to the foot, the jump, the teasers.
 
-The front page is laid out twice. First `measure` lays out every opening
-block the lead story could give it (and every teaser) with page numbers
-standing in, on as many pages as they take: what fits on page 1 is what the
-front page keeps. The lead story then continues inside from the first block
-left over, under a "Continued from page 1" head (`Jump`), and once the body
-pages are laid out the front page is laid out again for good (`final`) with
-the real numbers ("Continued on page N", the contents box), which are set in
-figures of one width so that nothing moves.
+The front page is laid out twice. First a measuring layout sets all the text
+the lead story could give it (its paragraphs and subheadings, `candidates`)
+and every teaser, with page numbers standing in, in columns as tall as the
+page leaves them: what lies wholly on page 1 is what the front page keeps
+(`kept_on_front`). Inside, the story picks up under a "Continued from page 1"
+head with every block the front page did not take (`Jump.rest`: its pictures,
+boxes, tables, notes and the rest of its text). Once the body pages are laid
+out, the front page is laid out again for good with the real numbers
+("Continued on page N", the contents box), set in figures of one width so
+that nothing moves.
 """
 
 from __future__ import annotations
@@ -24,8 +26,8 @@ from publish.render import body_html, render_template
 # what a front page's columns carry of the lead: its running text and subheadings
 _FRONT_TAGS = {"p", "h2", "h3"}
 _HEADINGS = {"h2", "h3"}
-PLACEHOLDER_PAGE = 88
-JUMP_PX = 24.0  # the jump line's height and space above it, CSS px  # as wide as any two-digit page number in the paper's figures
+PLACEHOLDER_PAGE = 88  # as wide as any two-digit page number in the paper's figures
+JUMP_PX = 24.0  # the jump line's height and the space above it, CSS px
 # the most opening text worth measuring, in characters of an A4 page (scaled by the page's area):
 # three columns of two thirds of a page hold about 7,000
 _MEASURE_LIMIT = 11000
