@@ -289,8 +289,11 @@ def _measure_job(issue: Issue) -> tuple[Job, Jump]:
     pub = issue.publication
     lead = issue.cover_story
     blocks = front.blocks(lead, pub.language, pdf_html.picture_url, pub.url) if lead else ()
-    teasers = tuple(a.key for a in issue.articles if lead is None or a.key != lead.key)
-    order = front.candidates(blocks, front.measure_limit(pdf_html.front_scale(pub)))
+    limit = front.measure_limit(pdf_html.front_scale(pub))
+    order = front.candidates(blocks, limit)
+    # teasers only where the lead leaves room: a lead with a page's worth of text leaves none
+    short = sum(len(blocks[i]) for i in order) < limit
+    teasers = tuple(a.key for a in issue.articles if lead is None or a.key != lead.key)[:front.TEASERS if short else 0]
     jump = Jump(lead.key if lead else "", 0, blocks, teasers, order)
     job = Job(front_html(issue, jump, None, pdf_html.page_css(issue, front=True), pdf_html.picture_url),
               pub.root, (), _sources(issue, list(issue.articles)), time_limit(),

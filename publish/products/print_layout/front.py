@@ -28,9 +28,10 @@ _FRONT_TAGS = {"p", "h2", "h3"}
 _HEADINGS = {"h2", "h3"}
 PLACEHOLDER_PAGE = 88  # as wide as any two-digit page number in the paper's figures
 JUMP_PX = 24.0  # the jump line's height and the space above it, CSS px
-# the most opening text worth measuring, in characters of an A4 page (scaled by the page's area):
-# three columns of two thirds of a page hold about 7,000
-_MEASURE_LIMIT = 11000
+# the most opening text worth measuring, in characters of an A4 page (scaled by the page's area): three
+# columns of the whole page below the masthead would hold about 6,500; the measure's cost grows with it
+_MEASURE_LIMIT = 7000
+TEASERS = 6  # the most teasers a front page's columns could hold after a short lead
 
 
 @dataclass(frozen=True)
@@ -136,13 +137,19 @@ def kept_on_front(anchors: list[list[str]], boxes: dict[str, list[float]], jump:
     while kept < len(ids) and whole(ids[kept]):
         kept += 1
     runs_on = kept < len(jump.blocks)
-    if runs_on and kept and not whole("front-jump") and boxes[ids[kept - 1]][4] + JUMP_PX > foot:
+    if runs_on and kept and not whole("front-jump") and not _room_after(boxes, ids, kept):
         kept -= 1  # the room for "Continued on page N"
     while kept and lxml_html.fragment_fromstring(jump.blocks[jump.order[kept - 1]]).tag in _HEADINGS:
         kept -= 1
     everything = kept == len(ids)
     teasers = tuple(key for key in jump.teasers if whole(f"teaser-{key}")) if everything else ()
     return Jump(jump.key, kept, jump.blocks, teasers, jump.order)
+
+
+def _room_after(boxes: dict[str, list[float]], ids: list[str], kept: int) -> bool:
+    """Whether the jump line fits where the first block left off the front page began on it."""
+    box = boxes.get(ids[kept]) if kept < len(ids) else None
+    return box is not None and box[0] == 0 and box[4] - box[2] >= JUMP_PX
 
 
 def _block_id(block: str) -> str:
