@@ -23,7 +23,7 @@ from publish.products.print_layout.html import root_url
 from publish.products.print_layout.render import Job, Result
 
 CACHE = Path(".publish-cache") / "layout"
-VERSION = "2"
+VERSION = "3"
 _URL = re.compile(r"""(?:src|href)=["']([^"'#?]+)""")
 
 

@@ -206,9 +206,21 @@ def _content_bottom(page) -> float:
         for box in root.descendants():
             if box is root or box.element_tag in ("body", "html"):
                 continue
-            if isinstance(box, (boxes.LineBox, boxes.ReplacedBox, boxes.BlockBox)):
+            if isinstance(box, (boxes.LineBox, boxes.ReplacedBox)) or _painted(box):
                 lowest = max(lowest, box.border_box_y() + box.border_height())
     return round(lowest, 2)
+
+
+def _painted(box) -> bool:
+    """Whether a block shows where it ends: a background or a bottom border (a column container, a
+    section or an article that only holds what moved on to the next page does not)."""
+    from weasyprint.formatting_structure import boxes
+
+    if not isinstance(box, boxes.BlockBox):
+        return False
+    style = box.style
+    return style["background_color"].alpha > 0 or (style["border_bottom_width"] > 0
+                                                      and style["border_bottom_style"] != "none")
 
 
 def _boxes_with_ids(document) -> dict[str, list[float]]:
