@@ -15,7 +15,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import re
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -28,7 +27,7 @@ from publish.products.print_layout.breaks import LAYOUT_KEY, store_breaks, store
 from publish.products.print_layout import front
 from publish.products.print_layout.fetch import VIRTUAL_ROOT
 from publish.products.print_layout.front import Jump, front_html
-from publish.products.print_layout.furniture import furnish
+from publish.products.print_layout.furniture import BLOCK_ANCHOR, furnish
 from publish.products.print_layout.join import Bookmark, join
 from publish.forkpool import cpus
 from publish.products.print_layout.parallel import call, run
@@ -352,9 +351,6 @@ def _pages(issue: Issue, parts, results) -> tuple[dict[str, int], list[dict], li
     return starts, folios, outline
 
 
-_BLOCK = re.compile(r"(.+)-b(\d+)")
-
-
 def _breaks(issue: Issue, results: list[Result]) -> list[tuple[int, str]]:
     """Each page's first article or block anchor in reading order (the front page is page 1)."""
     order = {a.key: i for i, a in enumerate(issue.all_pages)}
@@ -363,7 +359,7 @@ def _breaks(issue: Issue, results: list[Result]) -> list[tuple[int, str]]:
     def rank(anchor: str) -> tuple[int, int] | None:
         if anchor in starts:
             return (starts[anchor], 0)
-        match = _BLOCK.fullmatch(anchor)
+        match = BLOCK_ANCHOR.fullmatch(anchor)
         if match and match.group(1) in order:
             return (order[match.group(1)], int(match.group(2)))
         return None

@@ -15,6 +15,7 @@ that nothing moves.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from lxml import html as lxml_html
 from markupsafe import Markup
@@ -88,10 +89,13 @@ def blocks(article: Article, language: str, picture_url, site_url: str) -> tuple
     return tuple(found)
 
 
-def _opens(block: str) -> bool:
-    """Whether a block may be on the front page: running text or a subheading, with no picture in it."""
+@lru_cache(maxsize=4096)
+def _shape(block: str) -> tuple[str, str, bool]:
+    """A block's tag, its id, and whether the front page may carry it (text or a subheading, no picture)."""
     element = lxml_html.fragment_fromstring(block)
-    return element.tag in _FRONT_TAGS and element.find(".//img") is None and "footnotes" not in element.get("class", "")
+    opens = (element.tag in _FRONT_TAGS and element.find(".//img") is None
+             and "footnotes" not in element.get("class", ""))
+    return element.tag, element.get("id", ""), opens
 
 
 def measure_limit(scale: float) -> int:
@@ -104,11 +108,11 @@ def candidates(blocks_: tuple[str, ...], limit: int) -> tuple[int, ...]:
     Pictures, boxes, quotations, lists, tables and the notes stay inside, where the story picks up.
     """
     total, chosen = 0, []
-    opens = [_opens(block) for block in blocks_]
+    opens = [_shape(block)[2] for block in blocks_]
     for index, block in enumerate(blocks_):
         if chosen and total > limit:
             break
-        heading = lxml_html.fragment_fromstring(block).tag in _HEADINGS
+        heading = _shape(block)[0] in _HEADINGS
         # a subheading goes where what it heads goes: a table after it keeps it inside
         if opens[index] and not (heading and not (index + 1 < len(blocks_) and opens[index + 1])):
             total += len(block)
@@ -123,7 +127,7 @@ def kept_on_front(anchors: list[list[str]], boxes: dict[str, list[float]], jump:
     The blocks and teasers wholly on page 1; one block fewer if the jump line would not fit under the
     last one; never ending on a subheading.
     """
-    ids = [_block_id(jump.blocks[i]) for i in jump.order]
+    ids = [_shape(jump.blocks[i])[1] for i in jump.order]
     # the foot of the columns: the box's, or the lowest line set on the page (the last may overhang it)
     foot = max([boxes["cover-text"][4] if "cover-text" in boxes else 0.0]
                + [boxes[i][4] for i in ids if i in boxes and boxes[i][0] == 0])
@@ -139,7 +143,7 @@ def kept_on_front(anchors: list[list[str]], boxes: dict[str, list[float]], jump:
     runs_on = kept < len(jump.blocks)
     if runs_on and kept and not whole("front-jump") and not _room_after(boxes, ids, kept):
         kept -= 1  # the room for "Continued on page N"
-    while kept and lxml_html.fragment_fromstring(jump.blocks[jump.order[kept - 1]]).tag in _HEADINGS:
+    while kept and _shape(jump.blocks[jump.order[kept - 1]])[0] in _HEADINGS:
         kept -= 1
     everything = kept == len(ids)
     teasers = tuple(key for key in jump.teasers if whole(f"teaser-{key}")) if everything else ()
@@ -150,10 +154,6 @@ def _room_after(boxes: dict[str, list[float]], ids: list[str], kept: int) -> boo
     """Whether the jump line fits where the first block left off the front page began on it."""
     box = boxes.get(ids[kept]) if kept < len(ids) else None
     return box is not None and box[0] == 0 and box[4] - box[2] >= JUMP_PX
-
-
-def _block_id(block: str) -> str:
-    return lxml_html.fragment_fromstring(block).get("id", "")
 
 
 def front_html(issue: Issue, jump: Jump, starts: dict[str, int] | None, page_css: Markup, picture_url) -> str:

@@ -16,15 +16,14 @@ from __future__ import annotations
 import re
 
 from publish.model import Issue
+from publish.products.print_layout.html import BOTTOM_MARGIN_MM, MM
 
-MM = 96 / 25.4  # CSS px per millimetre
 TOP_MARGIN_MM = 17.0  # must match @page in css/print.css
-BOTTOM_MARGIN_MM = 15.0
 FILL_MIN_MM = 22.0  # a shallower band is left as it is
 GAP_MM = 4.0  # between the last line and a filler
 SHALLOW_MM = 40.0  # a band shallower than this holds a one-line advert
 BOX_MM = 95.0  # a band deeper than this holds the advert and a box of the issue's stories
-_BLOCK = re.compile(r"(.+)-b(\d+)")
+BLOCK_ANCHOR = re.compile(r"(.+)-b(\d+)")  # a body block's anchor: <article key>-b<n> (publish.render)
 
 
 def furnish(issue: Issue, folios: list[dict], bottoms: list[float], breaks: list[tuple[int, str]],
@@ -59,7 +58,7 @@ def _turns(issue: Issue, breaks: list[tuple[int, str]]) -> dict[int, dict]:
     keys = {a.key for a in issue.all_pages}
     turns = {}
     for page, anchor in breaks:
-        match = _BLOCK.fullmatch(anchor)
+        match = BLOCK_ANCHOR.fullmatch(anchor)
         if page > 2 and page % 2 == 0 and match and match.group(1) in keys:
             turns[page - 1] = {"page": page, "anchor": anchor}
     return turns

@@ -145,7 +145,7 @@ def _tag_links(writer: PdfWriter, links: list) -> None:
         document_ref.get_object()["/K"].append(element)
         annot = ref.get_object()
         annot[NameObject("/StructParent")] = NumberObject(key)
-        annot.setdefault(NameObject("/Contents"), TextStringObject("Jump line: where the story goes on"))
+        annot.setdefault(NameObject("/Contents"), TextStringObject("Jump line: where the story goes on or came from"))
         nums.extend([NumberObject(key), element])
         key += 1
     root[NameObject("/ParentTreeNextKey")] = NumberObject(key)
