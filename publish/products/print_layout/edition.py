@@ -32,7 +32,7 @@ from publish.products.print_layout.join import Bookmark, join
 from publish.forkpool import cpus
 from publish.products.print_layout.parallel import call, run
 from publish.products.print_layout.partcache import PartCache
-from publish.products.print_layout.render import Job, Result
+from publish.products.print_layout.render import Job, Result, render
 from publish.products.press.separate import to_cmyk
 from publish.products.press.setup import press_inks
 from publish.render import source_date
@@ -241,46 +241,76 @@ def _separated(pdf: bytes, inks) -> bytes:
 def _body(issue: Issue, variants: tuple[str, ...], cache: PartCache, workers: int, fresh: bool):
     """The front page's measure and the body parts → (jump, parts, their jobs, their results).
 
-    The parts without the lead story are laid out beside the measure; the lead's own part waits for it,
-    as it picks up where the front page stops. Results come from the part cache unless `fresh` (--force).
+    The lead story's part picks up where the front page stops, so it needs the measure first: the two are
+    one task, laid out one after the other in one process, started first, while the other parts take the
+    other processes. Results come from the part cache unless `fresh` (--force).
     """
     measure, jump = _measure_job(issue)
     everything = pdf_html.split(issue)
-    free = [i for i, part in enumerate(everything) if all(a.key != jump.key for a in part.articles)]
-    jobs = {i: _part_job(issue, everything[i], jump, variants) for i in free}
-    found = _cached_or_run(cache, [measure, *jobs.values()], workers, fresh)
-    jump = front.kept_on_front(found[0].anchors, found[0].boxes, jump)
-    if not jump.kept:
-        jump = Jump("", 0, (), jump.teasers)
-    results = dict(zip(free, found[1:]))
-    # a lead told whole on the front page leaves nothing of itself inside: a part of it alone goes
-    told = jump.key if jump.key and not jump.continues else None
-    waiting = [i for i in range(len(everything)) if i not in jobs
-               and any(a.key != told for a in everything[i].articles)]
-    jobs.update({i: _part_job(issue, everything[i], jump, variants) for i in waiting})
-    results.update(zip(waiting, _cached_or_run(cache, [jobs[i] for i in waiting], workers, fresh)))
+    lead = [i for i, part in enumerate(everything) if any(a.key == jump.key for a in part.articles)]
+    jobs = {i: _part_job(issue, everything[i], jump, variants) for i in range(len(everything)) if i not in lead}
+    cached = {i: None if fresh else cache.get(job) for i, job in jobs.items()}
+    known = None if fresh else cache.get(measure)
+    todo = [i for i, result in cached.items() if result is None]
+    tasks = [lambda: _lead_parts(issue, everything, lead, measure, known, jump, variants, cache, fresh),
+             *(lambda job=jobs[i]: render(job) for i in todo)]
+    limit = time_limit()
+    done = call(tasks, workers, [measure.label, *(jobs[i].label for i in todo)],
+                [limit * (1 + len(lead)), *(limit for _ in todo)],
+                order=[0, *sorted(range(1, len(tasks)), key=lambda t: -len(jobs[todo[t - 1]].html))])
+    (measured, leads), results = done[0], dict(cached) | dict(zip(todo, done[1:]))
+    _raise_errors([measured, *(r for _, r in leads), *results.values()])
+    for i in todo:
+        cache.put(jobs[i], results[i])
+    if known is None:
+        cache.put(measure, measured)
+    jump = _kept(measured, jump)
+    for i, (laid, result) in zip(_lead_waiting(everything, lead, jump), leads):
+        jobs[i] = _part_job(issue, everything[i], jump, variants)
+        results[i] = result
+        if laid:
+            cache.put(jobs[i], result)
     cache.prune()
     kept = sorted(jobs)
     log.debug("issue %s: %d part(s)", issue.number, len(kept))
     return jump, [everything[i] for i in kept], [jobs[i] for i in kept], [results[i] for i in kept]
 
 
+def _kept(measured: Result, jump: Jump) -> Jump:
+    """What the front page keeps of the lead, from the measuring layout."""
+    jump = front.kept_on_front(measured.anchors, measured.boxes, jump)
+    return jump if jump.kept else Jump("", 0, (), jump.teasers)
+
+
+def _lead_waiting(everything, lead: list[int], jump: Jump) -> list[int]:
+    """The lead's parts to lay out: a lead told whole on the front page leaves nothing of itself inside,
+    and a part of it alone goes."""
+    told = jump.key if jump.key and not jump.continues else None
+    return [i for i in lead if any(a.key != told for a in everything[i].articles)]
+
+
+def _lead_parts(issue: Issue, everything, lead: list[int], measure: Job, known: Result | None, jump: Jump,
+                variants: tuple[str, ...], cache: PartCache, fresh: bool) -> tuple[Result, list]:
+    """The measure (`known` if cached), then the lead's parts laid out from it: (measure, [(laid out now?,
+    result)]). Stops at the first error."""
+    measured = known or render(measure)
+    if measured.error:
+        return measured, []
+    jump = _kept(measured, jump)
+    made = []
+    for i in _lead_waiting(everything, lead, jump):
+        job = _part_job(issue, everything[i], jump, variants)
+        found = None if fresh else cache.get(job)
+        made.append((found is None, found or render(job)))
+        if made[-1][1].error:
+            break
+    return measured, made
+
+
 def _part_job(issue: Issue, part, jump: Jump, variants: tuple[str, ...]) -> Job:
     pub = issue.publication
     return Job(pdf_html.part_html(issue, part, jump), pub.root, variants, _sources(issue, part.articles),
                time_limit(), label=_label(issue, part.articles), layout=f"layouts/{pub.layout}")
-
-
-def _cached_or_run(cache: PartCache, jobs: list[Job], workers: int, fresh: bool) -> list[Result]:
-    """Each job's result: from the part cache (unless `fresh`), or laid out now (in parallel) and kept."""
-    results = [None if fresh else cache.get(job) for job in jobs]
-    todo = [i for i, result in enumerate(results) if result is None]
-    for i, result in zip(todo, run([jobs[i] for i in todo], workers) if todo else []):
-        results[i] = result
-    _raise_errors(results)
-    for i in todo:
-        cache.put(jobs[i], results[i])
-    return results
 
 
 def _measure_job(issue: Issue) -> tuple[Job, Jump]:

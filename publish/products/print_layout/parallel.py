@@ -43,6 +43,7 @@ def call(tasks: list[Callable], workers: int, labels: list[str], limits: list[fl
         return Result(error=f"{labels[index]}: making the PDF failed ({why.partition(': ')[2]})")
 
     results: list = [None] * len(tasks)
-    for index, result, _ in forkpool.run(tasks, workers, [limit + GRACE for limit in limits], failure, order):
+    for index, result, seconds in forkpool.run(tasks, workers, [limit + GRACE for limit in limits], failure, order):
+        log.debug("pdf: %s done in %.2f s", labels[index], seconds)
         results[index] = result
     return results
