@@ -173,8 +173,8 @@ def lay_out(issue: Issue, variants: tuple[str, ...], workers: int = 1, base: str
     gap = -(body_pages + 1) % 4 if "press" in variants else 0  # the press prints folded sheets of 4 pages
     filler_jobs = [Job(pdf_html.filler_html(issue, gap), pub.root, ("press",), {}, limit, label=toml,
                        layout=layout)] if gap else []
-    front, furniture, *filler = run([front_job, folios_job, *filler_jobs], workers)
-    _raise_errors([front, furniture, *filler])
+    front, furniture, *filler = _cached(cache, [front_job, folios_job, *filler_jobs], workers, fresh)
+    cache.prune()
     filler_pdf = _filler(issue, filler, gap, filler_jobs, workers)
     inks = press_inks(pub) if "press" in variants else None
     if front.pages != 1:
@@ -270,10 +270,23 @@ def _body(issue: Issue, variants: tuple[str, ...], cache: PartCache, workers: in
         results[i] = result
         if laid:
             cache.put(jobs[i], result)
-    cache.prune()
+        else:  # found in the cache by the task's process
+            cache.keep(jobs[i])
     kept = sorted(jobs)
     log.debug("issue %s: %d part(s)", issue.number, len(kept))
     return jump, [everything[i] for i in kept], [jobs[i] for i in kept], [results[i] for i in kept]
+
+
+def _cached(cache: PartCache, jobs: list[Job], workers: int, fresh: bool) -> list[Result]:
+    """Each job's result: from the part cache (unless `fresh`), or laid out now (in parallel) and kept."""
+    results = [None if fresh else cache.get(job) for job in jobs]
+    todo = [i for i, result in enumerate(results) if result is None]
+    for i, result in zip(todo, run([jobs[i] for i in todo], workers) if todo else []):
+        results[i] = result
+    _raise_errors(results)
+    for i in todo:
+        cache.put(jobs[i], results[i])
+    return results
 
 
 def _kept(measured: Result, jump: Jump) -> Jump:

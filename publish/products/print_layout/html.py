@@ -129,6 +129,7 @@ def page_css(issue: Issue, front: bool = False) -> Markup:
         lines.append(f".cover-picture img {{ max-height: {max(body * 0.3, 30):.1f}mm; }}")
         # the front page is one page tall: the lead's columns take what the rest leaves
         lines.append(f".front {{ height: {height - BOTTOM_MARGIN_MM - 1:.1f}mm; }}")
+        lines.append(f"@page front-measuring {{ margin-top: 0; margin-bottom: {BOTTOM_MARGIN_MM + 1:.1f}mm; }}")
         # a long headline or a long contents list gets smaller type, so the front keeps room for the story
         words = len(issue.headline)
         size = (50 if words <= 45 else 42 if words <= 70 else 34) * scale

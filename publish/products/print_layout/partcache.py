@@ -76,6 +76,11 @@ class PartCache:
         except (OSError, ValueError, KeyError, TypeError):
             return None
 
+    def keep(self, job: Job) -> None:
+        """Keep the job's entry at the next prune (one found by another process's get())."""
+        if self.base:
+            self.used.add(self.key(job))
+
     def put(self, job: Job, result: Result) -> None:
         """Keep a finished result (never an error) for the next build; a read-only folder only costs time."""
         if not self.base or result.error:
