@@ -12,8 +12,10 @@ EPOCH = "1606867200"
 CACHE = ".publish-cache/layout/1112"
 
 
-def _entries(root) -> set[str]:
-    return {p.name.split(".", 1)[0] for p in (root / CACHE).glob("*.json")}
+def _entries(root, kind: str = "part") -> set[str]:
+    """The cached layouts of one kind: body parts, the front page's measure, the front page, the furniture."""
+    return {p.name.split(".", 1)[0] for p in (root / CACHE).glob("*.json")
+            if json.loads(p.read_text()).get("kind") == kind}
 
 
 def _pdfs(root, out: str = "dist") -> dict[str, bytes]:
@@ -27,11 +29,15 @@ def edited(tmp_path_factory):
     first = invoke_at(EPOCH, root, "build", "1112", "--format", "pdf,print")
     assert first.exit_code == 0, first.output
     before, entries_before = _pdfs(root), _entries(root)
+    front, folios = _entries(root, "front"), _entries(root, "folios")
+    assert len(front) == len(folios) == 1
     review = root / "issues/1112/02-dilemma.md"
     review.write_text(review.read_text().replace("A film about phones", "A long film about phones", 1))
     second = invoke_at(EPOCH, root, "build", "1112", "--format", "pdf,print")
     assert second.exit_code == 0, second.output
     after, entries_after = _pdfs(root), _entries(root)
+    # the edit moves no page: the front page and the running heads are the ones laid out before
+    assert (_entries(root, "front"), _entries(root, "folios")) == (front, folios)
     forced = invoke_at(EPOCH, root, "build", "1112", "--format", "pdf,print", "--force", "--out", str(root / "full"))
     assert forced.exit_code == 0, forced.output
     return root, before, after, entries_before, entries_after
@@ -52,10 +58,14 @@ def test_the_pdfs_from_cached_parts_are_those_of_a_full_layout(edited):
 def test_a_new_picture_under_the_same_name_is_laid_out_again(tmp_path):
     root = small_publication(tmp_path / "pub")
     assert invoke_at(EPOCH, root, "build", "1112", "--format", "pdf").exit_code == 0
-    before = _entries(root)
+    kinds = ("part", "measure", "front", "folios")
+    before = {kind: _entries(root, kind) for kind in kinds}
     picture(root / "issues/1112/images/picket.jpg", size=(900, 1400))  # portrait now, same file name
     assert invoke_at(EPOCH, root, "build", "1112", "--format", "pdf").exit_code == 0
-    assert len(before - _entries(root)) == 1
+    after = {kind: _entries(root, kind) for kind in kinds}
+    # the cover picture: the front page and its measure are laid out again; the body and the furniture are not
+    assert {kind for kind in kinds if before[kind] != after[kind]} == {"measure", "front"}
+    assert all(len(after[kind]) == len(before[kind]) for kind in kinds)
 
 
 def test_a_damaged_entry_is_a_miss_not_an_error(tmp_path):
@@ -74,3 +84,19 @@ def test_a_damaged_entry_is_a_miss_not_an_error(tmp_path):
     full = invoke_at(EPOCH, root, "build", "1112", "--format", "pdf", "--force", "--out", str(root / "full"))
     assert full.exit_code == 0, full.output
     assert _pdfs(root) == _pdfs(root, "full")
+
+
+def test_the_press_pictures_in_cmyk_are_kept_and_a_damaged_one_is_converted_again(tmp_path):
+    root = small_publication(tmp_path / "pub")
+    assert invoke_at(EPOCH, root, "build", "1112", "--format", "print").exit_code == 0
+    kept = sorted((root / ".publish-cache/cmyk/1112").iterdir())
+    assert kept, "no picture was kept in CMYK"
+    kept[0].write_bytes(kept[0].read_bytes()[:-100])  # cut short
+    issue = root / "issues/1112/issue.toml"  # the front page changes; the pictures do not
+    issue.write_text(issue.read_text().replace("worse for workers", "worse for all of us"))
+    result = invoke_at(EPOCH, root, "build", "1112", "--format", "print")
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in (root / ".publish-cache/cmyk/1112").iterdir()) == [p.name for p in kept]
+    full = invoke_at(EPOCH, root, "build", "1112", "--format", "print", "--force", "--out", str(root / "full"))
+    assert full.exit_code == 0, full.output
+    assert _pdfs(root) == _pdfs(root, "full")  # byte for byte what converting every picture again gives

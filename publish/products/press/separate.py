@@ -9,15 +9,20 @@ and the output intent becomes the printer's CMYK profile.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import logging
+from pathlib import Path
 
 logging.getLogger("pikepdf").setLevel(logging.WARNING)  # its start-up notice is no news to an editor
 
 import pikepdf  # noqa: E402
 from pikepdf import Array, Dictionary, Name, Operator  # noqa: E402
 
+from publish.atomic import is_temp, write_bytes  # noqa: E402
 from publish.products.press.inks import Inks  # noqa: E402
+
+JPEG_QUALITY = 92
 
 
 def space_kind(space) -> str:
@@ -53,6 +58,8 @@ def to_cmyk(pdf_bytes: bytes, inks: Inks) -> bytes:
         _separate(pdf, page.obj, inks, done)
         _group_to_cmyk(page.obj)
     _output_intent(pdf, inks)
+    if inks.store is not None:
+        inks.store.prune()
     out = io.BytesIO()
     pdf.save(out, deterministic_id=True, compress_streams=True, object_stream_mode=pikepdf.ObjectStreamMode.preserve)
     return out.getvalue()
@@ -204,24 +211,76 @@ def _picture(pdf, image, inks: Inks) -> None:
         return
     space = image.get("/ColorSpace")
     icc = bytes(space[1].read_bytes()) if isinstance(space, Array) and str(space[0]) == "/ICCBased" else None
-    key = ("picture", bytes(image.read_raw_bytes()), icc)  # the same picture in several parts: converted once
-    if key not in inks.memo:
-        inks.memo[key] = inks.picture(pikepdf.PdfImage(image).as_pil_image(), icc)
-    converted = inks.memo[key]
     was_jpeg = "/DCTDecode" in str(image.get("/Filter", ""))
-    for key in ("/Decode", "/DecodeParms", "/Intent"):
-        if key in image:
-            del image[key]
+    # the same picture in several parts, or in the last build: converted once
+    key = hashlib.sha256(b"\0".join([bytes(image.read_raw_bytes()), icc or b"-", b"jpeg" if was_jpeg else b"raw",
+                                      repr((kind, inks.ink_limit, JPEG_QUALITY)).encode(), inks.profile])).hexdigest()
+    if key not in inks.memo:
+        inks.memo[key] = inks.store.get(key) if inks.store is not None else None
+        if inks.memo[key] is None:
+            inks.memo[key] = _converted(image, inks, icc, was_jpeg)
+            if inks.store is not None:
+                inks.store.put(key, inks.memo[key])
+        elif inks.store is not None:
+            inks.store.used.add(key)
+    data = inks.memo[key]
+    for name in ("/Decode", "/DecodeParms", "/Intent"):
+        if name in image:
+            del image[name]
     if was_jpeg:
-        data = io.BytesIO()
-        converted.save(data, "JPEG", quality=92, optimize=True)
-        image.write(data.getvalue(), filter=Name.DCTDecode)
+        image.write(data, filter=Name.DCTDecode)
         # Pillow writes Adobe's inverted CMYK JPEG: the decode array turns it the right way round
         image.Decode = Array([1, 0, 1, 0, 1, 0, 1, 0])
     else:
-        image.write(converted.tobytes())  # compressed on saving
+        image.write(data)  # compressed on saving
     image.ColorSpace = Name.DeviceCMYK
     image.BitsPerComponent = 8
+
+
+def _converted(image, inks: Inks, icc: bytes | None, as_jpeg: bool) -> bytes:
+    """The picture's CMYK pixels: a JPEG's bytes, or raw samples."""
+    converted = inks.picture(pikepdf.PdfImage(image).as_pil_image(), icc)
+    if not as_jpeg:
+        return converted.tobytes()
+    data = io.BytesIO()
+    converted.save(data, "JPEG", quality=JPEG_QUALITY, optimize=True)
+    return data.getvalue()
+
+
+class PictureStore:
+    """Converted pictures kept between builds in one folder (an issue's), by the digest of what they are made
+    from; `prune()` drops those this build did not use. A damaged or unreadable file is a miss."""
+
+    def __init__(self, folder: Path, fresh: bool = False) -> None:
+        self.folder = folder
+        self.fresh = fresh  # --force: convert everything again, and keep the new conversions
+        self.used: set[str] = set()
+
+    def get(self, key: str) -> bytes | None:
+        if self.fresh:
+            return None
+        try:
+            data = (self.folder / key).read_bytes()
+        except OSError:
+            return None
+        if len(data) < 32 or hashlib.sha256(data[32:]).digest() != data[:32]:
+            return None
+        self.used.add(key)
+        return data[32:]
+
+    def put(self, key: str, data: bytes) -> None:
+        self.used.add(key)
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            write_bytes(self.folder / key, hashlib.sha256(data).digest() + data)
+        except OSError:
+            pass  # a read-only folder only costs time
+
+    def prune(self) -> None:
+        if self.folder.is_dir():
+            for path in self.folder.iterdir():
+                if path.name not in self.used and not is_temp(path.name):
+                    path.unlink(missing_ok=True)
 
 
 def _group_to_cmyk(holder) -> None:

@@ -18,6 +18,7 @@ import os
 import time
 import uuid
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from publish.errors import PublishError, rel
 from publish.model import Issue
@@ -33,7 +34,7 @@ from publish.forkpool import cpus
 from publish.products.print_layout.parallel import call, run
 from publish.products.print_layout.partcache import PartCache
 from publish.products.print_layout.render import Job, Result, render
-from publish.products.press.separate import to_cmyk
+from publish.products.press.separate import PictureStore, to_cmyk
 from publish.products.press.setup import press_inks
 from publish.render import source_date
 
@@ -41,6 +42,7 @@ log = logging.getLogger("publish")
 
 DEFAULT_TIME_LIMIT = 300.0  # seconds for one layout; PUBLISH_PDF_TIME_LIMIT overrides
 CACHE_KEY = LAYOUT_KEY
+PICTURES = Path(".publish-cache") / "cmyk"  # the press's pictures in CMYK, per issue
 
 
 @dataclass
@@ -177,6 +179,8 @@ def lay_out(issue: Issue, variants: tuple[str, ...], workers: int = 1, base: str
     cache.prune()
     filler_pdf = _filler(issue, filler, gap, filler_jobs, workers)
     inks = press_inks(pub) if "press" in variants else None
+    if inks is not None and base:  # the pictures in CMYK are kept with the parts' layouts
+        inks.store = PictureStore(pub.root / PICTURES / str(issue.number), fresh)
     if front.pages != 1:
         raise PublishError(f"{toml}: the front page does not fit on one page ({front.pages} pages) — shorten the "
                            "cover headline or the cover story's standfirst, or use a smaller cover picture")

@@ -23,7 +23,7 @@ from publish.products.print_layout.html import root_url
 from publish.products.print_layout.render import Job, Result
 
 CACHE = Path(".publish-cache") / "layout"
-VERSION = "3"
+VERSION = "4"
 _URL = re.compile(r"""(?:src|href)=["']([^"'#?]+)""")
 
 
@@ -87,7 +87,7 @@ class PartCache:
             return
         key = self.key(job)
         self.used.add(key)
-        meta = {"pages": result.pages, "width": result.width, "height": result.height,
+        meta = {"kind": job.kind, "pages": result.pages, "width": result.width, "height": result.height,
                 "anchors": result.anchors, "bottoms": result.bottoms, "boxes": result.boxes,
                 "warnings": result.warnings,
                 "sha256": {v: hashlib.sha256(pdf).hexdigest() for v, pdf in result.pdf.items()}}
