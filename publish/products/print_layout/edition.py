@@ -296,7 +296,7 @@ def _cached(cache: PartCache, jobs: list[Job], workers: int, fresh: bool) -> lis
 def _kept(measured: Result, jump: Jump) -> Jump:
     """What the front page keeps of the lead, from the measuring layout."""
     jump = front.kept_on_front(measured.anchors, measured.boxes, jump)
-    return jump if jump.kept else Jump("", 0, (), jump.teasers)
+    return jump if jump.kept else Jump("", 0, (), jump.teasers, room=jump.room)
 
 
 def _lead_waiting(everything, lead: list[int], jump: Jump) -> list[int]:

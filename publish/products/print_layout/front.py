@@ -44,6 +44,7 @@ class Jump:
     blocks: tuple[str, ...] = ()  # the story's body, block by block (sanitised HTML)
     teasers: tuple[str, ...] = ()  # keys of the other stories teased on the front page
     order: tuple[int, ...] = ()  # the blocks that may open on the front page, in reading order
+    room: float = 0.0  # how tall the front page's columns are, CSS px (from the measure; 0: not measured)
 
     @property
     def on_front(self) -> tuple[int, ...]:
@@ -147,7 +148,9 @@ def kept_on_front(anchors: list[list[str]], boxes: dict[str, list[float]], jump:
         kept -= 1
     everything = kept == len(ids)
     teasers = tuple(key for key in jump.teasers if whole(f"teaser-{key}")) if everything else ()
-    return Jump(jump.key, kept, jump.blocks, teasers, jump.order)
+    # half a pixel less: a box ending exactly at the foot may be pushed to a page of its own by rounding
+    room = boxes["cover-text"][4] - boxes["cover-text"][2] - 0.5 if "cover-text" in boxes else 0.0
+    return Jump(jump.key, kept, jump.blocks, teasers, jump.order, round(max(room, 0.0), 2))
 
 
 def _room_after(boxes: dict[str, list[float]], ids: list[str], kept: int) -> bool:
@@ -171,6 +174,6 @@ def front_html(issue: Issue, jump: Jump, starts: dict[str, int] | None, page_css
     return render_template(
         pub, "pdf/front.html", issue=issue, cover=cover, contents=contents, teasers=teasers,
         opening=shown.front_blocks(), continues=shown.continues,
-        cover_page=page(cover.slug) if cover else "", final=starts is not None,
+        cover_page=page(cover.slug) if cover else "", final=starts is not None, room=shown.room,
         page_css=page_css, picture_url=picture_url, meta=meta(issue),
     )

@@ -127,9 +127,9 @@ def page_css(issue: Issue, front: bool = False) -> Markup:
         _, height = page_size_mm(settings.page_size)
         body = height - masthead - BOTTOM_MARGIN_MM
         lines.append(f".cover-picture img {{ max-height: {max(body * 0.3, 30):.1f}mm; }}")
-        # the front page is one page tall: the lead's columns take what the rest leaves
-        lines.append(f".front {{ height: {height - BOTTOM_MARGIN_MM - 1:.1f}mm; }}")
-        lines.append(f"@page front-measuring {{ margin-top: 0; margin-bottom: {BOTTOM_MARGIN_MM + 1:.1f}mm; }}")
+        # the front page is one page tall: the lead's columns take what the rest leaves, down to 1 mm above
+        # the body pages' foot
+        lines.append(f"@page front {{ margin-bottom: {BOTTOM_MARGIN_MM + 1:.1f}mm; }}")
         # a long headline or a long contents list gets smaller type, so the front keeps room for the story
         words = len(issue.headline)
         size = (50 if words <= 45 else 42 if words <= 70 else 34) * scale
