@@ -8,6 +8,7 @@ fewer tries. A try is a column box laid out, counted at WeasyPrint's block layou
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import pytest
 from weasyprint import HTML
@@ -15,10 +16,13 @@ from weasyprint.formatting_structure import boxes
 from weasyprint.layout import block
 
 from publish.products.print_layout import weasy_adapter
+from publish.products.print_layout.fetch import isolated_fonts
+
+REPO = Path(__file__).resolve().parents[1]
 
 WORDS = ("the members voted to strike over pay and the council offered less than inflation again so the "
          "branch met on the picket line before dawn and agreed to ballot every depot in the city ").split()
-PAGE = "<style>@page { size: 210mm 297mm; margin: 15mm } body { font: 10pt/1.4 serif; margin: 0 }" \
+PAGE = "<style>@page { size: 210mm 297mm; margin: 15mm } body { font: 10pt/1.4 'Noto Serif'; margin: 0 }" \
        " .body { columns: 3; column-gap: 5mm } p { margin: 0 0 2mm 0; orphans: 2; widows: 2 }" \
        " .box { break-inside: avoid; background: #eee; padding: 2mm; margin: 2mm 0 }" \
        " h2 { break-after: avoid; font-size: 12pt; margin: 3mm 0 1mm 0 }" \
@@ -60,7 +64,10 @@ def _layout(body: str, searched: bool, monkeypatch) -> tuple[list[str], list[flo
             return original(context, box, *args, **kwargs)
 
         m.setattr(block, "block_box_layout", counting)
-        document = HTML(string=f"{PAGE}<div class='body'>{body}</div>").render()
+        # the paper's fonts, as every layout of publish sees them (a process's first layout fixes some of
+        # fontconfig's choices for the layouts after it)
+        with isolated_fonts(REPO) as fonts:
+            document = HTML(string=f"{PAGE}<div class='body'>{body}</div>").render(font_config=fonts)
     pages = [" ".join(t.text for t in page._page_box.descendants() if isinstance(t, boxes.TextBox))
              for page in document.pages]
     last = document.pages[-1]._page_box

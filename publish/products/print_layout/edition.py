@@ -1,7 +1,7 @@
 """An Issue → its print layout, once per run: the download and press PDFs' bytes, page starts and page breaks.
 
 The body is cut into parts at section openings and the parts are laid out
-in parallel processes (.parallel), each written twice from its one layout:
+in parallel processes (.body), each written twice from its one layout:
 trimmed, tagged and with screen-resolution pictures for the download PDF,
 with bleed, marks and full-resolution pictures for the press. The front page
 and the running heads are laid out last, once every page number is known, and
@@ -14,33 +14,31 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from publish.errors import PublishError, rel
+from publish.forkpool import cpus
 from publish.model import Issue
 from publish.pipeline.types import Context
-from publish.products.print_layout import html as pdf_html
-from publish.products.print_layout.breaks import LAYOUT_KEY, store_breaks, stored_breaks
-from publish.products.print_layout import front
-from publish.products.print_layout.fetch import VIRTUAL_ROOT
-from publish.products.print_layout.front import Jump, front_html
-from publish.products.print_layout.furniture import BLOCK_ANCHOR, furnish
-from publish.products.print_layout.join import Bookmark, join
-from publish.forkpool import cpus
-from publish.products.print_layout.parallel import call, run
-from publish.products.print_layout.partcache import PartCache
-from publish.products.print_layout.render import Job, Result, render
 from publish.products.press.separate import PictureStore, to_cmyk
 from publish.products.press.setup import press_inks
+from publish.products.print_layout import html as pdf_html
+from publish.products.print_layout.body import body, cached, raise_errors, sources, time_limit
+from publish.products.print_layout.breaks import LAYOUT_KEY, store_breaks, stored_breaks
+from publish.products.print_layout.fetch import VIRTUAL_ROOT
+from publish.products.print_layout.front import front_html
+from publish.products.print_layout.furniture import BLOCK_ANCHOR, furnish
+from publish.products.print_layout.join import Bookmark, join
+from publish.products.print_layout.parallel import call, run
+from publish.products.print_layout.partcache import PartCache
+from publish.products.print_layout.render import Job, Result
 from publish.render import source_date
 
 log = logging.getLogger("publish")
 
-DEFAULT_TIME_LIMIT = 300.0  # seconds for one layout; PUBLISH_PDF_TIME_LIMIT overrides
 CACHE_KEY = LAYOUT_KEY
 PICTURES = Path(".publish-cache") / "cmyk"  # the press's pictures in CMYK, per issue
 
@@ -130,15 +128,6 @@ def _workers() -> int:
     return 1 if multiprocessing.current_process().daemon else cpus()
 
 
-def time_limit() -> float:
-    raw = os.environ.get("PUBLISH_PDF_TIME_LIMIT", "").strip()
-    try:
-        return float(raw) if raw else DEFAULT_TIME_LIMIT
-    except ValueError:
-        raise PublishError(f"PUBLISH_PDF_TIME_LIMIT={raw!r} is not a number of seconds — "
-                           "unset it or give e.g. PUBLISH_PDF_TIME_LIMIT=300") from None
-
-
 def lay_out(issue: Issue, variants: tuple[str, ...], workers: int = 1, base: str = "",
             fresh: bool = False) -> Edition:
     """Lay the body parts out (in parallel), then the front page and furniture; join each variant.
@@ -152,7 +141,7 @@ def lay_out(issue: Issue, variants: tuple[str, ...], workers: int = 1, base: str
     limit = time_limit()
     layout = f"layouts/{pub.layout}"
     cache = PartCache(pub.root, issue.number, base)
-    jump, parts, jobs, results = _body(issue, variants, cache, workers, fresh)
+    jump, parts, jobs, results = body(issue, variants, cache, workers, fresh)
     laid = time.perf_counter()
 
     starts, folios, outline = _pages(issue, parts, results)
@@ -167,7 +156,7 @@ def lay_out(issue: Issue, variants: tuple[str, ...], workers: int = 1, base: str
                        _warnings(results))
     toml = rel(issue.folder / "issue.toml", pub.root)
     front_job = Job(front_html(issue, jump, starts, pdf_html.page_css(issue, front=True), pdf_html.picture_url),
-                    pub.root, variants, _sources(issue, list(issue.articles)), limit, label=toml, layout=layout,
+                    pub.root, variants, sources(issue, list(issue.articles)), limit, label=toml, layout=layout,
                     kind="front")
     folios_job = Job(pdf_html.folios_html(issue, folios), pub.root, variants, {}, limit, label=toml,
                      layout=layout, kind="folios")
@@ -175,7 +164,11 @@ def lay_out(issue: Issue, variants: tuple[str, ...], workers: int = 1, base: str
     gap = -(body_pages + 1) % 4 if "press" in variants else 0  # the press prints folded sheets of 4 pages
     filler_jobs = [Job(pdf_html.filler_html(issue, gap), pub.root, ("press",), {}, limit, label=toml,
                        layout=layout)] if gap else []
-    front, furniture, *filler = _cached(cache, [front_job, folios_job, *filler_jobs], workers, fresh)
+    front, furniture, *filler = cached(cache, [front_job, folios_job, *filler_jobs], workers, fresh)
+    if front.pages != 1 and jump.room:  # the measured height did not hold after all: columns as tall as needed
+        front_job = replace(front_job, html=front_html(issue, replace(jump, room=0.0), starts,
+                                                       pdf_html.page_css(issue, front=True), pdf_html.picture_url))
+        front = cached(cache, [front_job], workers, fresh)[0]
     cache.prune()
     filler_pdf = _filler(issue, filler, gap, filler_jobs, workers)
     inks = press_inks(pub) if "press" in variants else None
@@ -218,7 +211,7 @@ def _join_variants(issue: Issue, variants: tuple[str, ...], jobs: list[Job], mad
                                          **settings[v]), inks if v == "press" else None)
              for v in variants]
     pdfs = dict(zip(variants, call(joins, workers, [toml] * len(joins), [time_limit()] * len(joins))))
-    _raise_errors([p for p in pdfs.values() if isinstance(p, Result)])
+    raise_errors([p for p in pdfs.values() if isinstance(p, Result)])
     return pdfs
 
 
@@ -231,7 +224,7 @@ def _filler(issue: Issue, filler: list[Result], gap: int, jobs: list[Job], worke
     blank = Job(pdf_html.blank_html(issue, gap), jobs[0].root, ("press",), {}, jobs[0].time_limit,
                 label=jobs[0].label, layout=jobs[0].layout)
     result = run([blank], workers)[0]
-    _raise_errors([result])
+    raise_errors([result])
     log.warning("%s: warning: the press PDF has %d blank page(s) added to make its page count a multiple of 4 — "
                 "the house adverts did not fit one page each; check pdf/filler.html in the layout", jobs[0].label, gap)
     return [result.pdf["press"]]
@@ -242,130 +235,8 @@ def _separated(pdf: bytes, inks) -> bytes:
     return pdf if inks is None else to_cmyk(pdf, inks)
 
 
-def _body(issue: Issue, variants: tuple[str, ...], cache: PartCache, workers: int, fresh: bool):
-    """The front page's measure and the body parts → (jump, parts, their jobs, their results).
-
-    The lead story's part picks up where the front page stops, so it needs the measure first: the two are
-    one task, laid out one after the other in one process, started first, while the other parts take the
-    other processes. Results come from the part cache unless `fresh` (--force).
-    """
-    measure, jump = _measure_job(issue)
-    everything = pdf_html.split(issue)
-    lead = [i for i, part in enumerate(everything) if any(a.key == jump.key for a in part.articles)]
-    jobs = {i: _part_job(issue, everything[i], jump, variants) for i in range(len(everything)) if i not in lead}
-    cached = {i: None if fresh else cache.get(job) for i, job in jobs.items()}
-    known = None if fresh else cache.get(measure)
-    todo = [i for i, result in cached.items() if result is None]
-    tasks = [lambda: _lead_parts(issue, everything, lead, measure, known, jump, variants, cache, fresh),
-             *(lambda job=jobs[i]: render(job) for i in todo)]
-    limit = time_limit()
-    done = call(tasks, workers, [measure.label, *(jobs[i].label for i in todo)],
-                [limit * (1 + len(lead)), *(limit for _ in todo)],
-                order=[0, *sorted(range(1, len(tasks)), key=lambda t: -len(jobs[todo[t - 1]].html))])
-    (measured, leads), results = done[0], dict(cached) | dict(zip(todo, done[1:]))
-    _raise_errors([measured, *(r for _, r in leads), *results.values()])
-    for i in todo:
-        cache.put(jobs[i], results[i])
-    if known is None:
-        cache.put(measure, measured)
-    jump = _kept(measured, jump)
-    for i, (laid, result) in zip(_lead_waiting(everything, lead, jump), leads):
-        jobs[i] = _part_job(issue, everything[i], jump, variants)
-        results[i] = result
-        if laid:
-            cache.put(jobs[i], result)
-        else:  # found in the cache by the task's process
-            cache.keep(jobs[i])
-    kept = sorted(jobs)
-    log.debug("issue %s: %d part(s)", issue.number, len(kept))
-    return jump, [everything[i] for i in kept], [jobs[i] for i in kept], [results[i] for i in kept]
-
-
-def _cached(cache: PartCache, jobs: list[Job], workers: int, fresh: bool) -> list[Result]:
-    """Each job's result: from the part cache (unless `fresh`), or laid out now (in parallel) and kept."""
-    results = [None if fresh else cache.get(job) for job in jobs]
-    todo = [i for i, result in enumerate(results) if result is None]
-    for i, result in zip(todo, run([jobs[i] for i in todo], workers) if todo else []):
-        results[i] = result
-    _raise_errors(results)
-    for i in todo:
-        cache.put(jobs[i], results[i])
-    return results
-
-
-def _kept(measured: Result, jump: Jump) -> Jump:
-    """What the front page keeps of the lead, from the measuring layout."""
-    jump = front.kept_on_front(measured.anchors, measured.boxes, jump)
-    return jump if jump.kept else Jump("", 0, (), jump.teasers, room=jump.room)
-
-
-def _lead_waiting(everything, lead: list[int], jump: Jump) -> list[int]:
-    """The lead's parts to lay out: a lead told whole on the front page leaves nothing of itself inside,
-    and a part of it alone goes."""
-    told = jump.key if jump.key and not jump.continues else None
-    return [i for i in lead if any(a.key != told for a in everything[i].articles)]
-
-
-def _lead_parts(issue: Issue, everything, lead: list[int], measure: Job, known: Result | None, jump: Jump,
-                variants: tuple[str, ...], cache: PartCache, fresh: bool) -> tuple[Result, list]:
-    """The measure (`known` if cached), then the lead's parts laid out from it: (measure, [(laid out now?,
-    result)]). Stops at the first error."""
-    measured = known or render(measure)
-    if measured.error:
-        return measured, []
-    jump = _kept(measured, jump)
-    made = []
-    for i in _lead_waiting(everything, lead, jump):
-        job = _part_job(issue, everything[i], jump, variants)
-        found = None if fresh else cache.get(job)
-        made.append((found is None, found or render(job)))
-        if made[-1][1].error:
-            break
-    return measured, made
-
-
-def _part_job(issue: Issue, part, jump: Jump, variants: tuple[str, ...]) -> Job:
-    pub = issue.publication
-    return Job(pdf_html.part_html(issue, part, jump), pub.root, variants, _sources(issue, part.articles),
-               time_limit(), label=_label(issue, part.articles), layout=f"layouts/{pub.layout}")
-
-
-def _measure_job(issue: Issue) -> tuple[Job, Jump]:
-    """The layout that measures how much of the lead story, and which teasers, the front page holds."""
-    pub = issue.publication
-    lead = issue.cover_story
-    blocks = front.blocks(lead, pub.language, pdf_html.picture_url, pub.url) if lead else ()
-    limit = front.measure_limit(pdf_html.front_scale(pub))
-    order = front.candidates(blocks, limit)
-    # teasers only where the lead leaves room: a lead with a page's worth of text leaves none
-    short = sum(len(blocks[i]) for i in order) < limit
-    teasers = tuple(a.key for a in issue.articles if lead is None or a.key != lead.key)[:front.TEASERS if short else 0]
-    jump = Jump(lead.key if lead else "", 0, blocks, teasers, order)
-    job = Job(front_html(issue, jump, None, pdf_html.page_css(issue, front=True), pdf_html.picture_url),
-              pub.root, (), _sources(issue, list(issue.articles)), time_limit(),
-              label=rel((lead.source if lead else issue.folder / "issue.toml"), pub.root),
-              layout=f"layouts/{pub.layout}", kind="measure")
-    return job, jump
-
-
 def _warnings(results: list[Result]) -> list[str]:
     return list(dict.fromkeys(w for r in results for w in r.warnings))
-
-
-def _sources(issue: Issue, articles) -> dict[str, str]:
-    root = issue.publication.root
-    return {f"article-{a.key}": rel(a.source, root) for a in articles}
-
-
-def _label(issue: Issue, articles) -> str:
-    names = [rel(a.source, issue.publication.root) for a in articles]
-    return names[0] if len(names) == 1 else ", ".join(names)
-
-
-def _raise_errors(results: list[Result]) -> None:
-    errors = [r.error for r in results if r.error]
-    if errors:
-        raise PublishError("\n".join(errors))
 
 
 def _pages(issue: Issue, parts, results) -> tuple[dict[str, int], list[dict], list[Bookmark]]:

@@ -22,6 +22,7 @@ MM = 96 / 25.4  # CSS px per millimetre
 SLUG_MM = 9.0  # room beyond the bleed for crop and registration marks
 SIDE_MARGIN_MM = 12.0  # must match @page in css/print.css
 BOTTOM_MARGIN_MM = 15.0
+FRONT_BOTTOM_MM = BOTTOM_MARGIN_MM + 1  # the front page's columns end 1 mm above the body pages' foot
 MASTHEAD_MM = 38.0
 _UNITS = {"mm": 1.0, "cm": 10.0, "q": 0.25, "in": 25.4, "pt": 25.4 / 72, "pc": 25.4 / 6, "px": 25.4 / 96}
 
@@ -129,7 +130,7 @@ def page_css(issue: Issue, front: bool = False) -> Markup:
         lines.append(f".cover-picture img {{ max-height: {max(body * 0.3, 30):.1f}mm; }}")
         # the front page is one page tall: the lead's columns take what the rest leaves, down to 1 mm above
         # the body pages' foot
-        lines.append(f"@page front {{ margin-bottom: {BOTTOM_MARGIN_MM + 1:.1f}mm; }}")
+        lines.append(f"@page front {{ margin-bottom: {FRONT_BOTTOM_MM:.1f}mm; }}")
         # a long headline or a long contents list gets smaller type, so the front keeps room for the story
         words = len(issue.headline)
         size = (50 if words <= 45 else 42 if words <= 70 else 34) * scale

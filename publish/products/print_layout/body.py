@@ -1,0 +1,156 @@
+"""The print layout's body: the front page's measure and the body parts, laid out in parallel processes
+(.parallel) or taken from the part cache (.partcache).
+
+The lead story's part picks up where the front page stops, so it waits for the measure: the two are
+one task, started first, laid out one after the other in one process, while the other parts take the
+other processes. `edition` lays the front page and the furniture out after them and joins the PDFs.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+
+from publish.errors import PublishError, rel
+from publish.model import Issue
+from publish.products.print_layout import front
+from publish.products.print_layout import html as pdf_html
+from publish.products.print_layout.front import Jump, front_html
+from publish.products.print_layout.parallel import call, run
+from publish.products.print_layout.partcache import PartCache
+from publish.products.print_layout.render import Job, Result, render
+
+log = logging.getLogger("publish")
+DEFAULT_TIME_LIMIT = 300.0  # seconds for one layout; PUBLISH_PDF_TIME_LIMIT overrides
+
+
+def time_limit() -> float:
+    raw = os.environ.get("PUBLISH_PDF_TIME_LIMIT", "").strip()
+    try:
+        return float(raw) if raw else DEFAULT_TIME_LIMIT
+    except ValueError:
+        raise PublishError(f"PUBLISH_PDF_TIME_LIMIT={raw!r} is not a number of seconds — "
+                           "unset it or give e.g. PUBLISH_PDF_TIME_LIMIT=300") from None
+
+
+def body(issue: Issue, variants: tuple[str, ...], cache: PartCache, workers: int, fresh: bool):
+    """The front page's measure and the body parts → (jump, parts, their jobs, their results).
+
+    The lead story's part picks up where the front page stops, so it needs the measure first: the two are
+    one task, laid out one after the other in one process, started first, while the other parts take the
+    other processes. Results come from the part cache unless `fresh` (--force).
+    """
+    measure, jump = measure_job(issue)
+    everything = pdf_html.split(issue)
+    lead = [i for i, part in enumerate(everything) if any(a.key == jump.key for a in part.articles)]
+    jobs = {i: _part_job(issue, everything[i], jump, variants) for i in range(len(everything)) if i not in lead}
+    cached = {i: None if fresh else cache.get(job) for i, job in jobs.items()}
+    known = None if fresh else cache.get(measure)
+    todo = [i for i, result in cached.items() if result is None]
+    tasks = [lambda: _lead_parts(issue, everything, lead, measure, known, jump, variants, cache, fresh),
+             *(lambda job=jobs[i]: render(job) for i in todo)]
+    limit = time_limit()
+    done = call(tasks, workers, [measure.label, *(jobs[i].label for i in todo)],
+                [limit * (1 + len(lead)), *(limit for _ in todo)],
+                order=[0, *sorted(range(1, len(tasks)), key=lambda t: -len(jobs[todo[t - 1]].html))])
+    (measured, leads), results = done[0], dict(cached) | dict(zip(todo, done[1:]))
+    raise_errors([measured, *(r for _, r in leads), *results.values()])
+    for i in todo:
+        cache.put(jobs[i], results[i])
+    if known is None:
+        cache.put(measure, measured)
+    jump = _kept(measured, jump)
+    for i, (laid, result) in zip(_lead_waiting(everything, lead, jump), leads):
+        jobs[i] = _part_job(issue, everything[i], jump, variants)
+        results[i] = result
+        if laid:
+            cache.put(jobs[i], result)
+        else:  # found in the cache by the task's process
+            cache.keep(jobs[i])
+    kept = sorted(jobs)
+    log.debug("issue %s: %d part(s)", issue.number, len(kept))
+    return jump, [everything[i] for i in kept], [jobs[i] for i in kept], [results[i] for i in kept]
+
+
+def cached(cache: PartCache, jobs: list[Job], workers: int, fresh: bool) -> list[Result]:
+    """Each job's result: from the part cache (unless `fresh`), or laid out now (in parallel) and kept."""
+    results = [None if fresh else cache.get(job) for job in jobs]
+    todo = [i for i, result in enumerate(results) if result is None]
+    for i, result in zip(todo, run([jobs[i] for i in todo], workers) if todo else []):
+        results[i] = result
+    raise_errors(results)
+    for i in todo:
+        cache.put(jobs[i], results[i])
+    return results
+
+
+def _kept(measured: Result, jump: Jump) -> Jump:
+    """What the front page keeps of the lead, from the measuring layout."""
+    foot = measured.height - pdf_html.FRONT_BOTTOM_MM * pdf_html.MM if measured.height else None
+    jump = front.kept_on_front(measured.anchors, measured.boxes, jump, foot)
+    return jump if jump.kept else Jump("", 0, (), jump.teasers, room=jump.room)
+
+
+def _lead_waiting(everything, lead: list[int], jump: Jump) -> list[int]:
+    """The lead's parts to lay out: a lead told whole on the front page leaves nothing of itself inside,
+    and a part of it alone goes."""
+    told = jump.key if jump.key and not jump.continues else None
+    return [i for i in lead if any(a.key != told for a in everything[i].articles)]
+
+
+def _lead_parts(issue: Issue, everything, lead: list[int], measure: Job, known: Result | None, jump: Jump,
+                variants: tuple[str, ...], cache: PartCache, fresh: bool) -> tuple[Result, list]:
+    """The measure (`known` if cached), then the lead's parts laid out from it: (measure, [(laid out now?,
+    result)]). Stops at the first error."""
+    measured = known or render(measure)
+    if measured.error:
+        return measured, []
+    jump = _kept(measured, jump)
+    made = []
+    for i in _lead_waiting(everything, lead, jump):
+        job = _part_job(issue, everything[i], jump, variants)
+        found = None if fresh else cache.get(job)
+        made.append((found is None, found or render(job)))
+        if made[-1][1].error:
+            break
+    return measured, made
+
+
+def _part_job(issue: Issue, part, jump: Jump, variants: tuple[str, ...]) -> Job:
+    pub = issue.publication
+    return Job(pdf_html.part_html(issue, part, jump), pub.root, variants, sources(issue, part.articles),
+               time_limit(), label=_label(issue, part.articles), layout=f"layouts/{pub.layout}")
+
+
+def measure_job(issue: Issue) -> tuple[Job, Jump]:
+    """The layout that measures how much of the lead story, and which teasers, the front page holds."""
+    pub = issue.publication
+    lead = issue.cover_story
+    blocks = front.blocks(lead, pub.language, pdf_html.picture_url, pub.url) if lead else ()
+    limit = front.measure_limit(pdf_html.front_scale(pub))
+    order = front.candidates(blocks, limit)
+    # teasers only where the lead leaves room: a lead with a page's worth of text leaves none
+    short = sum(len(blocks[i]) for i in order) < limit
+    teasers = tuple(a.key for a in issue.articles if lead is None or a.key != lead.key)[:front.TEASERS if short else 0]
+    jump = Jump(lead.key if lead else "", 0, blocks, teasers, order)
+    job = Job(front_html(issue, jump, None, pdf_html.page_css(issue, front=True), pdf_html.picture_url),
+              pub.root, (), sources(issue, list(issue.articles)), time_limit(),
+              label=rel((lead.source if lead else issue.folder / "issue.toml"), pub.root),
+              layout=f"layouts/{pub.layout}", kind="measure")
+    return job, jump
+
+
+def sources(issue: Issue, articles) -> dict[str, str]:
+    root = issue.publication.root
+    return {f"article-{a.key}": rel(a.source, root) for a in articles}
+
+
+def _label(issue: Issue, articles) -> str:
+    names = [rel(a.source, issue.publication.root) for a in articles]
+    return names[0] if len(names) == 1 else ", ".join(names)
+
+
+def raise_errors(results: list[Result]) -> None:
+    errors = [r.error for r in results if r.error]
+    if errors:
+        raise PublishError("\n".join(errors))
