@@ -88,6 +88,34 @@ def run(calls: Sequence[Callable], workers: int, limits: Sequence[float], failur
             _stop(process, conn)
 
 
+def can_begin() -> bool:
+    """Whether begin() may start a process here: fork exists, a second core too, and this is no daemonic
+    worker (which may have no children)."""
+    return can_fork() and cpus() > 1 and not multiprocessing.current_process().daemon
+
+
+def begin(call: Callable, failure: Failure) -> Callable[[], object]:
+    """Start `call` in a forked process of its own now, while this one goes on: the function returned waits
+    for its result (`failure(0, why)` if it raised or died) and stops the process if the wait is cut short.
+
+    Only where can_begin(). The wait has no time limit of its own: the caller's alarm bounds it.
+    """
+    context = multiprocessing.get_context("fork")
+    receiver, sender = context.Pipe(duplex=False)
+    process = context.Process(target=_child, daemon=True, args=(call, 0, failure, sender, os.getpid()))
+    process.start()
+    sender.close()
+
+    def wait():
+        try:
+            return _receive(receiver, process, 0, failure)
+        finally:
+            if process.is_alive():
+                _stop(process, receiver)
+
+    return wait
+
+
 def _receive(conn, process, index: int, failure: Failure):
     try:
         result = conn.recv()

@@ -3,6 +3,8 @@ bullets the fonts have, unbreakable URLs, and the bench from any folder."""
 
 from __future__ import annotations
 
+import io
+import os
 import re
 import shutil
 import signal
@@ -351,3 +353,44 @@ def test_bench_runs_from_any_folder(tmp_path):
         assert shown.returncode == 0, (script, shown.stderr)
 
 
+
+
+# --- a layout alone writes its two PDFs at once (issue 17) -------------------------------------------
+
+
+def _content(pdf: bytes) -> list:
+    """What a PDF shows, page by page: its text, and its pictures' sizes (the dates and IDs aside)."""
+    from pypdf import PdfReader
+
+    pages = PdfReader(io.BytesIO(pdf)).pages
+    return [(page.extract_text(), sorted((int(x["/Width"]), int(x["/Height"])) for x in
+             (o.get_object() for o in page["/Resources"].get("/XObject", {}).values())
+             if x.get("/Subtype") == "/Image"), [float(v) for v in page.mediabox]) for page in pages]
+
+
+def test_the_press_pdf_written_beside_the_screen_pdf_is_the_same(tmp_path, monkeypatch):
+    from publish import forkpool
+    from publish.products.print_layout import render as render_module
+
+    monkeypatch.setattr(forkpool, "cpus", lambda: 2)  # the two writes at once, even on one core
+    both = render(_job(tmp_path))
+    assert not both.error and set(both.pdf) == {"press", "screen"}
+    monkeypatch.setattr(forkpool, "can_begin", lambda: False)
+    one_by_one = render(_job(tmp_path))
+    for variant, version in (("press", b"%PDF-1.6"), ("screen", b"%PDF-1.7")):
+        assert both.pdf[variant].startswith(version)
+        assert _content(both.pdf[variant]) == _content(one_by_one.pdf[variant]), variant
+    # the writing process dies, or its write fails: the job fails, naming its articles
+    monkeypatch.setattr(forkpool, "can_begin", lambda: True)
+    monkeypatch.setattr(render_module, "_write_press", lambda document, images: os._exit(3))
+    died = render(_job(tmp_path))
+    assert died.error == ("issues/1/a.md, issues/1/b.md: the process writing the press PDF exited with status 3 "
+                          "— is the machine out of memory?"), died.error
+
+    def failing(document, images):
+        raise RuntimeError("no room on the device")
+
+    monkeypatch.setattr(render_module, "_write_press", failing)
+    failed = render(_job(tmp_path))
+    assert failed.error == ("issues/1/a.md, issues/1/b.md: writing the press PDF failed (RuntimeError: no room on "
+                            "the device)"), failed.error

@@ -47,13 +47,19 @@ def body(issue: Issue, variants: tuple[str, ...], cache: PartCache, workers: int
     cached = {i: None if fresh else cache.get(job) for i, job in jobs.items()}
     known = None if fresh else cache.get(measure)
     todo = [i for i, result in cached.items() if result is None]
-    tasks = [lambda: _lead_parts(issue, everything, lead, measure, known, jump, variants, cache, fresh),
-             *(lambda job=jobs[i]: render(job) for i in todo)]
+    # the lead's task, unless the measure and the lead's parts are all in the cache
+    ready = _lead_cached(issue, everything, lead, known, jump, variants, cache) if known else None
+    chain = [] if ready is not None else [
+        lambda: _lead_parts(issue, everything, lead, measure, known, jump, variants, cache, fresh)]
+    tasks = [*chain, *(lambda job=jobs[i]: render(job) for i in todo)]
     limit = time_limit()
-    done = call(tasks, workers, [measure.label, *(jobs[i].label for i in todo)],
-                [limit * (1 + len(lead)), *(limit for _ in todo)],
-                order=[0, *sorted(range(1, len(tasks)), key=lambda t: -len(jobs[todo[t - 1]].html))])
-    (measured, leads), results = done[0], dict(cached) | dict(zip(todo, done[1:]))
+    first = len(chain)
+    done = call(tasks, workers, [measure.label] * first + [jobs[i].label for i in todo],
+                [limit * (1 + len(lead))] * first + [limit] * len(todo),
+                order=[*range(first),
+                       *sorted(range(first, len(tasks)), key=lambda t: -len(jobs[todo[t - first]].html))])
+    measured, leads = (known, ready) if ready is not None else done[0]
+    results = dict(cached) | dict(zip(todo, done[first:]))
     raise_errors([measured, *(r for _, r in leads), *results.values()])
     for i in todo:
         cache.put(jobs[i], results[i])
@@ -89,6 +95,14 @@ def _kept(measured: Result, jump: Jump) -> Jump:
     foot = measured.height - pdf_html.FRONT_BOTTOM_MM * pdf_html.MM if measured.height else None
     jump = front.kept_on_front(measured.anchors, measured.boxes, jump, foot)
     return jump if jump.kept else Jump("", 0, (), jump.teasers, room=jump.room)
+
+
+def _lead_cached(issue: Issue, everything, lead: list[int], measured: Result, jump: Jump,
+                 variants: tuple[str, ...], cache: PartCache) -> list | None:
+    """The lead's parts from the part cache, as _lead_parts() gives them; None if one is not there."""
+    jump = _kept(measured, jump)
+    found = [cache.get(_part_job(issue, everything[i], jump, variants)) for i in _lead_waiting(everything, lead, jump)]
+    return None if any(result is None for result in found) else [(False, result) for result in found]
 
 
 def _lead_waiting(everything, lead: list[int], jump: Jump) -> list[int]:

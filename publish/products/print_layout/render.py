@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from publish import lifeline
+from publish import forkpool, lifeline
 from publish.products.print_layout.fetch import VIRTUAL_ROOT, ConfinedFetcher, Refused, isolated_fonts
 from publish.products.print_layout.html import root_url
 from publish.products.print_layout.weasy_adapter import (page_marks, search_column_heights, set_image_dpi,
@@ -190,11 +190,35 @@ def _write_variants(job: Job, html, fonts, images: dict, result: Result) -> None
     else:
         writes = {"press": lambda: _write_press(document, images),
                   "screen": lambda: _write_screen(document, images, tagged=True)}
-    for name, write in writes.items():
-        if name in job.variants:
-            t0 = time.perf_counter()
-            result.pdf[name] = write()
-            result.seconds[name] = time.perf_counter() - t0
+    wanted = [name for name in writes if name in job.variants]
+    if len(wanted) == 2 and forkpool.can_begin():
+        # laid out alone, in the building process (an edit's one part): the press written beside the screen
+        _write_both(job, writes, result)
+        return
+    for name in wanted:
+        t0 = time.perf_counter()
+        result.pdf[name] = writes[name]()
+        result.seconds[name] = time.perf_counter() - t0
+
+
+def _write_both(job: Job, writes: dict, result: Result) -> None:
+    """The press variant written in a forked process (from the layout as it is now: the screen write
+    replaces the pictures by thumbnails) while this one writes the screen variant."""
+    t0 = time.perf_counter()
+    press = forkpool.begin(writes["press"], lambda _, why: why)
+    result.pdf["screen"] = writes["screen"]()
+    result.seconds["screen"] = time.perf_counter() - t0
+    made = press()
+    result.seconds["press"] = time.perf_counter() - t0
+    if isinstance(made, bytes):
+        result.pdf["press"] = made
+        return
+    why = str(made)
+    if why.startswith("died"):
+        result.error = (f"{_culprit(job)}: the process writing the press PDF {forkpool.died_why(why)} — is the "
+                        "machine out of memory?")
+    else:
+        result.error = f"{_culprit(job)}: writing the press PDF failed ({why.partition(': ')[2]})"
 
 
 def _content_bottom(page) -> float:
