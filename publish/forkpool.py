@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import pickle
+import signal
 import time
 from multiprocessing.connection import wait
 from typing import Callable, Iterator, Sequence
@@ -88,30 +90,64 @@ def run(calls: Sequence[Callable], workers: int, limits: Sequence[float], failur
             _stop(process, conn)
 
 
+_alone = False  # this process runs the one task of its call: begin() may use the other core
+
+
+def alone() -> bool:
+    """Whether this process was started for the only task of a call (parallel.call), so that the
+    machine's other cores are idle."""
+    return _alone
+
+
+def run_alone(call: Callable):
+    """`call()`, marked as the only task running (see alone())."""
+    global _alone
+    _alone = True
+    return call()
+
+
 def can_begin() -> bool:
-    """Whether begin() may start a process here: fork exists, a second core too, and this is no daemonic
-    worker (which may have no children)."""
-    return can_fork() and cpus() > 1 and not multiprocessing.current_process().daemon
+    """Whether begin() may start a process here: fork exists and there is a second core."""
+    return can_fork() and cpus() > 1
 
 
 def begin(call: Callable, failure: Failure) -> Callable[[], object]:
     """Start `call` in a forked process of its own now, while this one goes on: the function returned waits
     for its result (`failure(0, why)` if it raised or died) and stops the process if the wait is cut short.
 
+    A plain fork, so that a pool's (daemonic) worker may use it too; the child dies with this process.
     Only where can_begin(). The wait has no time limit of its own: the caller's alarm bounds it.
     """
-    context = multiprocessing.get_context("fork")
-    receiver, sender = context.Pipe(duplex=False)
-    process = context.Process(target=_child, daemon=True, args=(call, 0, failure, sender, os.getpid()))
-    process.start()
-    sender.close()
+    parent = os.getpid()
+    receiver, sender = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child
+        try:
+            os.close(receiver)
+            lifeline.die_with(parent)
+            try:
+                result = call()
+            except BaseException as exc:  # noqa: BLE001 - everything must reach the parent
+                result = failure(0, f"raised: {type(exc).__name__}: {exc}")
+            with os.fdopen(sender, "wb") as out:
+                out.write(pickle.dumps(result))
+        finally:
+            os._exit(0)
+    os.close(sender)
 
     def wait():
         try:
-            return _receive(receiver, process, 0, failure)
-        finally:
-            if process.is_alive():
-                _stop(process, receiver)
+            with os.fdopen(receiver, "rb") as source:
+                data = source.read()
+        except BaseException:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            raise
+        _, status = os.waitpid(pid, 0)
+        try:
+            return pickle.loads(data)  # noqa: S301 - our own child's bytes
+        except Exception:  # nothing, or cut short: the child died before it had written it all
+            return failure(0, f"died: {os.waitstatus_to_exitcode(status)}")
 
     return wait
 

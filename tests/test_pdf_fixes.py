@@ -373,6 +373,7 @@ def test_the_press_pdf_written_beside_the_screen_pdf_is_the_same(tmp_path, monke
     from publish.products.print_layout import render as render_module
 
     monkeypatch.setattr(forkpool, "cpus", lambda: 2)  # the two writes at once, even on one core
+    monkeypatch.setattr(forkpool, "_alone", True)  # as in a build's only layout process
     both = render(_job(tmp_path))
     assert not both.error and set(both.pdf) == {"press", "screen"}
     monkeypatch.setattr(forkpool, "can_begin", lambda: False)

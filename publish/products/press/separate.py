@@ -9,6 +9,7 @@ and the output intent becomes the printer's CMYK profile.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import logging
@@ -20,9 +21,20 @@ import pikepdf  # noqa: E402
 from pikepdf import Array, Dictionary, Name, Operator  # noqa: E402
 
 from publish.atomic import is_temp, write_bytes  # noqa: E402
-from publish.products.press.inks import Inks  # noqa: E402
+from publish.products.press.inks import JPEG_HEADROOM, Inks  # noqa: E402
 
 JPEG_QUALITY = 92
+
+
+def _conversion() -> str:
+    """What a kept conversion also depends on: this code's version of it, Pillow's and littleCMS's."""
+    import PIL
+    from PIL import ImageCms
+
+    return f"1 {PIL.__version__} {getattr(ImageCms.core, 'littlecms_version', '?')} {JPEG_HEADROOM}"
+
+
+CONVERSION = _conversion()  # bump its first figure when inks.py converts pictures differently
 
 
 def space_kind(space) -> str:
@@ -214,7 +226,8 @@ def _picture(pdf, image, inks: Inks) -> None:
     was_jpeg = "/DCTDecode" in str(image.get("/Filter", ""))
     # the same picture in several parts, or in the last build: converted once
     key = hashlib.sha256(b"\0".join([bytes(image.read_raw_bytes()), icc or b"-", b"jpeg" if was_jpeg else b"raw",
-                                      repr((kind, inks.ink_limit, JPEG_QUALITY)).encode(), inks.profile])).hexdigest()
+                                      repr((kind, inks.ink_limit, JPEG_QUALITY, CONVERSION)).encode(),
+                                      inks.profile])).hexdigest()
     if key not in inks.memo:
         inks.memo[key] = inks.store.get(key) if inks.store is not None else None
         if inks.memo[key] is None:
@@ -277,7 +290,9 @@ class PictureStore:
             pass  # a read-only folder only costs time
 
     def prune(self) -> None:
-        if self.folder.is_dir():
+        if not self.folder.is_dir():
+            return
+        with contextlib.suppress(OSError):  # a read-only folder only keeps what it has
             for path in self.folder.iterdir():
                 if path.name not in self.used and not is_temp(path.name):
                     path.unlink(missing_ok=True)

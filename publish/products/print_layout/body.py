@@ -58,6 +58,8 @@ def body(issue: Issue, variants: tuple[str, ...], cache: PartCache, workers: int
                 [limit * (1 + len(lead))] * first + [limit] * len(todo),
                 order=[*range(first),
                        *sorted(range(first, len(tasks)), key=lambda t: -len(jobs[todo[t - first]].html))])
+    if ready is None and isinstance(done[0], Result):  # the lead's task itself failed (time limit, crash)
+        raise_errors([done[0]])
     measured, leads = (known, ready) if ready is not None else done[0]
     results = dict(cached) | dict(zip(todo, done[first:]))
     raise_errors([measured, *(r for _, r in leads), *results.values()])

@@ -11,6 +11,7 @@ only the parts of an issue's latest layout are kept. A damaged entry is a miss.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import html
 import json
@@ -35,13 +36,15 @@ class PartCache:
         self.root = root
         self.base = base
         self.used: set[str] = set()
-        self._keys: dict[int, str] = {}  # id(job) → its key, computed once
+        # id(job) → (the job, its key), computed once; the job is held so that its id is not reused
+        self._keys: dict[int, tuple[Job, str]] = {}
 
     def key(self, job: Job) -> str:
         """The digest of what the job's layout is made from: its HTML and the local files it names."""
-        if id(job) not in self._keys:
-            self._keys[id(job)] = self._digest(job)
-        return self._keys[id(job)]
+        known = self._keys.get(id(job))
+        if known is None or known[0] is not job:
+            known = self._keys[id(job)] = (job, self._digest(job))
+        return known[1]
 
     def _digest(self, job: Job) -> str:
         here = root_url(self.root)
@@ -103,9 +106,10 @@ class PartCache:
         """Drop the parts no longer in this issue's layout."""
         if not self.base or not self.folder.is_dir():
             return
-        for path in self.folder.iterdir():
-            if path.name.split(".", 1)[0] not in self.used:
-                path.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # a read-only folder only keeps what it has
+            for path in self.folder.iterdir():
+                if path.name.split(".", 1)[0] not in self.used:
+                    path.unlink(missing_ok=True)
 
 
 

@@ -191,8 +191,8 @@ def _write_variants(job: Job, html, fonts, images: dict, result: Result) -> None
         writes = {"press": lambda: _write_press(document, images),
                   "screen": lambda: _write_screen(document, images, tagged=True)}
     wanted = [name for name in writes if name in job.variants]
-    if len(wanted) == 2 and forkpool.can_begin():
-        # laid out alone, in the building process (an edit's one part): the press written beside the screen
+    if len(wanted) == 2 and forkpool.alone() and forkpool.can_begin():
+        # the one layout running (an edit's one part): the press written beside the screen, on the other core
         _write_both(job, writes, result)
         return
     for name in wanted:
