@@ -107,9 +107,10 @@ def _run(columns: list) -> list[_Unit]:
     found: list[_Unit] = []
     offset = 0.0
     for column in columns:
-        start = len(found)
-        top = column.content_box_y()
-        _units(column, boxes, found, offset - top, keep=False)
+        start, keep = len(found), False
+        for child in column.children:  # the column box itself is never a unit, even when empty
+            if child.is_in_normal_flow():
+                keep = _units(child, boxes, found, offset - column.content_box_y(), keep)
         if len(found) > start:
             offset = found[-1].bottom
     return found
@@ -128,7 +129,7 @@ def _units(box, boxes, found: list[_Unit], shift: float, keep: bool) -> bool:
         return box.style["break_after"] in ("avoid", "avoid-page", "avoid-column")
     whole = (isinstance(box, boxes.ReplacedBox) or not children
              or box.style["break_inside"] in ("avoid", "avoid-column"))
-    if whole and found is not None and box.is_in_normal_flow():
+    if whole:
         top = box.border_box_y() + shift
         found.append(_Unit(top, top + box.border_height(), not keep))
         return box.style["break_after"] in ("avoid", "avoid-page", "avoid-column")
