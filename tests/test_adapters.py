@@ -176,3 +176,11 @@ def test_ebooklib_writer_hands_over_the_opf_tree_and_the_ncx():
             "ebooklib", EBOOKLIB, "the OPF tree edited in _write_opf_file is not the one written")
         assert b"<!-- adapter -->" in z.read(ncx_name), stale(
             "ebooklib", EBOOKLIB, "the NCX returned by _get_ncx is not the one written")
+
+
+def test_weasyprint_font_configuration_becomes_fontconfigs_current_one():
+    from weasyprint.text.fonts import FontConfiguration
+
+    assert weasy_adapter.make_current(FontConfiguration()), stale(
+        "weasyprint", WEASY, "a FontConfiguration no longer keeps its fontconfig configuration in _config, or "
+        "libfontconfig cannot be opened")

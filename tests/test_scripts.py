@@ -148,3 +148,17 @@ def test_check_warns_naming_characters_no_installed_font_has(built, run, monkeyp
     assert f"in {empty}" in world
     assert any(line.startswith("issues/1112/04-arabic.md:2: warning: ") for line in lines)
     assert not any("strike.md" in line or "dilemma.md" in line for line in lines)
+
+
+def test_an_earlier_layout_with_the_machines_fonts_does_not_change_the_fallbacks(tmp_path):
+    # fontconfig's process-wide configuration is whatever was loaded first; a build must not depend on it
+    from weasyprint import HTML
+
+    HTML(string="<p lang='zh'>全世界</p>").render()  # the machine's own fonts, in this process
+    root = small_publication(tmp_path / "paper")
+    write(root / "issues/1112/03-world.md", WORLD)
+    result = invoke_at(EPOCH, root, "build", "1112", "--format", "pdf")
+    assert result.exit_code == 0, result.output
+    fonts = _tool("pdffonts", str(next((root / "dist/1112").glob("*.pdf")))).splitlines()[2:]
+    names = {re.sub(r"^[A-Z]{6}\+", "", line.split()[0]) for line in fonts}
+    assert {"Noto-Serif-CJK-SC", "Noto-Serif-CJK-JP"} <= names, names

@@ -142,7 +142,13 @@ def isolated_fonts(root: Path):
         try:
             from weasyprint.text.fonts import FontConfiguration
 
-            yield FontConfiguration()
+            from publish.products.print_layout.weasy_adapter import make_current
+
+            fonts = FontConfiguration()
+            # fontconfig also asks its process-wide configuration (what the process's first layout, or a
+            # parent's before a fork, loaded): it must be this one, or fallbacks come out of another set
+            make_current(fonts)
+            yield fonts
         finally:
             for key, value in saved.items():
                 if value is None:

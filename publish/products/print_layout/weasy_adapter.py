@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import inspect
 from dataclasses import dataclass
+from functools import lru_cache
 from math import inf, isfinite
 from typing import Any
 
@@ -33,6 +34,39 @@ def set_image_dpi(image, dpi: int | None) -> bool:
         return False
     image._dpi = dpi
     return True
+
+
+def make_current(fonts) -> bool:
+    """Make a FontConfiguration's fontconfig configuration the process's current one; False if it cannot.
+
+    Pango asks the current configuration for some choices (a CJK fallback's variant among them), and
+    the current one is whatever the process (or its parent, before a fork) loaded first.
+    """
+    from weasyprint.text.ffi import ffi as weasy_ffi
+
+    config = getattr(fonts, "_config", None)
+    if config is None:
+        return False
+    lib = _fontconfig()
+    if lib is None:
+        return False
+    own_ffi, lib = lib
+    return bool(lib.FcConfigSetCurrent(own_ffi.cast("FcConfig *", int(weasy_ffi.cast("uintptr_t", config)))))
+
+
+@lru_cache(maxsize=1)
+def _fontconfig():
+    """(an FFI, libfontconfig) with FcConfigSetCurrent, or None where the library cannot be opened."""
+    import cffi
+
+    ffi = cffi.FFI()
+    ffi.cdef("typedef struct _FcConfig FcConfig; int FcConfigSetCurrent (FcConfig *config);")
+    for name in ("libfontconfig.so.1", "fontconfig-1", "fontconfig", "libfontconfig.1.dylib"):
+        try:
+            return ffi, ffi.dlopen(name)
+        except OSError:
+            continue
+    return None
 
 
 # --- balancing columns ---------------------------------------------------------------------------------
