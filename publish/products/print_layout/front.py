@@ -128,7 +128,7 @@ def kept_on_front(anchors: list[list[str]], boxes: dict[str, list[float]], jump:
 
     The blocks and teasers wholly on page 1; one block fewer if the jump line would not fit under the
     last one; never ending on a subheading. `page_foot` (CSS px) is where the columns may reach down to:
-    the final page's columns are given that height (`Jump.room`).
+    the final page's columns are given that height as their minimum (`Jump.room`).
     """
     ids = [_shape(jump.blocks[i])[1] for i in jump.order]
     # the foot of the columns: the box's, or the lowest line set on the page (the last may overhang it)
@@ -150,7 +150,7 @@ def kept_on_front(anchors: list[list[str]], boxes: dict[str, list[float]], jump:
         kept -= 1
     everything = kept == len(ids)
     teasers = tuple(key for key in jump.teasers if whole(f"teaser-{key}")) if everything else ()
-    # the columns' room: down to the page's foot (`foot`, CSS px), or the box's own height; half a pixel
+    # the columns' room: down to the page's foot (`page_foot`), or the box's own height; half a pixel
     # less, as a box ending exactly at the foot may be pushed to a page of its own by rounding
     box = boxes.get("cover-text")
     room = ((page_foot if page_foot is not None else box[4]) - box[2] - 0.5) if box else 0.0
