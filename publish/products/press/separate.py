@@ -234,8 +234,6 @@ def _picture(pdf, image, inks: Inks) -> None:
             inks.memo[key] = _converted(image, inks, icc, was_jpeg)
             if inks.store is not None:
                 inks.store.put(key, inks.memo[key])
-        elif inks.store is not None:
-            inks.store.used.add(key)
     data = inks.memo[key]
     for name in ("/Decode", "/DecodeParms", "/Intent"):
         if name in image:
