@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-import pickle
 import signal
 import time
 from multiprocessing.connection import wait
@@ -90,6 +89,7 @@ def run(calls: Sequence[Callable], workers: int, limits: Sequence[float], failur
             _stop(process, conn)
 
 
+_NOTHING = object()
 _alone = False  # this process runs the one task of its call: begin() may use the other core
 
 
@@ -119,35 +119,29 @@ def begin(call: Callable, failure: Failure) -> Callable[[], object]:
     Only where can_begin(). The wait has no time limit of its own: the caller's alarm bounds it.
     """
     parent = os.getpid()
-    receiver, sender = os.pipe()
+    receiver, sender = multiprocessing.Pipe(duplex=False)
     pid = os.fork()
     if pid == 0:  # pragma: no cover - the child
         try:
-            os.close(receiver)
-            lifeline.die_with(parent)
-            try:
-                result = call()
-            except BaseException as exc:  # noqa: BLE001 - everything must reach the parent
-                result = failure(0, f"raised: {type(exc).__name__}: {exc}")
-            with os.fdopen(sender, "wb") as out:
-                out.write(pickle.dumps(result))
+            receiver.close()
+            _child(call, 0, failure, sender, parent)
         finally:
             os._exit(0)
-    os.close(sender)
+    sender.close()
 
     def wait():
+        result = _NOTHING
         try:
-            with os.fdopen(receiver, "rb") as source:
-                data = source.read()
-        except BaseException:
+            result = receiver.recv()
+        except (EOFError, OSError):  # it died before it answered
+            pass
+        except BaseException:  # the caller's time limit: stop it
             os.kill(pid, signal.SIGKILL)
-            os.waitpid(pid, 0)
             raise
-        _, status = os.waitpid(pid, 0)
-        try:
-            return pickle.loads(data)  # noqa: S301 - our own child's bytes
-        except Exception:  # nothing, or cut short: the child died before it had written it all
-            return failure(0, f"died: {os.waitstatus_to_exitcode(status)}")
+        finally:
+            receiver.close()
+            status = os.waitpid(pid, 0)[1]
+        return failure(0, f"died: {os.waitstatus_to_exitcode(status)}") if result is _NOTHING else result
 
     return wait
 

@@ -48,7 +48,9 @@ def body(issue: Issue, variants: tuple[str, ...], cache: PartCache, workers: int
     known = None if fresh else cache.get(measure)
     todo = [i for i, result in cached.items() if result is None]
     # the lead's task, unless the measure and the lead's parts are all in the cache
-    ready = _lead_cached(issue, everything, lead, known, jump, variants, cache) if known else None
+    picked = _lead_jobs(issue, everything, lead, known, jump, variants) if known else None
+    found = [cache.get(job) for job in picked[1].values()] if picked else [None]
+    ready = None if None in found else [(False, result) for result in found]
     chain = [] if ready is not None else [
         lambda: _lead_parts(issue, everything, lead, measure, known, jump, variants, cache, fresh)]
     tasks = [*chain, *(lambda job=jobs[i]: render(job) for i in todo)]
@@ -67,10 +69,9 @@ def body(issue: Issue, variants: tuple[str, ...], cache: PartCache, workers: int
         cache.put(jobs[i], results[i])
     if known is None:
         cache.put(measure, measured)
-    jump = _kept(measured, jump)
-    for i, (laid, result) in zip(_lead_waiting(everything, lead, jump), leads):
-        jobs[i] = _part_job(issue, everything[i], jump, variants)
-        results[i] = result
+    jump, lead_jobs = picked or _lead_jobs(issue, everything, lead, measured, jump, variants)
+    for (i, job), (laid, result) in zip(lead_jobs.items(), leads):
+        jobs[i], results[i] = job, result
         if laid:
             cache.put(jobs[i], result)
         else:  # found in the cache by the task's process
@@ -99,12 +100,11 @@ def _kept(measured: Result, jump: Jump) -> Jump:
     return jump if jump.kept else Jump("", 0, (), jump.teasers, room=jump.room)
 
 
-def _lead_cached(issue: Issue, everything, lead: list[int], measured: Result, jump: Jump,
-                 variants: tuple[str, ...], cache: PartCache) -> list | None:
-    """The lead's parts from the part cache, as _lead_parts() gives them; None if one is not there."""
+def _lead_jobs(issue: Issue, everything, lead: list[int], measured: Result, jump: Jump,
+               variants: tuple[str, ...]) -> tuple[Jump, dict[int, Job]]:
+    """What the front page keeps of the lead, and the jobs of the lead's parts that pick up from it."""
     jump = _kept(measured, jump)
-    found = [cache.get(_part_job(issue, everything[i], jump, variants)) for i in _lead_waiting(everything, lead, jump)]
-    return None if any(result is None for result in found) else [(False, result) for result in found]
+    return jump, {i: _part_job(issue, everything[i], jump, variants) for i in _lead_waiting(everything, lead, jump)}
 
 
 def _lead_waiting(everything, lead: list[int], jump: Jump) -> list[int]:
@@ -121,10 +121,8 @@ def _lead_parts(issue: Issue, everything, lead: list[int], measure: Job, known: 
     measured = known or render(measure)
     if measured.error:
         return measured, []
-    jump = _kept(measured, jump)
     made = []
-    for i in _lead_waiting(everything, lead, jump):
-        job = _part_job(issue, everything[i], jump, variants)
+    for job in _lead_jobs(issue, everything, lead, measured, jump, variants)[1].values():
         found = None if fresh else cache.get(job)
         made.append((found is None, found or render(job)))
         if made[-1][1].error:

@@ -1,8 +1,8 @@
 """The only place that touches WeasyPrint's private API: a laid-out page's marks, a loaded picture's
-resolution, and the search for a balanced column height.
+resolution, a font configuration's fontconfig handle, and the search for a balanced column height.
 
-WeasyPrint offers no public way to change any of these; `tests/test_adapters.py`
-fails, naming this module, when an upgrade moves them.
+WeasyPrint offers no public way to change any of these; `tests/test_adapters.py` (and, for the
+columns, `tests/test_column_balance.py`) fails, naming this module, when an upgrade moves them.
 """
 
 from __future__ import annotations
@@ -39,8 +39,8 @@ def set_image_dpi(image, dpi: int | None) -> bool:
 def make_current(fonts) -> bool:
     """Make a FontConfiguration's fontconfig configuration the process's current one; False if it cannot.
 
-    Pango asks the current configuration for some choices (a CJK fallback's variant among them), and
-    the current one is whatever the process (or its parent, before a fork) loaded first.
+    Pango or fontconfig asks the current configuration for some choices (a CJK fallback's variant among
+    them), and the current one is whatever the process (or its parent, before a fork) loaded first.
     """
     from weasyprint.text.ffi import ffi as weasy_ffi
 
