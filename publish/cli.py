@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import atexit
 import importlib
 import logging
+import os
+import sys
+import threading
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
@@ -105,4 +110,28 @@ def _issue_arguments(ctx: click.Context) -> list[str]:
 
 
 def main() -> None:
-    cli(prog_name="publish")
+    """The `publish` program: the command line, then a quick exit."""
+    try:
+        cli(prog_name="publish")
+    except SystemExit as exc:
+        _leave(exc.code)
+
+
+def _leave(code) -> NoReturn:
+    """Exit with `code`, skipping Python's teardown, which frees every object one at a time: 30 ms of a
+    0.4 s EPUB build. The exit handlers run and the output is flushed first; a thread still at work (serve)
+    gets the ordinary exit, which waits for it. The tests call `cli`, never this."""
+    if threading.active_count() > 1:
+        raise SystemExit(code)
+    if code is None:
+        code = 0
+    elif not isinstance(code, int):  # what sys.exit("message") does
+        print(code, file=sys.stderr)
+        code = 1
+    atexit._run_exitfuncs()  # logging, multiprocessing and weakref.finalize (temporary folders) clean up here
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe or stream: nothing more can reach it
+            pass
+    os._exit(code)

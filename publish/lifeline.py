@@ -11,7 +11,6 @@ child lets go of its copy at once.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import functools
 import os
 import signal
@@ -67,7 +66,8 @@ def die_with_env() -> None:
 
 def _load_libc():
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
+        # the running program's own symbols, libc's among them: find_library("c") would run ldconfig
+        libc = ctypes.CDLL(None, use_errno=True)
         return libc if hasattr(libc, "prctl") else None
     except OSError:  # pragma: no cover
         return None

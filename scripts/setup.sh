@@ -63,4 +63,7 @@ if [[ ! -x .venv/bin/python ]]; then
 fi
 .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip >/dev/null
 .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test,piper]'
+# the package's bytecode, compiled now: where PYTHONDONTWRITEBYTECODE is set, every run would compile
+# the ~60 modules a build imports again (40 ms of a 0.4 s EPUB build)
+.venv/bin/python -m compileall -q publish >/dev/null
 echo "setup: ready ($(.venv/bin/publish --version))"

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import cssselect2
-
 from publish.sourcefiles import key_line, table_lines, unknown_keys
 
 FIELDS = {
@@ -55,6 +53,8 @@ def read_import(raw, text: str, path: Path, report) -> tuple[tuple[str, str], ..
 
 def selector_problem(selector: str) -> str | None:
     """Why a CSS selector cannot be compiled, or None."""
+    import cssselect2  # here: every issue's reading imports this module, few issues name selectors
+
     try:
         cssselect2.compile_selector_list(selector)
     except cssselect2.SelectorError as exc:

@@ -14,8 +14,6 @@ from functools import partial
 from pathlib import Path
 from typing import Iterator
 
-from publish import forkpool
-from publish.forkpool import died_why
 from publish.errors import PublishError
 from publish.pipeline.issue import build_issue
 from publish.pipeline.types import IssueOutcome, Options, Task
@@ -56,6 +54,8 @@ def _run_inline(tasks: list[Task]) -> Iterator[IssueOutcome]:
 
 def _run_processes(tasks: list[Task], jobs: int, timeout: float) -> Iterator[IssueOutcome]:
     """At most `jobs` worker processes, one issue each; each finishes, crashes or times out alone."""
+    from publish import forkpool  # only here: a one-issue build runs in this process
+    from publish.forkpool import died_why
 
     def failure(index: int, why: str) -> IssueOutcome:
         number = tasks[index].number

@@ -223,7 +223,8 @@ class _Pen:
         area = (self.width, int(self.height * 0.42))
         with Image.open(picture) as source:
             source.draft("RGB", area)
-            photo = (ImageOps.exif_transpose(source) or source).convert("RGB")
+            ImageOps.exif_transpose(source, in_place=True)  # in place: no copy of an upright picture
+            photo = source.convert("RGB")
         self.canvas.paste(ImageOps.fit(photo, area, Image.Resampling.LANCZOS), (0, y))
         return y + area[1] + int(self.height * 0.03)
 

@@ -36,12 +36,14 @@ FILES = {"nav": "nav.xhtml", "cover": "cover.xhtml", "title": "title.xhtml", "co
 def make_epub(issue: Issue, context: Context) -> bytes:
     """The whole EPUB as bytes; raises PublishError if it would not pass Kindle's pre-flight."""
     pub = issue.publication
+    # the cover is drawn in a process of its own where there is a core for it; Pillow decodes, scales and
+    # encodes outside the GIL, so the pictures (and a cover without a core) are made in threads
+    drawn = _draw_cover(issue)
     pages = _page_files(issue)
     names = _picture_names(issue)
     breaks = _print_pages(issue, pages, context)
-    # Pillow decodes, scales and encodes outside the GIL: pictures and cover are made while the pages render
     with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
-        cover = pool.submit(cover_jpeg, issue)
+        cover = pool.submit(cover_jpeg, issue) if drawn is None else None
         prepared = {path: pool.submit(prepare, path) for path in names}
         page_list = [(number, f"{name}#page-{number}") for name, marks in breaks.items() for number, _ in marks]
         nav = _render(issue, "epub/nav.xhtml", FILES["nav"], "Contents", properties=("nav",), pages=pages,
@@ -53,7 +55,7 @@ def make_epub(issue: Issue, context: Context) -> bytes:
         documents = _documents(issue, pages, names, breaks)
         pictures = [Resource(names[path], job.result().data, job.result().media_type)
                     for path, job in prepared.items()]
-        cover_data = cover.result()
+        cover_data = cover.result() if cover is not None else drawn()
     metadata = _metadata(issue)
     if breaks:
         metadata.page_source = (f"{pub.title}, issue {issue.number}, {long_date(issue.date, pub.language)}: "
@@ -74,6 +76,21 @@ def make_epub(issue: Issue, context: Context) -> bytes:
         raise PublishError(f"layouts/{pub.layout}/epub: the EPUB of issue {issue.number} would be refused by "
                            f"Send to Kindle: {'; '.join(problems)} — fix the layout's epub/ templates")
     return data
+
+
+def _draw_cover(issue: Issue):
+    """The cover, started in a forked process: a function that waits for its JPEG bytes; None where
+    there is no second core. Drawing it in a thread beside the pages costs both the GIL.
+
+    If the process fails, the cover is drawn again here, so that its error is this process's own.
+    """
+    from publish import forkpool
+
+    if not forkpool.can_begin():
+        return None
+    long_date(issue.date, issue.publication.language)  # the pages need the locale's data too: load it once
+    wait = forkpool.begin(lambda: cover_jpeg(issue), lambda index, why: None)
+    return lambda: wait() or cover_jpeg(issue)
 
 
 # --- names ------------------------------------------------------------------------------------

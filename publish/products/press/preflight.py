@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,7 +18,9 @@ logging.getLogger("pikepdf").setLevel(logging.WARNING)
 
 import pikepdf  # noqa: E402
 
-from publish.products.press.preflight_parts import check_fonts, check_picture, check_space_resources, picture_ppi  # noqa: E402,E501
+from publish.products.press.preflight_parts import (  # noqa: E402
+    check_fonts, check_picture, check_space_resources, measure_ink_ahead, picture_ppi)
+from publish.forkpool import cpus  # noqa: E402
 from publish.products.press.separate import space_kind  # noqa: E402
 
 MIN_BLEED_MM = 3.0
@@ -57,13 +60,17 @@ def preflight(path: Path, ink_limit: int = DEFAULT_INK_LIMIT) -> list[Finding]:
         if not pdf.pages:
             findings.append(Finding(None, "error", "the file has no pages", "export it again"))
         pictures: dict = {}
-        try:
-            for number, page in enumerate(pdf.pages, start=1):
-                findings += _boxes(number, page)
-                findings += _Walker(number, ink_limit, pictures).page(page)
-        except (pikepdf.PdfError, ValueError, KeyError, TypeError, AttributeError, IndexError) as exc:
-            findings.append(Finding(None, "error", f"the PDF is damaged and cannot be checked past this point "
-                                    f"({type(exc).__name__}: {exc})", "export it again as PDF/X-4"))
+        with ThreadPoolExecutor(max_workers=max(1, min(2, cpus()))) as pool:
+            try:
+                measure_ink_ahead(pdf, pictures, pool)
+                for number, page in enumerate(pdf.pages, start=1):
+                    findings += _boxes(number, page)
+                    findings += _Walker(number, ink_limit, pictures).page(page)
+            except (pikepdf.PdfError, ValueError, KeyError, TypeError, AttributeError, IndexError) as exc:
+                findings.append(Finding(None, "error", f"the PDF is damaged and cannot be checked past this point "
+                                        f"({type(exc).__name__}: {exc})", "export it again as PDF/X-4"))
+            finally:
+                pool.shutdown(cancel_futures=True)  # what the walk never reached is not measured
     return findings
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from concurrent.futures import Future
 
 import pikepdf
 
@@ -63,14 +64,42 @@ def check_picture(walker, image, ctm) -> None:
     key = image.objgen if image.objgen != (0, 0) else id(image)
     if key not in walker.pictures:
         walker.pictures[key] = _picture_ink(image)
+    elif isinstance(walker.pictures[key], Future):  # measured ahead, in a thread (measure_ink_ahead)
+        walker.pictures[key] = walker.pictures[key].result()
     walker.max_ink = max(walker.max_ink, walker.pictures[key])
+
+
+def measure_ink_ahead(pdf, pictures: dict, pool, budget: int = 256 * 2**20) -> None:
+    """Start measuring the ink of the PDF's CMYK JPEGs in `pool`'s threads, while the pages are walked here:
+    `pictures[objgen]` becomes a future that check_picture waits for.
+
+    Pillow's decoder and numpy let go of the GIL, so the threads share the cores. pikepdf does not share its
+    objects between threads: only each JPEG's bytes go to a thread, up to `budget` bytes in all (a hostile
+    file holds no more than that in memory at once); the rest are measured where the walk finds them.
+    """
+    for image in pdf.objects:
+        if (not isinstance(image, pikepdf.Stream) or image.get("/Subtype") != "/Image" or image.get("/ImageMask")
+                or space_kind(image.get("/ColorSpace")) != "cmyk" or _filters(image) != ["/DCTDecode"]):
+            continue
+        data = bytes(image.read_raw_bytes())
+        budget -= len(data)
+        if budget < 0:
+            return
+        pictures[image.objgen] = pool.submit(_jpeg_ink, data)
 
 
 def _picture_ink(image) -> float:
     """The highest total ink of a CMYK picture, in percent, over small areas; 0 for others."""
     if space_kind(image.get("/ColorSpace")) != "cmyk":
         return 0.0
-    pil = _cmyk_pixels(image)
+    return _ink(_cmyk_pixels(image))
+
+
+def _jpeg_ink(data: bytes) -> float:
+    return _ink(_decoded(lambda: data))
+
+
+def _ink(pil) -> float:
     if pil is None:
         return 0.0
     if min(pil.size) >= 2 * INK_AREA:
@@ -81,24 +110,37 @@ def _picture_ink(image) -> float:
     return float(pixels.sum(axis=2).max()) / 255 * 100
 
 
+def _filters(image) -> list[str]:
+    filters = image.get("/Filter")
+    return [str(f) for f in filters] if isinstance(filters, pikepdf.Array) else [str(filters or "")]
+
+
 def _cmyk_pixels(image):
     """A CMYK picture's own pixels (without its soft mask, which pikepdf would merge into RGBA), or None."""
-    import io
-
     from PIL import Image
 
-    filters = image.get("/Filter")
-    filters = [str(f) for f in filters] if isinstance(filters, pikepdf.Array) else [str(filters or "")]
+    filters = _filters(image)
+    if filters[-1] == "/DCTDecode":
+        return _decoded(lambda: bytes(image.read_raw_bytes()) if len(filters) == 1 else _partly_decoded(image))
     try:
-        if filters[-1] == "/DCTDecode":
-            return Image.open(io.BytesIO(bytes(image.read_raw_bytes()) if len(filters) == 1
-                                         else _partly_decoded(image))).convert("CMYK")
         if int(image.get("/BitsPerComponent", 8)) == 8 and "/Decode" not in image:
             width, height = int(image.Width), int(image.Height)
             return Image.frombytes("CMYK", (width, height), bytes(image.read_bytes()))
     except Exception:  # noqa: BLE001 - a picture that cannot be decoded is the viewer's finding, not ours
         return None
     return None
+
+
+def _decoded(data) -> object:
+    """A JPEG's pixels in CMYK from `data()`, its bytes; None if it cannot be decoded."""
+    import io
+
+    from PIL import Image
+
+    try:
+        return Image.open(io.BytesIO(data())).convert("CMYK")
+    except Exception:  # noqa: BLE001 - a picture that cannot be decoded is the viewer's finding, not ours
+        return None
 
 
 def _partly_decoded(image) -> bytes:

@@ -13,6 +13,7 @@ import contextlib
 import hashlib
 import io
 import logging
+from concurrent.futures import Future
 from pathlib import Path
 
 logging.getLogger("pikepdf").setLevel(logging.WARNING)  # its start-up notice is no news to an editor
@@ -64,11 +65,12 @@ def space_kind(space) -> str:
 def to_cmyk(pdf_bytes: bytes, inks: Inks) -> bytes:
     """The press PDF separated for `inks`; deterministic for the same input."""
     pdf = pikepdf.open(io.BytesIO(pdf_bytes))
-    done: set = set()
-    for page in pdf.pages:
-        page.contents_coalesce()
-        _separate(pdf, page.obj, inks, done)
-        _group_to_cmyk(page.obj)
+    with _converting(pdf, inks):
+        done: set = set()
+        for page in pdf.pages:
+            page.contents_coalesce()
+            _separate(pdf, page.obj, inks, done)
+            _group_to_cmyk(page.obj)
     _output_intent(pdf, inks)
     if inks.store is not None:
         inks.store.prune()
@@ -109,6 +111,7 @@ def _separate(pdf, holder, inks: Inks, done: set) -> None:
 
 
 TEXT_SHOW = {"Tj", "TJ", "'", '"'}
+COLOUR_OPERATORS = {"rg", "RG", "g", "G", "k", "K", "cs", "CS", "sc", "scn", "SC", "SCN"}
 
 
 def _colour_operator(op: str, operands, side: str, inks: Inks, converting: dict, spaces):
@@ -153,10 +156,15 @@ def _recolour(instructions, inks: Inks, resources) -> list:
     def emit(side: str, values) -> None:
         out.append(pikepdf.ContentStreamInstruction(list(values), Operator("K" if side == "stroke" else "k")))
 
-    for operands, operator in instructions:
+    for instruction in instructions:
+        operator = instruction.operator
         op = str(operator)
         side = "stroke" if op in ("RG", "G", "CS", "SC", "SCN", "K") else "fill"
-        colour, operands = _colour_operator(op, operands, side, inks, converting, spaces)
+        if op in COLOUR_OPERATORS:  # the operands of the rest are never read: pikepdf makes them on each read
+            given = instruction.operands
+            colour, operands = _colour_operator(op, given, side, inks, converting, spaces)
+        else:
+            given = operands = colour = None
         if colour is not None:
             current[side], text_form[side] = colour
             if op in ("sc", "scn", "SC", "SCN"):
@@ -175,7 +183,8 @@ def _recolour(instructions, inks: Inks, resources) -> list:
             for key in ("fill", "stroke"):
                 if text_form[key] != current[key]:
                     emit(key, text_form[key])
-        out.append(pikepdf.ContentStreamInstruction(operands, operator))
+        # most instructions pass unchanged: the parsed one is kept, not made again
+        out.append(instruction if operands is given else pikepdf.ContentStreamInstruction(operands, operator))
         if op == "ET":
             if blacked:
                 for key in ("fill", "stroke"):
@@ -218,23 +227,16 @@ def _shading(shading, inks: Inks, done: set) -> None:
 
 def _picture(pdf, image, inks: Inks) -> None:
     """An RGB (or indexed RGB) picture → CMYK by the profile, within the ink limit; JPEGs stay JPEGs."""
-    kind = space_kind(image.get("/ColorSpace"))
-    if image.get("/ImageMask") or kind not in ("rgb", "indexed:rgb"):  # WeasyPrint writes no Lab pictures
+    found = _what(image, inks)
+    if found is None:
         return
-    space = image.get("/ColorSpace")
-    icc = bytes(space[1].read_bytes()) if isinstance(space, Array) and str(space[0]) == "/ICCBased" else None
-    was_jpeg = "/DCTDecode" in str(image.get("/Filter", ""))
-    # the same picture in several parts, or in the last build: converted once
-    key = hashlib.sha256(b"\0".join([bytes(image.read_raw_bytes()), icc or b"-", b"jpeg" if was_jpeg else b"raw",
-                                      repr((kind, inks.ink_limit, JPEG_QUALITY, CONVERSION)).encode(),
-                                      inks.profile])).hexdigest()
-    if key not in inks.memo:
-        inks.memo[key] = inks.store.get(key) if inks.store is not None else None
-        if inks.memo[key] is None:
-            inks.memo[key] = _converted(image, inks, icc, was_jpeg)
-            if inks.store is not None:
-                inks.store.put(key, inks.memo[key])
-    data = inks.memo[key]
+    key, icc, was_jpeg = found
+    data = inks.memo.get(key)
+    if isinstance(data, Future):  # being converted in a thread (_converting)
+        data = inks.memo[key] = data.result()
+    if data is None:
+        data = inks.memo[key] = _stored(key, inks) or _kept(key, pikepdf.PdfImage(image).as_pil_image(),
+                                                              inks, icc, was_jpeg)
     for name in ("/Decode", "/DecodeParms", "/Intent"):
         if name in image:
             del image[name]
@@ -248,9 +250,75 @@ def _picture(pdf, image, inks: Inks) -> None:
     image.BitsPerComponent = 8
 
 
-def _converted(image, inks: Inks, icc: bytes | None, as_jpeg: bool) -> bytes:
-    """The picture's CMYK pixels: a JPEG's bytes, or raw samples."""
-    converted = inks.picture(pikepdf.PdfImage(image).as_pil_image(), icc)
+def _what(image, inks: Inks) -> tuple[str, bytes | None, bool] | None:
+    """A picture to convert → (the digest of all it is converted from, its ICC profile, whether it is a
+    JPEG); None for one that stays as it is (a mask, grey, already CMYK)."""
+    kind = space_kind(image.get("/ColorSpace"))
+    if image.get("/ImageMask") or kind not in ("rgb", "indexed:rgb"):  # WeasyPrint writes no Lab pictures
+        return None
+    space = image.get("/ColorSpace")
+    icc = bytes(space[1].read_bytes()) if isinstance(space, Array) and str(space[0]) == "/ICCBased" else None
+    was_jpeg = "/DCTDecode" in str(image.get("/Filter", ""))
+    # the same picture in several parts, or in the last build: converted once
+    key = hashlib.sha256(b"\0".join([bytes(image.read_raw_bytes()), icc or b"-", b"jpeg" if was_jpeg else b"raw",
+                                      repr((kind, inks.ink_limit, JPEG_QUALITY, CONVERSION)).encode(),
+                                      inks.profile])).hexdigest()
+    return key, icc, was_jpeg
+
+
+def _stored(key: str, inks: Inks) -> bytes | None:
+    return inks.store.get(key) if inks.store is not None else None
+
+
+def _kept(key: str, picture, inks: Inks, icc: bytes | None, as_jpeg: bool) -> bytes:
+    """The picture converted, and kept in the store for the next build."""
+    data = _converted(picture, inks, icc, as_jpeg)
+    if inks.store is not None:
+        inks.store.put(key, data)
+    return data
+
+
+@contextlib.contextmanager
+def _converting(pdf, inks: Inks):
+    """The PDF's JPEG pictures, converted in threads while the pages' colours are rewritten here.
+
+    Each goes into `inks.memo` as a future, which _picture waits for. littleCMS, numpy and Pillow's decoder
+    and encoder let go of the GIL, so the threads and the rewriting share the cores. pikepdf does not share
+    its objects between threads, so each JPEG's bytes are read here; a thread decodes them. Other pictures
+    (pikepdf decodes them) are converted where the walk finds them. littleCMS's transforms may be shared
+    between threads (each call keeps its own cache, since 2.3); each is built here, before a thread uses it.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    from publish.forkpool import cpus
+
+    with ThreadPoolExecutor(max_workers=max(1, min(2, cpus()))) as pool:
+        try:
+            for image in pdf.objects:
+                if not isinstance(image, pikepdf.Stream) or image.get("/Subtype") != "/Image":
+                    continue
+                found = _what(image, inks)
+                if found is None or not found[2] or found[0] in inks.memo:
+                    continue
+                key, icc, _ = found
+                inks.memo[key] = _stored(key, inks)
+                if inks.memo[key] is None:
+                    inks.transform(icc)
+                    inks.memo[key] = pool.submit(_kept, key, pikepdf.PdfImage(image).as_pil_image(), inks, icc, True)
+            yield
+        except BaseException:
+            pool.shutdown(cancel_futures=True)
+            for key in [k for k, value in inks.memo.items() if isinstance(value, Future)]:
+                del inks.memo[key]
+            raise
+        for key, value in list(inks.memo.items()):  # a picture no page showed: the memo holds no futures
+            if isinstance(value, Future):
+                inks.memo[key] = value.result()
+
+
+def _converted(picture, inks: Inks, icc: bytes | None, as_jpeg: bool) -> bytes:
+    """A picture (PIL) → its CMYK pixels: a JPEG's bytes, or raw samples."""
+    converted = inks.picture(picture, icc)
     if not as_jpeg:
         return converted.tobytes()
     data = io.BytesIO()
