@@ -239,3 +239,30 @@ def test_a_partial_build_keeps_the_sites_checksums_true(pub, run):
     assert result.exit_code == 0 and "site: refreshing its download records" in result.output
     digest = hashlib.sha256((pub / TEXT).read_bytes()).hexdigest()
     assert digest in (pub / "dist/1112/index.html").read_text()
+
+
+def _leaving(tmp_path: Path, code: str, before: str = "") -> subprocess.CompletedProcess:
+    """A process that ends through the command line's quick exit, with an exit handler that leaves a mark."""
+    script = (f"import atexit, sys\nfrom publish import cli\n{before}\n"
+              "atexit.register(lambda: open(sys.argv[1], 'a').write('handler ran'))\n"
+              f"print('said before leaving', end='')\ncli._leave({code})\n")
+    return subprocess.run([sys.executable, "-c", script, str(tmp_path / "mark")], capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(REPO)}, timeout=60)
+
+
+@pytest.mark.parametrize("code, status, stderr", [("0", 0, ""), ("None", 0, ""), ("3", 3, ""),
+                                                  ("'no such thing'", 1, "no such thing\n")])
+def test_the_quick_exit_keeps_the_exit_status_the_output_and_the_exit_handlers(tmp_path, code, status, stderr):
+    left = _leaving(tmp_path, code)
+    assert (left.returncode, left.stdout, left.stderr) == (status, "said before leaving", stderr)
+    assert (tmp_path / "mark").read_text() == "handler ran"
+
+
+def test_the_quick_exit_waits_for_a_thread_at_work(tmp_path):
+    # a thread that has not finished: the ordinary exit, which waits for it, not the quick one
+    before = ("import threading, time\n"
+              "def work():\n    time.sleep(0.3)\n    open(sys.argv[1], 'a').write('thread done; ')\n"
+              "threading.Thread(target=work).start()")
+    left = _leaving(tmp_path, "0", before)
+    assert left.returncode == 0, left.stderr
+    assert (tmp_path / "mark").read_text() == "thread done; handler ran"

@@ -433,6 +433,29 @@ def test_finished_cover_image_is_used_as_it_is(tmp_path, source_epoch):
         assert cover.size == (1000, 1600) and cover.getpixel((500, 800))[2] > 0x40
 
 
+def test_the_cover_drawn_in_another_process_is_the_one_drawn_here_and_a_failed_one_is_drawn_again(pub, monkeypatch):
+    from publish import forkpool
+    from publish.check import load_publication, read_issues
+    from publish.products.ebook import book as ebook
+
+    pub_, _ = load_publication(pub)
+    issue = read_issues(pub_, [pub_.issues_dir / "1112"], print_checks=False)[0].issue
+    here = ebook.cover_jpeg(issue)
+    monkeypatch.setattr(forkpool, "can_begin", lambda: False)  # one core: drawn in a thread, not here
+    assert ebook._draw_cover(issue) is None
+    monkeypatch.setattr(forkpool, "can_begin", lambda: True)
+    assert ebook._draw_cover(issue)() == here
+    parent, real = os.getpid(), ebook.cover_jpeg
+
+    def dies_elsewhere(issue):
+        if os.getpid() != parent:
+            os._exit(3)
+        return real(issue)
+
+    monkeypatch.setattr(ebook, "cover_jpeg", dies_elsewhere)
+    assert ebook._draw_cover(issue)() == here
+
+
 def test_small_publication_without_fonts_builds(pub, run):
     result = run(pub, "build", "1112", "--format", "epub")
     assert result.exit_code == 0, result.output

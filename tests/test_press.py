@@ -398,3 +398,95 @@ def test_blank_pages_are_the_last_resort_with_a_warning(tmp_path):
     last = subprocess.run(["pdftotext", "-f", str(pages), "-l", str(pages), str(press), "-"],
                           capture_output=True, text=True, check=True).stdout
     assert not last.strip()
+
+# --- the separation's and the preflight's pictures, in threads and inline -----------------------------
+
+
+def _rgb_pictures_pdf() -> bytes:
+    """An RGB page showing two JPEGs (one of them twice, through a form) and an uncompressed picture."""
+    pdf = pikepdf.new()
+    page = pdf.add_blank_page(page_size=(400, 400))
+
+    def jpeg(colour: str, size: tuple[int, int]):
+        data = io.BytesIO()
+        Image.new("RGB", size, colour).save(data, "JPEG", quality=95)
+        return pdf.make_indirect(pikepdf.Stream(pdf, data.getvalue(), Type=pikepdf.Name.XObject,
+                                                Subtype=pikepdf.Name.Image, Width=size[0], Height=size[1],
+                                                BitsPerComponent=8, ColorSpace=pikepdf.Name.DeviceRGB,
+                                                Filter=pikepdf.Name.DCTDecode))
+
+    deep, pale = jpeg("#102a80", (300, 200)), jpeg("#e8d070", (120, 90))
+    raw = pdf.make_indirect(pikepdf.Stream(pdf, Image.new("RGB", (40, 30), "#c8102e").tobytes(),
+                                           Type=pikepdf.Name.XObject, Subtype=pikepdf.Name.Image, Width=40,
+                                           Height=30, BitsPerComponent=8, ColorSpace=pikepdf.Name.DeviceRGB))
+    form = pdf.make_stream(b"q 50 0 0 50 0 0 cm /Deep Do Q", Type=pikepdf.Name.XObject, Subtype=pikepdf.Name.Form,
+                           BBox=[0, 0, 100, 100], Resources=pikepdf.Dictionary(
+                               XObject=pikepdf.Dictionary(Deep=deep)))
+    page.obj.Resources = pikepdf.Dictionary(XObject=pikepdf.Dictionary(Deep=deep, Pale=pale, Raw=raw, Form=form))
+    page.obj.Contents = pdf.make_stream(b"1 0 0 rg 0 0 10 10 re f q 200 0 0 100 0 0 cm /Deep Do Q "
+                                        b"q 100 0 0 75 0 200 cm /Pale Do Q q 40 0 0 30 300 300 cm /Raw Do Q "
+                                        b"q 1 0 0 1 200 200 cm /Form Do Q")
+    out = io.BytesIO()
+    pdf.save(out)
+    return out.getvalue()
+
+
+def _inks():
+    from publish.products.press.inks import Inks
+
+    return Inks(profile=default_cmyk().read_bytes(), condition="test", description="test")
+
+
+def test_pictures_converted_in_threads_are_the_ones_converted_one_by_one(monkeypatch):
+    import contextlib
+
+    from publish.products.press import separate
+
+    data = _rgb_pictures_pdf()
+    threaded = separate.to_cmyk(data, _inks())
+    monkeypatch.setattr(separate, "_converting", lambda pdf, inks: contextlib.nullcontext())
+    assert separate.to_cmyk(data, _inks()) == threaded
+    with pikepdf.open(io.BytesIO(threaded)) as pdf:
+        images = [o for o in pdf.objects if isinstance(o, pikepdf.Stream) and o.get("/Subtype") == "/Image"]
+        assert len(images) == 3
+        assert all(o.ColorSpace == pikepdf.Name.DeviceCMYK for o in images)
+
+
+def test_a_conversion_failing_in_a_thread_fails_the_separation(monkeypatch):
+    from publish.products.press import separate
+
+    def broken(picture, inks, icc, as_jpeg):
+        raise OSError("the converter broke")
+
+    monkeypatch.setattr(separate, "_converted", broken)
+    inks = _inks()
+    with pytest.raises(OSError, match="the converter broke"):
+        separate.to_cmyk(_rgb_pictures_pdf(), inks)
+    assert not any(isinstance(v, separate.Future) for v in inks.memo.values())
+
+
+def test_picture_ink_is_measured_alike_in_threads_and_where_the_walk_finds_it(tmp_path, monkeypatch):
+    from publish.products.press import preflight as preflight_module
+
+    heavy = _good_pdf(tmp_path / "heavy.pdf", picture_of=Image.new("CMYK", (600, 400), (230, 230, 230, 230)),
+                      picture_mm=60)
+    ahead = [str(f) for f in preflight(heavy)]
+    assert any("total ink reaches 361%, over the limit of 240%" in f for f in ahead), ahead
+    monkeypatch.setattr(preflight_module, "measure_ink_ahead", lambda pdf, pictures, pool: None)
+    assert [str(f) for f in preflight(heavy)] == ahead
+    light = _good_pdf(tmp_path / "light.pdf", picture_of=_photo("CMYK", (600, 400)), picture_mm=60)
+    assert not any("total ink" in str(f) for f in preflight(light))
+
+
+def test_picture_ink_ahead_holds_no_more_than_its_budget(tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from publish.products.press.preflight_parts import measure_ink_ahead
+
+    path = _good_pdf(tmp_path / "one.pdf", picture_of=_photo("CMYK", (600, 400)))
+    with pikepdf.open(path) as pdf, ThreadPoolExecutor(1) as pool:
+        pictures: dict = {}
+        measure_ink_ahead(pdf, pictures, pool, budget=10)
+        assert pictures == {}  # over the budget: measured where the walk finds it
+        measure_ink_ahead(pdf, pictures, pool)
+        assert len(pictures) == 1 and next(iter(pictures.values())).result() < 240
