@@ -120,9 +120,15 @@ def _autoescape(name: str | None) -> bool:
     return bool(name) and name.rsplit(".", 1)[-1] in HTML_SUFFIXES
 
 
-# compiled templates, kept between runs in Jinja's own per-user folder (mode 0700, in the temporary
-# directory), keyed by each template's file and source: saves compiling ~10 templates on every run
-_BYTECODE = jinja2.FileSystemBytecodeCache()
+@lru_cache(maxsize=1)
+def _bytecode_cache() -> jinja2.BytecodeCache | None:
+    """Compiled templates, kept between runs in Jinja's own per-user folder (mode 0700, in the temporary
+    folder), by each template's file and source: saves compiling ~10 templates on every run. None (compile
+    every time) where that folder cannot be made, or is not safely this user's."""
+    try:
+        return jinja2.FileSystemBytecodeCache()
+    except (OSError, RuntimeError):
+        return None
 
 
 @lru_cache(maxsize=8)
@@ -132,7 +138,7 @@ def _environment(layout_dir: Path | None) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.ChoiceLoader(loaders), undefined=jinja2.StrictUndefined,
         autoescape=_autoescape, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
-        bytecode_cache=_BYTECODE,
+        bytecode_cache=_bytecode_cache(),
     )
     env.filters.update(FILTERS)
     return env

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -266,3 +267,21 @@ def test_the_quick_exit_waits_for_a_thread_at_work(tmp_path):
     left = _leaving(tmp_path, "0", before)
     assert left.returncode == 0, left.stderr
     assert (tmp_path / "mark").read_text() == "thread done; handler ran"
+
+
+def test_templates_compile_where_their_bytecode_cannot_be_kept(pub, run, monkeypatch, tmp_path):
+    from publish import render
+
+    squatted = tmp_path / "tmp"
+    squatted.mkdir()
+    (squatted / f"_jinja2-cache-{os.getuid()}").write_text("not a folder")  # Jinja's folder, taken
+    monkeypatch.setattr(tempfile, "tempdir", str(squatted))
+    render._bytecode_cache.cache_clear()
+    render._environment.cache_clear()
+    try:
+        assert render._bytecode_cache() is None
+        assert run(pub, "build", "1112", "--format", "text").exit_code == 0
+        assert (pub / TEXT).is_file()
+    finally:
+        render._bytecode_cache.cache_clear()
+        render._environment.cache_clear()
