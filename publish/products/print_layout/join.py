@@ -1,10 +1,11 @@
-"""Separately laid-out PDFs (the front page with furniture, the body parts) → one PDF, with pypdf.
+"""Separately laid-out PDFs (the front page with furniture, the body parts) → one PDF, with pikepdf.
 
 Pages are appended in order; each body page gets its running head and page
 number drawn from the furniture document (as an artifact, outside the
 structure tree); named destinations, bookmarks (section → article), the
 structure trees of tagged parts, page boxes, metadata and the document ID
-are rebuilt for the whole.
+are rebuilt for the whole. qpdf reads the parts, copies each page with what it
+uses and writes the whole; only the objects rebuilt here pass through Python.
 """
 
 from __future__ import annotations
@@ -12,25 +13,15 @@ from __future__ import annotations
 import hashlib
 import io
 import re
+import warnings
 from dataclasses import dataclass
 
-from pypdf import PdfReader, PdfWriter
-from pypdf.generic import (
-    ArrayObject,
-    DecodedStreamObject,
-    DictionaryObject,
-    IndirectObject,
-    NameObject,
-    NumberObject,
-    RectangleObject,
-    TextStringObject,
-)
-
-from publish.products.print_layout.pypdf_adapter import add_object, catalog, document_info, set_document_id
+import pikepdf
+from pikepdf import Array, Dictionary, Name, NameTree, NumberTree, Pdf, String
 
 INFO_KEYS = ("/Title", "/Author", "/Subject", "/Keywords", "/Creator", "/Producer", "/CreationDate",
              "/ModDate", "/Trapped")
-CATALOG_KEYS = ("/Lang", "/Metadata", "/OutputIntents", "/ViewerPreferences", "/MarkInfo")
+CATALOG_KEYS = ("/Lang", "/OutputIntents", "/ViewerPreferences", "/MarkInfo")
 
 
 @dataclass
@@ -44,138 +35,141 @@ def join(front: bytes, folios: bytes | None, parts: list[bytes], outline: list[B
          press_bleed_pt: float | None, tagged: bool, version: str, document_id: str,
          content_digest: bytes = b"") -> bytes:
     """The whole edition: page 1 of `front`, then every page of `parts`, with `folios` page i laid on page i."""
-    writer = PdfWriter()
-    front_reader = PdfReader(io.BytesIO(front))
-    readers = [front_reader] + [PdfReader(io.BytesIO(p)) for p in parts]
-    pages_of: list[list] = []
-    writer.add_page(front_reader.pages[0])
-    pages_of.append([writer.pages[-1]])
-    for reader in readers[1:]:
-        start = len(writer.pages)
-        for page in reader.pages:
-            writer.add_page(page)
-        pages_of.append(list(writer.pages[start:]))
-    links = _lay_folios(writer, PdfReader(io.BytesIO(folios))) if folios is not None else []
-    dests = _merge_dests(writer, readers)
-    if tagged:
-        _merge_structure(writer, readers, pages_of)
-        _tag_links(writer, links)
-    _outline(writer, outline, dests)
-    _boxes(writer, press_bleed_pt)
-    if press_bleed_pt is not None:
-        _marks(writer, press_bleed_pt)
-    _catalog(writer, front_reader, tagged, document_id)
-    writer.pdf_header = f"%PDF-{version}".encode()
-    # a stable ID: the same sources (the HTML laid out) and SOURCE_DATE_EPOCH give the same bytes
-    set_document_id(writer, hashlib.md5(b"%s\0%s\0%s" % (content_digest, document_id.encode(),
-                                                          version.encode())).digest())
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
+    out = Pdf.new()
+    sources = [Pdf.open(io.BytesIO(front))] + [Pdf.open(io.BytesIO(p)) for p in parts]
+    furniture = Pdf.open(io.BytesIO(folios)) if folios is not None else None
+    try:
+        out.pages.append(sources[0].pages[0])
+        pages_of = [[out.pages[0]]]
+        for source in sources[1:]:
+            start = len(out.pages)
+            with warnings.catch_warnings():  # pikepdf 10 would have us carry named destinations: merged below
+                warnings.simplefilter("ignore", getattr(pikepdf, "PageCopyWarning", UserWarning))
+                out.pages.extend(source.pages)
+            pages_of.append([out.pages[i] for i in range(start, len(out.pages))])
+        links = _lay_folios(out, furniture) if furniture is not None else []
+        dests = _merge_dests(out, sources)
+        if tagged:
+            _merge_structure(out, sources, pages_of)
+            _tag_links(out, links)
+        _outline(out, outline, dests)
+        _boxes(out, press_bleed_pt)
+        if press_bleed_pt is not None:
+            _marks(out, press_bleed_pt)
+        _catalog(out, sources[0], tagged, document_id)
+        # a stable ID: the same sources (the HTML laid out) and SOURCE_DATE_EPOCH give the same bytes; qpdf
+        # keeps the first half and makes the second from the content (deterministic_id)
+        identifier = String(hashlib.md5(b"%s\0%s\0%s" % (content_digest, document_id.encode(),
+                                                        version.encode())).digest())
+        out.trailer.ID = Array([identifier, identifier])
+        written = io.BytesIO()
+        out.save(written, force_version=version, deterministic_id=True, fix_metadata_version=False,
+                 object_stream_mode=pikepdf.ObjectStreamMode.generate)
+        return written.getvalue()
+    finally:
+        for pdf in [out, *sources, *([furniture] if furniture is not None else [])]:
+            pdf.close()
 
 
-def _lay_folios(writer: PdfWriter, folios: PdfReader) -> list:
+def _copied(out: Pdf, obj, source: Pdf):
+    """A foreign object as one of `out`'s: qpdf copies it with all it refers to (pages already copied are
+    reused, not copied again). A direct array or dictionary is made indirect in its own document first, for
+    qpdf copies only indirect objects; a number, name or string is a value, used as it is."""
+    if not isinstance(obj, (Dictionary, Array, pikepdf.Stream)):
+        return obj
+    return out.copy_foreign(obj if obj.is_indirect else source.make_indirect(obj))
+
+
+def _lay_folios(out: Pdf, folios: Pdf) -> list:
     """Draw furniture page i - 1 over page i (i ≥ 2) as a form XObject marked as a pagination artifact.
 
     Its links (the jump lines') are copied onto the page; they are returned, to be tagged.
     """
     links = []
-    for index in range(1, min(len(writer.pages), len(folios.pages) + 1)):
-        page = writer.pages[index]
+    for index in range(1, min(len(out.pages), len(folios.pages) + 1)):
+        page = out.pages[index]
         source = folios.pages[index - 1]
-        form = DecodedStreamObject()
-        form.set_data(source.get_contents().get_data() if source.get_contents() is not None else b"")
-        form.update({
-            NameObject("/Type"): NameObject("/XObject"),
-            NameObject("/Subtype"): NameObject("/Form"),
-            NameObject("/BBox"): RectangleObject(source.mediabox),
-            NameObject("/Resources"): source["/Resources"].clone(writer),
-        })
-        form = form.flate_encode()
-        name = f"/PublishFolio{index + 1}"
-        resources = page["/Resources"].get_object()
+        source.contents_coalesce()
+        contents = source.obj.get("/Contents")
+        form = out.make_stream(contents.read_bytes() if contents is not None else b"",
+                               Type=Name.XObject, Subtype=Name.Form,
+                               BBox=Array([float(v) for v in source.mediabox]),
+                               Resources=_copied(out, source.obj.Resources, folios))
+        name = Name(f"/PublishFolio{index + 1}")
+        resources = page.obj.Resources
         if "/XObject" not in resources:
-            resources[NameObject("/XObject")] = DictionaryObject()
-        resources["/XObject"].get_object()[NameObject(name)] = add_object(writer, form)
-        before = add_object(writer, _stream(b"q\n"))
-        after = add_object(writer, _stream(f"Q\n/Artifact <</Type /Pagination>> BDC q {name} Do Q EMC\n".encode()))
-        contents = page.raw_get("/Contents")
-        existing = list(contents) if isinstance(contents.get_object(), ArrayObject) else [contents]
-        page[NameObject("/Contents")] = ArrayObject([before, *existing, after])
-        links += _copy_links(writer, source, page)
+            resources.XObject = Dictionary()
+        resources.XObject[name] = form
+        before = out.make_stream(b"q\n")
+        after = out.make_stream(f"Q\n/Artifact <</Type /Pagination>> BDC q {name} Do Q EMC\n".encode())
+        existing = page.obj.Contents
+        page.obj.Contents = Array([before, *(existing if isinstance(existing, Array) else [existing]), after])
+        links += _copy_links(out, folios, source, page)
     return links
 
 
-def _copy_links(writer: PdfWriter, source, page) -> list:
+def _copy_links(out: Pdf, folios: Pdf, source, page) -> list:
     """The furniture page's links (its jump lines) onto the body page; named targets resolve in the whole."""
-    links = [a.get_object() for a in source.get("/Annots", []) or []]
-    links = [a for a in links if a.get("/Subtype") == "/Link" and ("/Dest" in a or "/A" in a)]
+    links = [a for a in source.obj.get("/Annots", Array())
+             if a.get("/Subtype") == Name.Link and ("/Dest" in a or "/A" in a)]
     if not links:
         return []
-    annots = page.get("/Annots")
-    annots = annots.get_object() if annots is not None else ArrayObject()
+    annots = page.obj.get("/Annots", Array())
     copied = []
     for link in links:
-        copy = link.clone(writer, ignore_fields=["/P", "/StructParent"])
-        ref = copy if isinstance(copy, IndirectObject) else add_object(writer, copy)
-        ref.get_object()[NameObject("/P")] = page.indirect_reference
-        annots.append(ref)
-        copied.append((page, ref))
-    page[NameObject("/Annots")] = annots
+        for key in ("/P", "/StructParent"):  # in the furniture's own copy: its page and tree stay behind
+            if key in link:
+                del link[key]
+        copy = _copied(out, link, folios)
+        copy.P = page.obj
+        annots.append(copy)
+        copied.append((page, copy))
+    page.obj.Annots = annots
     return copied
 
 
-def _tag_links(writer: PdfWriter, links: list) -> None:
+def _tag_links(out: Pdf, links: list) -> None:
     """Each copied link as a Link structure element (with its object reference) under the Document."""
-    root = catalog(writer).get("/StructTreeRoot")
+    root = out.Root.get("/StructTreeRoot")
     if root is None or not links:
         return
-    root = root.get_object()
-    document_ref = root["/K"][0]
-    nums = root["/ParentTree"].get_object()["/Nums"]
-    key = int(root["/ParentTreeNextKey"])
-    for page, ref in links:
-        objr = DictionaryObject({NameObject("/Type"): NameObject("/OBJR"), NameObject("/Obj"): ref,
-                                 NameObject("/Pg"): page.indirect_reference})
-        element = add_object(writer, DictionaryObject({
-            NameObject("/Type"): NameObject("/StructElem"), NameObject("/S"): NameObject("/Link"),
-            NameObject("/P"): document_ref, NameObject("/Pg"): page.indirect_reference,
-            NameObject("/K"): ArrayObject([objr]),
-        }))
-        document_ref.get_object()["/K"].append(element)
-        annot = ref.get_object()
-        annot[NameObject("/StructParent")] = NumberObject(key)
-        annot.setdefault(NameObject("/Contents"), TextStringObject("Jump line: where the story goes on or came from"))
-        nums.extend([NumberObject(key), element])
+    document = root.K[0]
+    nums = root.ParentTree.Nums
+    key = int(root.ParentTreeNextKey)
+    for page, annot in links:
+        objr = Dictionary(Type=Name.OBJR, Obj=annot, Pg=page.obj)
+        element = out.make_indirect(Dictionary(Type=Name.StructElem, S=Name.Link, P=document, Pg=page.obj,
+                                               K=Array([objr])))
+        document.K.append(element)
+        annot.StructParent = key
+        if "/Contents" not in annot:
+            annot.Contents = String("Jump line: where the story goes on or came from")
+        nums.extend([key, element])
         key += 1
-    root[NameObject("/ParentTreeNextKey")] = NumberObject(key)
+    root.ParentTreeNextKey = key
 
 
-def _marks(writer: PdfWriter, bleed: float) -> None:
+def _marks(out: Pdf, bleed: float) -> None:
     """Crop marks at the corners and registration targets on each side, in the slug beyond the bleed.
 
     One form XObject serves every page of a size; it is drawn last, outside the structure, as an artifact.
     """
     forms: dict[tuple, object] = {}
-    for index, page in enumerate(writer.pages):
+    for page in out.pages:
         media = tuple(round(float(v), 3) for v in page.mediabox)
         trim = tuple(round(float(v), 3) for v in page.trimbox)
         key = (media, trim)
         if key not in forms:
-            form = DecodedStreamObject()
-            form.set_data(_marks_ops(media, trim, bleed))
-            form.update({NameObject("/Type"): NameObject("/XObject"), NameObject("/Subtype"): NameObject("/Form"),
-                         NameObject("/BBox"): RectangleObject(media)})
-            forms[key] = add_object(writer, form.flate_encode())
-        resources = page["/Resources"].get_object()
+            forms[key] = out.make_stream(_marks_ops(media, trim, bleed), Type=Name.XObject, Subtype=Name.Form,
+                                         BBox=Array(list(media)))
+        resources = page.obj.Resources
         if "/XObject" not in resources:
-            resources[NameObject("/XObject")] = DictionaryObject()
+            resources.XObject = Dictionary()
         name = f"/PublishMarks{list(forms).index(key)}"
-        resources["/XObject"].get_object()[NameObject(name)] = forms[key]
-        after = add_object(writer, _stream(f"/Artifact <</Type /Pagination>> BDC q {name} Do Q EMC\n".encode()))
-        contents = page.raw_get("/Contents")
-        page[NameObject("/Contents")] = ArrayObject([*contents, after] if isinstance(contents, ArrayObject)
-                                                    else [contents, after])
+        resources.XObject[Name(name)] = forms[key]
+        after = out.make_stream(f"/Artifact <</Type /Pagination>> BDC q {name} Do Q EMC\n".encode())
+        contents = page.obj.Contents
+        page.obj.Contents = Array([*contents, after] if isinstance(contents, Array) else [contents, after])
 
 
 def _marks_ops(media: tuple, trim: tuple, bleed: float) -> bytes:
@@ -205,159 +199,109 @@ def _marks_ops(media: tuple, trim: tuple, bleed: float) -> bytes:
     return "\n".join(out).encode()
 
 
-def _stream(data: bytes):
-    stream = DecodedStreamObject()
-    stream.set_data(data)
-    return stream
-
-
-def _merge_dests(writer: PdfWriter, readers: list[PdfReader]) -> dict[str, ArrayObject]:
-    """Every named destination of the body parts, pointing at the writer's pages, as one name tree."""
-    dests: dict[str, ArrayObject] = {}
-    for reader in readers[1:]:
-        names = reader.trailer["/Root"].get("/Names", {}).get("/Dests", {}).get("/Names", [])
-        for i in range(0, len(names) - 1, 2):
-            dests.setdefault(str(names[i]), names[i + 1].clone(writer))
-    first = writer.pages[0]
-    dests["front-page"] = ArrayObject([first.indirect_reference, NameObject("/XYZ"), NumberObject(0),
-                                       NumberObject(int(float(first.trimbox[3]))), NumberObject(0)])
-    for number, page in enumerate(writer.pages[1:], start=2):  # the targets of "Continued from page N"
-        dests[f"page-{number}"] = ArrayObject([page.indirect_reference, NameObject("/XYZ"), NumberObject(0),
-                                               NumberObject(int(float(page.trimbox[3]))), NumberObject(0)])
-    tree = ArrayObject()
+def _merge_dests(out: Pdf, sources: list[Pdf]) -> dict[str, Array]:
+    """Every named destination of the body parts, pointing at the joined pages, as one name tree."""
+    dests: dict[str, Array] = {}
+    for source in sources[1:]:
+        names = source.Root.get("/Names")
+        if names is not None and "/Dests" in names:
+            for name, dest in NameTree(_copied(out, names.Dests, source)).items():  # one copy of the tree, by qpdf
+                dests.setdefault(str(name), dest)
+    for number, page in enumerate(out.pages, start=1):  # the targets of "Continued from page N"
+        target = Array([page.obj, Name.XYZ, 0, int(float(page.trimbox[3])), 0])
+        dests["front-page" if number == 1 else f"page-{number}"] = target
+    tree = Array()
     for name in sorted(dests):
-        tree.extend([TextStringObject(name), dests[name]])
-    catalog(writer)[NameObject("/Names")] = DictionaryObject(
-        {NameObject("/Dests"): add_object(writer, DictionaryObject({NameObject("/Names"): tree}))})
+        tree.extend([String(name), dests[name]])
+    out.Root.Names = Dictionary(Dests=out.make_indirect(Dictionary(Names=tree)))
     return dests
 
 
-def _outline(writer: PdfWriter, outline: list[Bookmark], dests: dict[str, ArrayObject]) -> None:
-    from pypdf.generic import Fit
+def _outline(out: Pdf, outline: list[Bookmark], dests: dict[str, Array]) -> None:
+    pages = {page.obj.objgen: index for index, page in enumerate(out.pages)}
 
-    def add(mark: Bookmark, parent):
+    def item(mark: Bookmark):
         dest = dests.get(mark.anchor)
         if dest is None:
-            return
-        page = writer.pages.index(dest[0].get_object()) if isinstance(dest[0], IndirectObject) else 0
-        fit = Fit.xyz(float(dest[2]), float(dest[3]), 0)
-        item = writer.add_outline_item(title=mark.title, page_number=page, parent=parent, fit=fit,
-                                       is_open=bool(mark.children))
-        for child in mark.children:
-            add(child, item)
+            return None
+        if isinstance(dest, Dictionary):  # a destination dictionary: its /D is the array
+            dest = dest.D
+        page = pages.get(dest[0].objgen, 0) if isinstance(dest[0], Dictionary) else 0
+        entry = pikepdf.OutlineItem(mark.title, page, pikepdf.PageLocation.XYZ, left=float(dest[2]),
+                                    top=float(dest[3]), zoom=0)
+        entry.children.extend(child for child in map(item, mark.children) if child is not None)
+        return entry
 
-    for mark in outline:
-        add(mark, None)
+    with out.open_outline() as tree:
+        tree.root.extend(entry for entry in map(item, outline) if entry is not None)
 
 
-def _boxes(writer: PdfWriter, bleed: float | None) -> None:
+def _boxes(out: Pdf, bleed: float | None) -> None:
     """Press: TrimBox = the page, BleedBox = the page plus [print] bleed. Screen: all boxes the page."""
-    for page in writer.pages:
-        trim = page.trimbox
+    for page in out.pages:
+        trim = [float(v) for v in page.trimbox]
+        for key in ("/CropBox", "/ArtBox") + (("/BleedBox",) if bleed is None else ()):
+            if key in page.obj:
+                del page.obj[key]
+        page.obj.TrimBox = Array(trim)
         if bleed is None:
-            page.mediabox = RectangleObject(trim)
-            for key in ("/BleedBox", "/CropBox", "/ArtBox"):
-                page.pop(key, None)
-            page[NameObject("/TrimBox")] = RectangleObject(trim)
+            page.obj.MediaBox = Array(trim)
             continue
-        left, bottom, right, top = (float(v) for v in trim)
-        page[NameObject("/TrimBox")] = RectangleObject((left, bottom, right, top))
-        page[NameObject("/BleedBox")] = RectangleObject((left - bleed, bottom - bleed, right + bleed, top + bleed))
-        page.pop("/CropBox", None)
-        page.pop("/ArtBox", None)
+        left, bottom, right, top = trim
+        page.obj.BleedBox = Array([left - bleed, bottom - bleed, right + bleed, top + bleed])
 
 
-def _catalog(writer: PdfWriter, front: PdfReader, tagged: bool, document_id: str) -> None:
+def _merge_structure(out: Pdf, sources: list[Pdf], pages_of: list[list]) -> None:
+    """One structure tree: the parts' Document elements' children under one Document, parent tree renumbered.
+
+    Each part's tree is copied whole, by qpdf; its own root and Document element are left behind unreferenced
+    (and so unwritten) once its top elements hang under the joined Document.
+    """
+    root = out.make_indirect(Dictionary(Type=Name.StructTreeRoot))
+    document = out.make_indirect(Dictionary(Type=Name.StructElem, S=Name.Document, P=root, K=Array()))
+    root.K = Array([document])
+    nums = Array()
+    offset = 0
+    for source, pages in zip(sources, pages_of):
+        if "/StructTreeRoot" not in source.Root:
+            continue
+        tree = _copied(out, source.Root.StructTreeRoot, source)
+        kids = tree.K if isinstance(tree.K, Array) else [tree.K]
+        top = kids[0].get("/K", Array())
+        for kid in (top if isinstance(top, Array) else [top]):
+            if isinstance(kid, Dictionary) and "/S" in kid:
+                kid.P = document
+            document.K.append(kid)
+        largest = -1
+        for key, value in NumberTree(tree.ParentTree).items():
+            largest = max(largest, key)
+            nums.extend([key + offset, value])
+        for page in pages:
+            if "/StructParents" in page.obj:
+                page.obj.StructParents = int(page.obj.StructParents) + offset
+            for annot in page.obj.get("/Annots", Array()):
+                if "/StructParent" in annot:
+                    annot.StructParent = int(annot.StructParent) + offset
+        offset += largest + 1
+    root.ParentTree = out.make_indirect(Dictionary(Nums=nums))
+    root.ParentTreeNextKey = offset
+    out.Root.StructTreeRoot = root
+
+
+def _catalog(out: Pdf, front: Pdf, tagged: bool, document_id: str) -> None:
     """Document-level entries (metadata, language, output intent, tagging marks) from the front document."""
-    source = front.trailer["/Root"]
+    source = front.Root
     for key in CATALOG_KEYS:
-        if key in source and key != "/Metadata" and (tagged or key != "/MarkInfo"):
-            catalog(writer)[NameObject(key)] = source.raw_get(key).clone(writer)
+        if key in source and (tagged or key != "/MarkInfo"):
+            out.Root[key] = _copied(out, source[key], front)
     if "/Metadata" in source:
         # WeasyPrint gives PDF/X metadata a random document ID; ours follows from the issue and its date
-        xmp = source["/Metadata"].get_object().get_data()
-        xmp = re.sub(rb"xmp\.did:[0-9a-f-]+", b"xmp.did:" + document_id.encode(), xmp)
-        stream = DecodedStreamObject()
-        stream.set_data(xmp)
-        stream.update({NameObject("/Type"): NameObject("/Metadata"), NameObject("/Subtype"): NameObject("/XML")})
-        catalog(writer)[NameObject("/Metadata")] = add_object(writer, stream)
+        xmp = re.sub(rb"xmp\.did:[0-9a-f-]+", b"xmp.did:" + document_id.encode(), source.Metadata.read_bytes())
+        out.Root.Metadata = out.make_stream(xmp, Type=Name.Metadata, Subtype=Name.XML)
     if tagged:
-        catalog(writer)[NameObject("/PageMode")] = NameObject("/UseOutlines")
+        out.Root.PageMode = Name.UseOutlines
     info = front.trailer.get("/Info")
     if info is not None:
-        info = info.get_object()
-        writer.add_metadata({key: info[key] for key in INFO_KEYS if key in info})
-        if "/Trapped" in info:
-            document_info(writer)[NameObject("/Trapped")] = NameObject(str(info["/Trapped"]))
-
-
-def _merge_structure(writer: PdfWriter, readers: list[PdfReader], pages_of: list[list]) -> None:
-    """One structure tree: the parts' Document elements' children under one Document, parent tree renumbered."""
-    root = DictionaryObject({NameObject("/Type"): NameObject("/StructTreeRoot")})
-    root_ref = add_object(writer, root)
-    document = DictionaryObject({
-        NameObject("/Type"): NameObject("/StructElem"), NameObject("/S"): NameObject("/Document"),
-        NameObject("/P"): root_ref, NameObject("/K"): ArrayObject(),
-    })
-    document_ref = add_object(writer, document)
-    root[NameObject("/K")] = ArrayObject([document_ref])
-    nums = ArrayObject()
-    offset = 0
-    for reader, pages in zip(readers, pages_of):
-        tree = reader.trailer["/Root"].get("/StructTreeRoot")
-        if tree is None:
-            continue
-        tree = tree.get_object()
-        kids = tree["/K"]
-        kids = kids if isinstance(kids, list) else [kids]
-        source_document = kids[0].get_object()
-        top = source_document.get("/K", ArrayObject())
-        top = top if isinstance(top, list) else [top]
-        for kid in top:
-            cloned = kid.clone(writer, ignore_fields=["/P"]) if isinstance(kid, IndirectObject) else kid
-            document["/K"].append(cloned)
-            _set_parents(cloned, document_ref)
-        source_nums = tree["/ParentTree"].get_object().get("/Nums", [])
-        largest = -1
-        for i in range(0, len(source_nums) - 1, 2):
-            key = int(source_nums[i])
-            largest = max(largest, key)
-            value = source_nums[i + 1]
-            nums.extend([NumberObject(key + offset), value.clone(writer, ignore_fields=["/P"])])
-        for number, page in enumerate(pages):
-            if "/StructParents" in reader.pages[number]:
-                page[NameObject("/StructParents")] = NumberObject(int(reader.pages[number]["/StructParents"]) + offset)
-            for annot in page.get("/Annots", []) or []:
-                annot = annot.get_object()
-                if "/StructParent" in annot:
-                    annot[NameObject("/StructParent")] = NumberObject(int(annot["/StructParent"]) + offset)
-        offset += largest + 1
-    root[NameObject("/ParentTree")] = add_object(writer, DictionaryObject({NameObject("/Nums"): nums}))
-    root[NameObject("/ParentTreeNextKey")] = NumberObject(offset)
-    catalog(writer)[NameObject("/StructTreeRoot")] = root_ref
-
-
-def _set_parents(node, parent_ref) -> None:
-    """Give every structure element below `node` its /P (dropped while cloning so old trees stay behind)."""
-    stack = [(node, parent_ref)]
-    seen: set[int] = set()
-    while stack:
-        item, parent = stack.pop()
-        if not isinstance(item, IndirectObject):
-            continue
-        if item.idnum in seen:
-            continue
-        seen.add(item.idnum)
-        element = item.get_object()
-        if not isinstance(element, DictionaryObject) or element.get("/Type") not in ("/StructElem", None):
-            continue
-        if "/S" not in element:
-            continue
-        element[NameObject("/P")] = parent
-        kids = element.get("/K")
-        if kids is None:
-            continue
-        kids = kids if isinstance(kids, ArrayObject) else [element.raw_get("/K")]
-        for kid in kids:
-            stack.append((kid, item))
-
+        for key in INFO_KEYS:
+            if key in info:
+                out.docinfo[key] = _copied(out, info[key], front)
