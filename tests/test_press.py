@@ -437,32 +437,54 @@ def _inks():
     return Inks(profile=default_cmyk().read_bytes(), condition="test", description="test")
 
 
-def test_pictures_converted_in_threads_are_the_ones_converted_one_by_one(monkeypatch):
+def test_pictures_converted_in_other_processes_are_the_ones_converted_here(monkeypatch):
     import contextlib
 
+    from publish import forkpool
     from publish.products.press import separate
 
     data = _rgb_pictures_pdf()
-    threaded = separate.to_cmyk(data, _inks())
+    monkeypatch.setattr(forkpool, "can_begin", lambda: True)
+    elsewhere = separate.to_cmyk(data, _inks())
     monkeypatch.setattr(separate, "_converting", lambda pdf, inks: contextlib.nullcontext())
-    assert separate.to_cmyk(data, _inks()) == threaded
-    with pikepdf.open(io.BytesIO(threaded)) as pdf:
+    assert separate.to_cmyk(data, _inks()) == elsewhere  # each picture converted where the walk finds it
+    with pikepdf.open(io.BytesIO(elsewhere)) as pdf:
         images = [o for o in pdf.objects if isinstance(o, pikepdf.Stream) and o.get("/Subtype") == "/Image"]
         assert len(images) == 3
         assert all(o.ColorSpace == pikepdf.Name.DeviceCMYK for o in images)
 
 
-def test_a_conversion_failing_in_a_thread_fails_the_separation(monkeypatch):
+def test_a_conversion_process_that_dies_leaves_its_pictures_to_this_one(monkeypatch):
+    import os
+
+    from publish import forkpool
+    from publish.products.press import separate
+
+    data = _rgb_pictures_pdf()
+    expected = separate.to_cmyk(data, _inks())
+    parent, real = os.getpid(), separate._converted
+
+    def dies_elsewhere(*args):
+        if os.getpid() != parent:
+            os._exit(3)
+        return real(*args)
+
+    monkeypatch.setattr(forkpool, "can_begin", lambda: True)
+    monkeypatch.setattr(separate, "_converted", dies_elsewhere)
+    assert separate.to_cmyk(data, _inks()) == expected
+
+
+def test_a_conversion_failing_here_fails_the_separation(monkeypatch):
+    from publish import forkpool
     from publish.products.press import separate
 
     def broken(picture, inks, icc, as_jpeg):
         raise OSError("the converter broke")
 
+    monkeypatch.setattr(forkpool, "can_begin", lambda: False)
     monkeypatch.setattr(separate, "_converted", broken)
-    inks = _inks()
     with pytest.raises(OSError, match="the converter broke"):
-        separate.to_cmyk(_rgb_pictures_pdf(), inks)
-    assert not any(isinstance(v, separate.Future) for v in inks.memo.values())
+        separate.to_cmyk(_rgb_pictures_pdf(), _inks())
 
 
 def test_picture_ink_is_measured_alike_in_threads_and_where_the_walk_finds_it(tmp_path, monkeypatch):

@@ -13,7 +13,6 @@ import contextlib
 import hashlib
 import io
 import logging
-from concurrent.futures import Future
 from pathlib import Path
 
 logging.getLogger("pikepdf").setLevel(logging.WARNING)  # its start-up notice is no news to an editor
@@ -232,11 +231,16 @@ def _picture(pdf, image, inks: Inks) -> None:
         return
     key, icc, was_jpeg = found
     data = inks.memo.get(key)
-    if isinstance(data, Future):  # being converted in a thread (_converting)
-        data = inks.memo[key] = data.result()
+    if isinstance(data, _Pending):  # being converted in another process: written when it is back
+        data.images.append((image, was_jpeg))
+        return
     if data is None:
         data = inks.memo[key] = _stored(key, inks) or _kept(key, pikepdf.PdfImage(image).as_pil_image(),
                                                               inks, icc, was_jpeg)
+    _write(image, data, was_jpeg)
+
+
+def _write(image, data: bytes, was_jpeg: bool) -> None:
     for name in ("/Decode", "/DecodeParms", "/Intent"):
         if name in image:
             del image[name]
@@ -278,42 +282,74 @@ def _kept(key: str, picture, inks: Inks, icc: bytes | None, as_jpeg: bool) -> by
     return data
 
 
+class _Pending:
+    """A picture being converted in another process, and the images to rewrite with it once it is back."""
+
+    def __init__(self) -> None:
+        self.images: list = []
+
+
 @contextlib.contextmanager
 def _converting(pdf, inks: Inks):
-    """The PDF's JPEG pictures, converted in threads while the pages' colours are rewritten here.
+    """The PDF's JPEG pictures, converted in two forked processes while the pages' colours are rewritten here.
 
-    Each goes into `inks.memo` as a future, which _picture waits for. littleCMS, numpy and Pillow's decoder
-    and encoder let go of the GIL, so the threads and the rewriting share the cores. pikepdf does not share
-    its objects between threads, so each JPEG's bytes are read here; a thread decodes them. Other pictures
-    (pikepdf decodes them) are converted where the walk finds them. littleCMS's transforms may be shared
-    between threads (each call keeps its own cache, since 2.3); each is built here, before a thread uses it.
+    Each is a _Pending in `inks.memo` meanwhile: the walk notes where it is shown, and it is written there
+    when the processes are back. Threads would not do: the rewriting holds the GIL, and the conversion
+    needs it between littleCMS, numpy and Pillow's calls. Other pictures (pikepdf decodes them) are converted
+    where the walk finds them. Without a second core, or if a process fails, the pictures are converted here.
     """
-    from concurrent.futures import ThreadPoolExecutor
+    from publish import forkpool
 
-    from publish.forkpool import cpus
+    jobs = []  # (key, object id, ICC profile, pixels)
+    for image in pdf.objects:
+        if not isinstance(image, pikepdf.Stream) or image.get("/Subtype") != "/Image":
+            continue
+        found = _what(image, inks)
+        if found is None or not found[2] or found[0] in inks.memo:
+            continue
+        key, icc, _ = found
+        inks.memo[key] = _stored(key, inks)
+        if inks.memo[key] is None:
+            inks.memo[key] = _Pending()
+            inks.transform(icc)  # built once, here, for the processes to share
+            jobs.append((key, image.objgen, icc, int(image.get("/Width", 1)) * int(image.get("/Height", 1))))
+    waits = []
+    if jobs and forkpool.can_begin():
+        for share in _shares(jobs, 2):
+            waits.append(forkpool.begin(lambda share=share: _convert_share(pdf, inks, share),
+                                        lambda index, why: None))
+    converted: dict[str, bytes] = {}
+    try:
+        yield
+    finally:  # a walk that failed still waits for the processes: none is left running
+        for wait in waits:
+            got = wait()
+            converted.update(got if isinstance(got, dict) else {})
+    for key, objgen, icc, _ in jobs:
+        data = converted.get(key) or _converted(pikepdf.PdfImage(pdf.get_object(objgen)).as_pil_image(),
+                                                inks, icc, True)
+        if inks.store is not None:
+            inks.store.put(key, data)
+        pending, inks.memo[key] = inks.memo[key], data
+        for image, was_jpeg in pending.images:
+            _write(image, data, was_jpeg)
 
-    with ThreadPoolExecutor(max_workers=max(1, min(2, cpus()))) as pool:
-        try:
-            for image in pdf.objects:
-                if not isinstance(image, pikepdf.Stream) or image.get("/Subtype") != "/Image":
-                    continue
-                found = _what(image, inks)
-                if found is None or not found[2] or found[0] in inks.memo:
-                    continue
-                key, icc, _ = found
-                inks.memo[key] = _stored(key, inks)
-                if inks.memo[key] is None:
-                    inks.transform(icc)
-                    inks.memo[key] = pool.submit(_kept, key, pikepdf.PdfImage(image).as_pil_image(), inks, icc, True)
-            yield
-        except BaseException:
-            pool.shutdown(cancel_futures=True)
-            for key in [k for k, value in inks.memo.items() if isinstance(value, Future)]:
-                del inks.memo[key]
-            raise
-        for key, value in list(inks.memo.items()):  # a picture no page showed: the memo holds no futures
-            if isinstance(value, Future):
-                inks.memo[key] = value.result()
+
+def _shares(jobs: list, count: int) -> list[list]:
+    """The jobs in `count` shares of nearly equal pixels, the largest first."""
+    shares: list[list] = [[] for _ in range(count)]
+    sizes = [0] * count
+    for job in sorted(jobs, key=lambda job: -job[3]):
+        lightest = sizes.index(min(sizes))
+        shares[lightest].append(job)
+        sizes[lightest] += job[3]
+    return [share for share in shares if share]
+
+
+def _convert_share(pdf, inks: Inks, share: list) -> dict[str, bytes]:
+    """In a forked process: its share of the pictures, converted (the PDF is this process's own copy)."""
+    return {key: _converted(pikepdf.PdfImage(pdf.get_object(objgen)).as_pil_image(), inks, icc, True)
+            for key, objgen, icc, _ in share}
 
 
 def _converted(picture, inks: Inks, icc: bytes | None, as_jpeg: bool) -> bytes:
