@@ -25,6 +25,9 @@ from publish.products.press.separate import space_kind  # noqa: E402
 
 MIN_BLEED_MM = 3.0
 TEXT_SHOW = {"Tj", "TJ", "'", '"'}
+# the operators the walk reads (qpdf leaves the others out); BI brings inline images
+WALKED = "q Q Tj TJ ' \" cm rg RG k K g sc scn cs CS Do BI"
+WITH_OPERANDS = {"cm", "k", "K", "cs", "CS", "Do", "INLINE IMAGE"}
 DEFAULT_INK_LIMIT = 240  # newsprint
 PT_PER_MM = 72 / 25.4
 CMYK_HOW = "export the file in CMYK for the printer's profile (convert pictures and colours)"
@@ -178,8 +181,9 @@ class _Walker:
         check_space_resources(self, resources)
         stack, spaces = [], resources.get("/ColorSpace", pikepdf.Dictionary())
         fill: tuple = ()  # the CMYK fill colour, for the text drawn with it
-        for operands, operator in pikepdf.parse_content_stream(holder):
-            op = str(operator)
+        for instruction in pikepdf.parse_content_stream(holder, WALKED):
+            op = str(instruction.operator)
+            operands = instruction.operands if op in WITH_OPERANDS else ()  # made anew on each read: only if used
             if op == "q":
                 stack.append((ctm, fill))
             elif op == "Q" and stack:
