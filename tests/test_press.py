@@ -494,7 +494,7 @@ def test_picture_ink_is_measured_alike_in_threads_and_where_the_walk_finds_it(tm
                       picture_mm=60)
     ahead = [str(f) for f in preflight(heavy)]
     assert any("total ink reaches 361%, over the limit of 240%" in f for f in ahead), ahead
-    monkeypatch.setattr(preflight_module, "measure_ink_ahead", lambda pdf, pictures, pool: None)
+    monkeypatch.setattr(preflight_module, "measure_ink_ahead", lambda pdf, pictures, pool, memo=None: None)
     assert [str(f) for f in preflight(heavy)] == ahead
     light = _good_pdf(tmp_path / "light.pdf", picture_of=_photo("CMYK", (600, 400)), picture_mm=60)
     assert not any("total ink" in str(f) for f in preflight(light))
@@ -512,3 +512,27 @@ def test_picture_ink_ahead_holds_no_more_than_its_budget(tmp_path):
         assert pictures == {}  # over the budget: measured where the walk finds it
         measure_ink_ahead(pdf, pictures, pool)
         assert len(pictures) == 1 and next(iter(pictures.values())).result() < 240
+
+
+def test_the_ink_memo_measures_a_picture_once_and_is_renewed_by_force(tmp_path):
+    import json
+
+    from publish.products.press.preflight_parts import InkMemo
+
+    heavy = _good_pdf(tmp_path / "heavy.pdf", picture_of=Image.new("CMYK", (600, 400), (230, 230, 230, 230)),
+                      picture_mm=60)
+    kept = tmp_path / "cache/ink.json"
+    memo = InkMemo(kept)
+    first = [str(f) for f in preflight(heavy, memo=memo)]
+    memo.save()
+    assert first == [str(f) for f in preflight(heavy)]
+    saved = json.loads(kept.read_text())
+    assert saved["version"] == InkMemo.VERSION and list(saved["inks"].values()) == [pytest.approx(360.78, 0.01)]
+    # the kept figure is what the next preflight uses for the same bytes: a false one shows it
+    saved["inks"] = dict.fromkeys(saved["inks"], 100.0)
+    kept.write_text(json.dumps(saved))
+    assert not any("total ink" in str(f) for f in preflight(heavy, memo=InkMemo(kept)))
+    assert any("total ink reaches 361%" in str(f) for f in preflight(heavy, memo=InkMemo(kept, fresh=True)))
+    for spoilt in ("{not json", json.dumps({**saved, "version": "0 4"})):  # damaged, or another measure's
+        kept.write_text(spoilt)
+        assert any("total ink reaches 361%" in str(f) for f in preflight(heavy, memo=InkMemo(kept)))

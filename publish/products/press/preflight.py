@@ -19,7 +19,7 @@ logging.getLogger("pikepdf").setLevel(logging.WARNING)
 import pikepdf  # noqa: E402
 
 from publish.products.press.preflight_parts import (  # noqa: E402
-    check_fonts, check_picture, check_space_resources, measure_ink_ahead, picture_ppi)
+    InkMemo, check_fonts, check_picture, check_space_resources, measure_ink_ahead, picture_ppi)
 from publish.forkpool import cpus  # noqa: E402
 from publish.products.press.separate import space_kind  # noqa: E402
 
@@ -46,8 +46,9 @@ class Finding:
         return f"{where}: {tag}{self.what} — {self.fix}"
 
 
-def preflight(path: Path, ink_limit: int = DEFAULT_INK_LIMIT) -> list[Finding]:
-    """Every finding for the PDF at `path`; no error among them means press-ready."""
+def preflight(path: Path, ink_limit: int = DEFAULT_INK_LIMIT, memo: InkMemo | None = None) -> list[Finding]:
+    """Every finding for the PDF at `path`; no error among them means press-ready. With `memo`, pictures
+    measured before (the same bytes) are not measured again."""
     try:
         pdf = pikepdf.open(path)
     except pikepdf.PasswordError:
@@ -65,7 +66,7 @@ def preflight(path: Path, ink_limit: int = DEFAULT_INK_LIMIT) -> list[Finding]:
         pictures: dict = {}
         with ThreadPoolExecutor(max_workers=max(1, min(2, cpus()))) as pool:
             try:
-                measure_ink_ahead(pdf, pictures, pool)
+                measure_ink_ahead(pdf, pictures, pool, memo=memo)
                 for number, page in enumerate(pdf.pages, start=1):
                     findings += _boxes(number, page)
                     findings += _Walker(number, ink_limit, pictures).page(page)

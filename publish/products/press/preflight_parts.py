@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import json
 import math
 from concurrent.futures import Future
+from pathlib import Path
 
 import pikepdf
 
+from publish.atomic import write_text
 from publish.products.press.separate import space_kind
 
 WARN_PPI, ERROR_PPI = 200, 120
@@ -69,9 +74,10 @@ def check_picture(walker, image, ctm) -> None:
     walker.max_ink = max(walker.max_ink, walker.pictures[key])
 
 
-def measure_ink_ahead(pdf, pictures: dict, pool, budget: int = 256 * 2**20) -> None:
+def measure_ink_ahead(pdf, pictures: dict, pool, budget: int = 256 * 2**20, memo: InkMemo | None = None) -> None:
     """Start measuring the ink of the PDF's CMYK JPEGs in `pool`'s threads, while the pages are walked here:
-    `pictures[objgen]` becomes a future that check_picture waits for.
+    `pictures[objgen]` becomes a future that check_picture waits for (or the figure `memo` kept for the
+    same bytes).
 
     Pillow's decoder and numpy let go of the GIL, so the threads share the cores. pikepdf does not share its
     objects between threads: only each JPEG's bytes go to a thread, up to `budget` bytes in all (a hostile
@@ -82,10 +88,47 @@ def measure_ink_ahead(pdf, pictures: dict, pool, budget: int = 256 * 2**20) -> N
                 or space_kind(image.get("/ColorSpace")) != "cmyk" or _filters(image) != ["/DCTDecode"]):
             continue
         data = bytes(image.read_raw_bytes())
+        digest = hashlib.sha256(data).hexdigest() if memo is not None else ""
+        if memo is not None and memo.get(digest) is not None:
+            pictures[image.objgen] = memo.get(digest)
+            continue
         budget -= len(data)
         if budget < 0:
             return
         pictures[image.objgen] = pool.submit(_jpeg_ink, data)
+        if memo is not None:
+            pictures[image.objgen].add_done_callback(lambda done, digest=digest: memo.put(digest, done.result()))
+
+
+class InkMemo:
+    """Pictures' highest ink by the digest of their bytes, kept between builds in a JSON file: an edit's
+    preflight measures only the pictures that changed. `fresh` (--force) reads nothing; `save()` keeps
+    what this preflight used."""
+
+    VERSION = f"1 {INK_AREA}"  # bump the first figure when the measure changes
+
+    def __init__(self, path: Path, fresh: bool = False) -> None:
+        self.path, self.used = path, {}
+        self.known: dict = {}
+        if not fresh:
+            with contextlib.suppress(OSError, ValueError):
+                kept = json.loads(path.read_text(encoding="utf-8"))
+                if kept.get("version") == self.VERSION:
+                    self.known = {k: float(v) for k, v in kept.get("inks", {}).items()}
+
+    def get(self, digest: str) -> float | None:
+        value = self.known.get(digest)
+        if value is not None:
+            self.used[digest] = value
+        return value
+
+    def put(self, digest: str, value: float) -> None:
+        self.used[digest] = value
+
+    def save(self) -> None:
+        with contextlib.suppress(OSError):  # a read-only folder only costs time
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            write_text(self.path, json.dumps({"version": self.VERSION, "inks": dict(sorted(self.used.items()))}))
 
 
 def _picture_ink(image) -> float:
