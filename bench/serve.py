@@ -1,6 +1,6 @@
 """How long `publish serve` takes to show an edited article: save the file, then poll the page until it changes.
 
-    python -m bench.serve [--repeat 5] [--articles 25] [--keep]
+    python -m bench.serve [--repeat 5] [--articles 25] [--keep] [--json FILE]
 
 A synthetic issue (bench.generate) is served with `publish serve N --port 0 --format text`. Each round
 changes the title of one article on disk and measures, from the moment the file is written, how long
@@ -11,6 +11,7 @@ title. The median over the rounds is the figure to watch (issue 17 aims at <= 1 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import shutil
@@ -54,6 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--articles", type=int, default=25)
     ap.add_argument("--keep", action="store_true")
+    ap.add_argument("--json", type=Path, metavar="FILE", help="also write the rounds' seconds and their median")
     args = ap.parse_args(argv)
     work = Path(tempfile.mkdtemp(prefix="publish-serve-bench-"))
     root = generate(work / "paper", 1, seed=3, articles=args.articles)
@@ -85,6 +87,8 @@ def main(argv: list[str] | None = None) -> int:
             shutil.rmtree(work, ignore_errors=True)
     print(f"serve: an edited article visible after {statistics.median(seconds):.2f} s (median of {len(seconds)}; "
           f"min {min(seconds):.2f}, max {max(seconds):.2f}); the aim is <= 1 s")
+    if args.json:
+        args.json.write_text(json.dumps({"median": statistics.median(seconds), "seconds": seconds}), encoding="utf-8")
     return 0
 
 

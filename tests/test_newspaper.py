@@ -119,3 +119,26 @@ def test_landscape_pictures_span_the_columns_and_others_keep_to_one(pub):
     html = "".join(pdf_html.part_html(issues[0], part) for part in pdf_html.split(issues[0]))
     figures = re.findall(r'<figure class="([^"]*)"[^>]*><img src="[^"]*/(\w+)\.png"', html)
     assert sorted(figures) == [("picture", "small"), ("picture", "square"), ("picture wide", "wide")]
+
+
+def test_a_fifty_story_issue_lists_what_fits_and_counts_the_rest(tmp_path):
+    """The contents box of a big issue: every section's first stories up to front.INSIDE, then a count."""
+    import os
+    import sys
+
+    from bench.generate import generate
+    from helpers import REPO
+    from publish.products.print_layout.front import INSIDE
+
+    root = generate(tmp_path / "big", 1, seed=11, articles=50, words=12000, pictures=2)
+    built = subprocess.run([sys.executable, "-m", "publish", "--root", str(root), "build", "1000", "--format", "pdf"],
+                           capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(REPO)},
+                           timeout=600)
+    assert built.returncode == 0, built.stderr
+    pdf = next((root / "dist/1000").glob("*-1000.pdf"))
+    front = _pages_text(pdf)[0]
+    assert f"{50 - INSIDE} more stories inside" in front, front
+    reader = PdfReader(pdf)
+    links = [a.get_object() for a in reader.pages[0].get("/Annots", [])]
+    listed = {str(a["/Dest"]) for a in links if "/Dest" in a and str(a["/Dest"]).startswith("article-")}
+    assert INSIDE <= len(listed) <= INSIDE + 1  # and the cover headline's link to the lead, if not listed

@@ -33,6 +33,7 @@ JUMP_PX = 24.0  # the jump line's height and the space above it, CSS px
 # columns of the whole page below the masthead would hold about 6,500; the measure's cost grows with it
 _MEASURE_LIMIT = 7000
 TEASERS = 6  # the most teasers a front page's columns could hold after a short lead
+INSIDE = 16  # the most stories the contents box lists (`inside`), beside the cover picture
 
 
 @dataclass(frozen=True)
@@ -163,6 +164,17 @@ def _room_after(boxes: dict[str, list[float]], ids: list[str], kept: int) -> boo
     return box is not None and box[0] == 0 and box[4] - box[2] >= JUMP_PX
 
 
+def inside(issue: Issue) -> set[str]:
+    """The stories the contents box lists: every section's first story, then every section's second…, up to
+    INSIDE; the box names how many more there are. A 50-story issue's box would not fit the page."""
+    listed: set[str] = set()
+    for rank in range(max((len(s.articles) for s in issue.sections), default=0)):
+        for section in issue.sections:
+            if rank < len(section.articles) and len(listed) < INSIDE:
+                listed.add(section.articles[rank].key)
+    return listed
+
+
 def front_html(issue: Issue, jump: Jump, starts: dict[str, int] | None, page_css: Markup, picture_url) -> str:
     """The front page; `starts` None lays it out for measuring (every block of `jump.order`, every teaser,
     the page numbers 88), else for good with what `jump` keeps."""
@@ -171,12 +183,14 @@ def front_html(issue: Issue, jump: Jump, starts: dict[str, int] | None, page_css
     by_key = {a.key: a for a in issue.articles}
     cover = by_key.get(jump.key)
     shown = Jump(jump.key, len(jump.order), jump.blocks, jump.teasers, jump.order) if starts is None else jump
+    listed = inside(issue)
     contents = [{"section": section.section.title,
-                 "entries": [{"article": a, "page": page(a.slug)} for a in section.articles]}
-                for section in issue.sections]
+                 "entries": [{"article": a, "page": page(a.slug)} for a in section.articles if a.key in listed]}
+                for section in issue.sections if any(a.key in listed for a in section.articles)]
     teasers = [{"article": by_key[key], "page": page(by_key[key].slug)} for key in shown.teasers]
     return render_template(
         pub, "pdf/front.html", issue=issue, cover=cover, contents=contents, teasers=teasers,
+        more_inside=len(issue.articles) - len(listed),
         opening=shown.front_blocks(), continues=shown.continues,
         cover_page=page(cover.slug) if cover else "", final=starts is not None, room=shown.room,
         page_css=page_css, picture_url=picture_url, meta=meta(issue),
