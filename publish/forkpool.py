@@ -91,6 +91,7 @@ def run(calls: Sequence[Callable], workers: int, limits: Sequence[float], failur
 
 _NOTHING = object()
 _alone = False  # this process runs the one task of its call: begin() may use the other core
+_shared = False  # this process is one of an archive's workers, which share the cores (share_cores)
 
 
 def alone() -> bool:
@@ -106,9 +107,21 @@ def run_alone(call: Callable):
     return call()
 
 
+def share_cores() -> None:
+    """Say that this process is one of several workers that keep the cores busy (an archive's issue
+    workers): its layouts run one at a time and begin() starts nothing. Its children inherit it."""
+    global _shared
+    _shared = True
+
+
+def shares_cores() -> bool:
+    return _shared
+
+
 def can_begin() -> bool:
-    """Whether begin() may start a process here: fork exists and there is a second core."""
-    return can_fork() and cpus() > 1
+    """Whether begin() may start a process here: fork exists, there is a second core, and no sibling
+    worker keeps it busy (share_cores)."""
+    return can_fork() and cpus() > 1 and not _shared
 
 
 def begin(call: Callable, failure: Failure) -> Callable[[], object]:

@@ -198,3 +198,24 @@ def test_unreachable_scheduler_is_a_clear_error(archive, run):
     result = run(archive, "build", "--all", "--format", "text", "--scheduler", "tcp://127.0.0.1:9")
     assert result.exit_code == 1
     assert "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in result.output
+
+
+def test_an_archive_worker_shares_the_cores_and_the_building_process_does_not(monkeypatch):
+    """In an archive's worker, layouts run one at a time and nothing is begun beside them; a lone build's
+    process may use every core."""
+    import types
+
+    from publish import forkpool
+    from publish.pipeline import executors
+    from publish.pipeline.types import IssueOutcome
+    from publish.products.print_layout import edition
+
+    monkeypatch.setattr(forkpool, "cpus", lambda: 2)
+    monkeypatch.setattr(edition, "cpus", lambda: 2)
+    monkeypatch.setattr(executors, "build_issue", lambda task: IssueOutcome(
+        task.number, error=repr((forkpool.can_begin(), edition._workers()))))
+    [(_, outcome, _)] = list(forkpool.run([lambda: executors._guarded(types.SimpleNamespace(number=7))], 1, [60],
+                                          lambda index, why: why))
+    assert outcome.error == repr((False, 1))
+    assert not forkpool.shares_cores() and edition._workers() == 2
+    assert forkpool.can_begin() == forkpool.can_fork()

@@ -31,7 +31,11 @@ def run_tasks(tasks: list[Task], options: Options) -> Iterator[IssueOutcome]:
 
 
 def _guarded(task: Task) -> IssueOutcome:
-    """build_issue, with any unexpected exception turned into this issue's failure."""
+    """build_issue, with any unexpected exception turned into this issue's failure, in one of several workers
+    (processes or Dask's) that share the cores: its layouts run one at a time (forkpool.share_cores)."""
+    from publish import forkpool
+
+    forkpool.share_cores()
     try:
         outcome = build_issue(task)
     except PublishError as exc:

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from publish.errors import PublishError, rel
-from publish.forkpool import cpus
+from publish.forkpool import cpus, shares_cores
 from publish.model import Issue
 from publish.pipeline.types import Context
 from publish.products.press.separate import PictureStore, to_cmyk
@@ -123,9 +123,7 @@ def _variants_wanted(issue: Issue, context: Context, variant: str | None) -> tup
 
 def _workers() -> int:
     """Every core when this issue is built alone; one inside an archive's worker (which is busy with it)."""
-    import multiprocessing
-
-    return 1 if multiprocessing.current_process().daemon else cpus()
+    return 1 if shares_cores() else cpus()
 
 
 def lay_out(issue: Issue, variants: tuple[str, ...], workers: int = 1, base: str = "",
