@@ -26,7 +26,7 @@ class Inks:
     layout_colours: dict[str, Colour] = field(default_factory=dict)  # "#c8102e" → CMYK
     _cache: dict = field(default_factory=dict, repr=False)
     memo: dict = field(default_factory=dict, repr=False)  # pictures already converted in this PDF
-    # where converted pictures are kept between builds (.separate.PictureStore), if anywhere
+    # where converted pictures are kept between builds (.store.PictureStore), if anywhere
     store: object | None = field(default=None, repr=False)
 
     @cached_property

@@ -13,14 +13,12 @@ import contextlib
 import hashlib
 import io
 import logging
-from pathlib import Path
 
 logging.getLogger("pikepdf").setLevel(logging.WARNING)  # its start-up notice is no news to an editor
 
 import pikepdf  # noqa: E402
 from pikepdf import Array, Dictionary, Name, Operator  # noqa: E402
 
-from publish.atomic import is_temp, write_bytes  # noqa: E402
 from publish.products.press.inks import JPEG_HEADROOM, Inks  # noqa: E402
 
 JPEG_QUALITY = 92
@@ -360,44 +358,6 @@ def _converted(picture, inks: Inks, icc: bytes | None, as_jpeg: bool) -> bytes:
     data = io.BytesIO()
     converted.save(data, "JPEG", quality=JPEG_QUALITY, optimize=True)
     return data.getvalue()
-
-
-class PictureStore:
-    """Converted pictures kept between builds in one folder (an issue's), by the digest of what they are made
-    from; `prune()` drops those this build did not use. A damaged or unreadable file is a miss."""
-
-    def __init__(self, folder: Path, fresh: bool = False) -> None:
-        self.folder = folder
-        self.fresh = fresh  # --force: convert everything again, and keep the new conversions
-        self.used: set[str] = set()
-
-    def get(self, key: str) -> bytes | None:
-        if self.fresh:
-            return None
-        try:
-            data = (self.folder / key).read_bytes()
-        except OSError:
-            return None
-        if len(data) < 32 or hashlib.sha256(data[32:]).digest() != data[:32]:
-            return None
-        self.used.add(key)
-        return data[32:]
-
-    def put(self, key: str, data: bytes) -> None:
-        self.used.add(key)
-        try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            write_bytes(self.folder / key, hashlib.sha256(data).digest() + data)
-        except OSError:
-            pass  # a read-only folder only costs time
-
-    def prune(self) -> None:
-        if not self.folder.is_dir():
-            return
-        with contextlib.suppress(OSError):  # a read-only folder only keeps what it has
-            for path in self.folder.iterdir():
-                if path.name not in self.used and not is_temp(path.name):
-                    path.unlink(missing_ok=True)
 
 
 def _group_to_cmyk(holder) -> None:

@@ -23,7 +23,8 @@ from publish.errors import PublishError, rel
 from publish.forkpool import cpus, shares_cores
 from publish.model import Issue
 from publish.pipeline.types import Context
-from publish.products.press.separate import PictureStore, to_cmyk
+from publish.products.press.separate import to_cmyk
+from publish.products.press.store import PictureStore
 from publish.products.press.setup import press_inks
 from publish.products.print_layout import html as pdf_html
 from publish.products.print_layout.body import body, cached, raise_errors, sources, time_limit
