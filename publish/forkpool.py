@@ -133,7 +133,12 @@ def begin(call: Callable, failure: Failure) -> Callable[[], object]:
     """
     parent = os.getpid()
     receiver, sender = multiprocessing.Pipe(duplex=False)
-    pid = os.fork()
+    try:
+        pid = os.fork()
+    except OSError as exc:  # no process to be had (EAGAIN, ENOMEM): the caller's failure, said when it waits
+        receiver.close()
+        sender.close()
+        return lambda: failure(0, f"raised: OSError: {exc}")
     if pid == 0:  # pragma: no cover - the child
         try:
             receiver.close()

@@ -6,7 +6,9 @@ filter registered here.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import hashlib
 import os
 import re
 import textwrap
@@ -120,13 +122,30 @@ def _autoescape(name: str | None) -> bool:
     return bool(name) and name.rsplit(".", 1)[-1] in HTML_SUFFIXES
 
 
+class _CompiledTemplates(jinja2.FileSystemBytecodeCache):
+    """Compiled templates, kept between runs in Jinja's own per-user folder (mode 0700, in the temporary
+    folder): saves compiling ~10 templates on every run. Jinja names each by the template's file and source;
+    the names here also carry this module's digest, for it sets how templates compile (autoescaping,
+    whitespace). A file that cannot be read or written only means compiling again."""
+
+    def load_bytecode(self, bucket) -> None:
+        try:
+            super().load_bytecode(bucket)
+        except Exception:  # noqa: BLE001 - a damaged or unreadable file: compile instead
+            bucket.reset()
+
+    def dump_bytecode(self, bucket) -> None:
+        with contextlib.suppress(OSError):  # a full or vanished temporary folder
+            super().dump_bytecode(bucket)
+
+
 @lru_cache(maxsize=1)
 def _bytecode_cache() -> jinja2.BytecodeCache | None:
-    """Compiled templates, kept between runs in Jinja's own per-user folder (mode 0700, in the temporary
-    folder), by each template's file and source: saves compiling ~10 templates on every run. None (compile
-    every time) where that folder cannot be made, or is not safely this user's."""
+    """The compiled templates' cache; None (compile every time) where its folder cannot be made, or is not
+    safely this user's."""
+    digest = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
     try:
-        return jinja2.FileSystemBytecodeCache()
+        return _CompiledTemplates(pattern=f"__publish_{digest}_%s.cache")
     except (OSError, RuntimeError):
         return None
 

@@ -285,3 +285,38 @@ def test_templates_compile_where_their_bytecode_cannot_be_kept(pub, run, monkeyp
     finally:
         render._bytecode_cache.cache_clear()
         render._environment.cache_clear()
+
+
+def test_damaged_or_unwritable_compiled_templates_only_mean_compiling_again(pub, run, monkeypatch, tmp_path):
+    import glob
+
+    import jinja2
+
+    from publish import render
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    render._bytecode_cache.cache_clear()
+    render._environment.cache_clear()
+    try:
+        assert run(pub, "build", "1112", "--format", "text", "--force").exit_code == 0
+        kept = render._bytecode_cache()
+        files = glob.glob(os.path.join(kept.directory, kept.pattern % "*"))
+        assert files, "no compiled template was kept"
+        for name in files:
+            Path(name).write_bytes(b"j2\x00 not what Jinja wrote")
+        render._environment.cache_clear()  # a new run: templates are loaded again, through the damaged files
+        assert run(pub, "build", "1112", "--format", "text", "--force").exit_code == 0
+
+        def full(self, bucket):
+            raise OSError(28, "No space left on device")
+
+        monkeypatch.setattr(jinja2.FileSystemBytecodeCache, "dump_bytecode", full)
+        for name in files:
+            os.remove(name)
+        render._environment.cache_clear()
+        result = run(pub, "build", "1112", "--format", "text", "--force")
+        assert result.exit_code == 0, result.output
+        assert (pub / TEXT).is_file()
+    finally:
+        render._bytecode_cache.cache_clear()
+        render._environment.cache_clear()

@@ -433,7 +433,8 @@ def test_finished_cover_image_is_used_as_it_is(tmp_path, source_epoch):
         assert cover.size == (1000, 1600) and cover.getpixel((500, 800))[2] > 0x40
 
 
-def test_the_cover_drawn_in_another_process_is_the_one_drawn_here_and_a_failed_one_is_drawn_again(pub, monkeypatch):
+def test_the_cover_drawn_in_another_process_is_the_one_drawn_here_and_a_failed_one_is_drawn_again(
+        pub, run, monkeypatch):
     from publish import forkpool
     from publish.check import load_publication, read_issues
     from publish.products.ebook import book as ebook
@@ -444,8 +445,15 @@ def test_the_cover_drawn_in_another_process_is_the_one_drawn_here_and_a_failed_o
     monkeypatch.setattr(forkpool, "can_begin", lambda: False)  # one core: drawn in a thread, not here
     assert ebook._draw_cover(issue) is None
     monkeypatch.setattr(forkpool, "can_begin", lambda: True)
-    assert ebook._draw_cover(issue)() == here
-    parent, real = os.getpid(), ebook.cover_jpeg
+    parent, real, here_too = os.getpid(), ebook.cover_jpeg, []
+
+    def counted(issue):  # the calls made here, not in the forked process (whose list is its own)
+        if os.getpid() == parent:
+            here_too.append(1)
+        return real(issue)
+
+    monkeypatch.setattr(ebook, "cover_jpeg", counted)
+    assert ebook._draw_cover(issue)() == here and here_too == []
 
     def dies_elsewhere(issue):
         if os.getpid() != parent:
@@ -453,7 +461,10 @@ def test_the_cover_drawn_in_another_process_is_the_one_drawn_here_and_a_failed_o
         return real(issue)
 
     monkeypatch.setattr(ebook, "cover_jpeg", dies_elsewhere)
-    assert ebook._draw_cover(issue)() == here
+    assert ebook._draw_cover(issue)() is None  # make_epub then draws it here
+    assert run(pub, "build", "1112", "--format", "epub", "--force").exit_code == 0
+    book = Book((pub / "dist/1112/weekly-worker-1112.epub").read_bytes())
+    assert book.read(book.item("images/cover.jpg")) == here
 
 
 def test_small_publication_without_fonts_builds(pub, run):

@@ -395,3 +395,29 @@ def test_the_press_pdf_written_beside_the_screen_pdf_is_the_same(tmp_path, monke
     failed = render(_job(tmp_path))
     assert failed.error == ("issues/1/a.md, issues/1/b.md: writing the press PDF failed (RuntimeError: no room on "
                             "the device)"), failed.error
+
+
+def test_the_join_keeps_the_parts_and_the_front_pages_own_destinations():
+    """Named destinations of the parts, and those of the front page on its page (a custom layout may link
+    to them), reach the joined PDF; a part's name wins over the front page's placeholder for it."""
+    import io
+
+    import pikepdf
+    from weasyprint import HTML
+
+    from publish.products.print_layout.join import Bookmark, join
+
+    front = HTML(string='<p id="fr">Front</p><span id="article-a"></span><p style="break-before: page" id="two">'
+                        'p2</p><a href="#fr">up</a>').write_pdf()
+    part = HTML(string='<h1 id="article-a">A</h1><p id="article-a-b1">text</p>').write_pdf()
+    joined = join(front, None, [part], [Bookmark("A", "article-a", [])], press_bleed_pt=None, tagged=False,
+                  version="1.7", document_id="test")
+    with pikepdf.open(io.BytesIO(joined)) as pdf:
+        pages = {page.obj.objgen: number for number, page in enumerate(pdf.pages, start=1)}
+        dests = {name: pages.get(dest[0].objgen) for name, dest in pikepdf.NameTree(pdf.Root.Names.Dests).items()}
+        assert len(pdf.pages) == 2
+        assert dests["fr"] == 1 and dests["article-a"] == 2 and dests["article-a-b1"] == 2
+        assert "two" not in dests  # on the front document's page 2, which the edition leaves out
+        assert dests["front-page"] == 1 and dests["page-2"] == 2
+        with pdf.open_outline() as outline:
+            assert [(item.title, pages[item.destination[0].objgen]) for item in outline.root] == [("A", 2)]

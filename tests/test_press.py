@@ -439,13 +439,23 @@ def _inks():
 
 def test_pictures_converted_in_other_processes_are_the_ones_converted_here(monkeypatch):
     import contextlib
+    import os
 
     from publish import forkpool
     from publish.products.press import separate
 
     data = _rgb_pictures_pdf()
     monkeypatch.setattr(forkpool, "can_begin", lambda: True)
+    parent, real, here = os.getpid(), separate._converted, []
+
+    def counted(*args):  # the conversions made here, not in the forked processes (whose lists are their own)
+        if os.getpid() == parent:
+            here.append(args[3])
+        return real(*args)
+
+    monkeypatch.setattr(separate, "_converted", counted)
     elsewhere = separate.to_cmyk(data, _inks())
+    assert here == [False]  # the JPEGs were converted elsewhere; the raw picture where the walk found it
     monkeypatch.setattr(separate, "_converting", lambda pdf, inks: contextlib.nullcontext())
     assert separate.to_cmyk(data, _inks()) == elsewhere  # each picture converted where the walk finds it
     with pikepdf.open(io.BytesIO(elsewhere)) as pdf:
@@ -527,12 +537,23 @@ def test_the_ink_memo_measures_a_picture_once_and_is_renewed_by_force(tmp_path):
     memo.save()
     assert first == [str(f) for f in preflight(heavy)]
     saved = json.loads(kept.read_text())
-    assert saved["version"] == InkMemo.VERSION and list(saved["inks"].values()) == [pytest.approx(360.78, 0.01)]
+    assert saved["version"] == InkMemo.version() and list(saved["inks"].values()) == [pytest.approx(360.78, 0.01)]
     # the kept figure is what the next preflight uses for the same bytes: a false one shows it
     saved["inks"] = dict.fromkeys(saved["inks"], 100.0)
     kept.write_text(json.dumps(saved))
     assert not any("total ink" in str(f) for f in preflight(heavy, memo=InkMemo(kept)))
     assert any("total ink reaches 361%" in str(f) for f in preflight(heavy, memo=InkMemo(kept, fresh=True)))
-    for spoilt in ("{not json", json.dumps({**saved, "version": "0 4"})):  # damaged, or another measure's
+    spoilt_files = ("{not json", json.dumps({**saved, "version": "0 4"}), "[]", '"inks"', json.dumps({**saved, "inks": []}),
+                    json.dumps({**saved, "inks": dict.fromkeys(saved["inks"])}))  # damaged, another measure's, odd
+    for spoilt in spoilt_files:
         kept.write_text(spoilt)
         assert any("total ink reaches 361%" in str(f) for f in preflight(heavy, memo=InkMemo(kept)))
+
+
+def test_an_inline_image_does_not_hide_what_the_page_draws_after_it(tmp_path):
+    path = _good_pdf(tmp_path / "inline.pdf", content=b"0 0 0 1 k 20 20 100 100 re f\n"
+                     b"q 100 0 0 100 50 50 cm BI /W 2 /H 1 /BPC 8 /CS /RGB ID \xff\x00\x00\x00\xff\x00 EI Q\n"
+                     b"1 0 0 rg 10 10 5 5 re f")
+    found = [str(f) for f in preflight(path)]
+    assert any("RGB picture" in f for f in found), found
+    assert any("RGB colour operators (rg/RG)" in f for f in found), found

@@ -39,23 +39,31 @@ def make_epub(issue: Issue, context: Context) -> bytes:
     # the cover is drawn in a process of its own where there is a core for it; Pillow decodes, scales and
     # encodes outside the GIL, so the pictures (and a cover without a core) are made in threads
     drawn = _draw_cover(issue)
-    pages = _page_files(issue)
-    names = _picture_names(issue)
-    breaks = _print_pages(issue, pages, context)
-    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
-        cover = pool.submit(cover_jpeg, issue) if drawn is None else None
-        prepared = {path: pool.submit(prepare, path) for path in names}
-        page_list = [(number, f"{name}#page-{number}") for name, marks in breaks.items() for number, _ in marks]
-        nav = _render(issue, "epub/nav.xhtml", FILES["nav"], "Contents", properties=("nav",), pages=pages,
-                      page_list=sorted(page_list))
-        if breaks and b'epub:type="page-list"' not in nav.content:
-            log.warning("layouts/%s/epub/nav.xhtml: no page-list (see the built-in layout's) — "
-                        "the EPUB of issue %s goes without the print edition's page numbers", pub.layout, issue.number)
-            breaks = {}
-        documents = _documents(issue, pages, names, breaks)
-        pictures = [Resource(names[path], job.result().data, job.result().media_type)
-                    for path, job in prepared.items()]
-        cover_data = cover.result() if cover is not None else drawn()
+    try:
+        pages = _page_files(issue)
+        names = _picture_names(issue)
+        breaks = _print_pages(issue, pages, context)
+        with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
+            cover = pool.submit(cover_jpeg, issue) if drawn is None else None
+            prepared = {path: pool.submit(prepare, path) for path in names}
+            page_list = [(number, f"{name}#page-{number}") for name, marks in breaks.items() for number, _ in marks]
+            nav = _render(issue, "epub/nav.xhtml", FILES["nav"], "Contents", properties=("nav",), pages=pages,
+                          page_list=sorted(page_list))
+            if breaks and b'epub:type="page-list"' not in nav.content:
+                log.warning("layouts/%s/epub/nav.xhtml: no page-list (see the built-in layout's) — the EPUB of "
+                            "issue %s goes without the print edition's page numbers", pub.layout, issue.number)
+                breaks = {}
+            documents = _documents(issue, pages, names, breaks)
+            pictures = [Resource(names[path], job.result().data, job.result().media_type)
+                        for path, job in prepared.items()]
+            if cover is not None:
+                cover_data = cover.result()
+            else:
+                wait, drawn = drawn, None
+                cover_data = wait() or cover_jpeg(issue)
+    finally:  # what failed above leaves no cover process behind: it is waited for
+        if drawn is not None:
+            drawn()
     metadata = _metadata(issue)
     if breaks:
         metadata.page_source = (f"{pub.title}, issue {issue.number}, {long_date(issue.date, pub.language)}: "
@@ -79,18 +87,15 @@ def make_epub(issue: Issue, context: Context) -> bytes:
 
 
 def _draw_cover(issue: Issue):
-    """The cover, started in a forked process: a function that waits for its JPEG bytes; None where
-    there is no second core. Drawing it in a thread beside the pages costs both the GIL.
-
-    If the process fails, the cover is drawn again here, so that its error is this process's own.
-    """
+    """The cover, started in a forked process: a function that waits for its JPEG bytes (None if the process
+    failed: the caller draws it again, so that its error is this process's own); None where there is no
+    second core. Drawing it in a thread beside the pages costs both the GIL."""
     from publish import forkpool
 
     if not forkpool.can_begin():
         return None
     long_date(issue.date, issue.publication.language)  # the pages need the locale's data too: load it once
-    wait = forkpool.begin(lambda: cover_jpeg(issue), lambda index, why: None)
-    return lambda: wait() or cover_jpeg(issue)
+    return forkpool.begin(lambda: cover_jpeg(issue), lambda index, why: None)
 
 
 # --- names ------------------------------------------------------------------------------------

@@ -25,8 +25,9 @@ from publish.products.press.separate import space_kind  # noqa: E402
 
 MIN_BLEED_MM = 3.0
 TEXT_SHOW = {"Tj", "TJ", "'", '"'}
-# the operators the walk reads (qpdf leaves the others out); BI brings inline images
-WALKED = "q Q Tj TJ ' \" cm rg RG k K g sc scn cs CS Do BI"
+# the operators the walk reads (qpdf leaves the others out); an inline image needs all of BI, ID and EI,
+# or qpdf drops the rest of the stream with it
+WALKED = "q Q Tj TJ ' \" cm rg RG k K g sc scn cs CS Do BI ID EI"
 WITH_OPERANDS = {"cm", "k", "K", "cs", "CS", "Do", "INLINE IMAGE"}
 DEFAULT_INK_LIMIT = 240  # newsprint
 PT_PER_MM = 72 / 25.4

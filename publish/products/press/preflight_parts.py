@@ -97,7 +97,13 @@ def measure_ink_ahead(pdf, pictures: dict, pool, budget: int = 256 * 2**20, memo
             return
         pictures[image.objgen] = pool.submit(_jpeg_ink, data)
         if memo is not None:
-            pictures[image.objgen].add_done_callback(lambda done, digest=digest: memo.put(digest, done.result()))
+            pictures[image.objgen].add_done_callback(lambda done, digest=digest: _remember(memo, digest, done))
+
+
+def _remember(memo: InkMemo, digest: str, done: Future) -> None:
+    """A finished measure into the memo; one cancelled (the walk stopped early) is not a figure."""
+    if not done.cancelled() and done.exception() is None:
+        memo.put(digest, done.result())
 
 
 class InkMemo:
@@ -105,7 +111,7 @@ class InkMemo:
     preflight measures only the pictures that changed. `fresh` (--force) reads nothing; `save()` keeps
     what this preflight used."""
 
-    VERSION = f"1 {INK_AREA}"  # bump the first figure when the measure changes
+    VERSION = "1"  # bump it when the measure changes; the area and Pillow's version are in version()
 
     def __init__(self, path: Path, fresh: bool = False) -> None:
         self.path, self.used = path, {}
@@ -113,8 +119,16 @@ class InkMemo:
         if not fresh:
             with contextlib.suppress(OSError, ValueError):
                 kept = json.loads(path.read_text(encoding="utf-8"))
-                if kept.get("version") == self.VERSION:
-                    self.known = {k: float(v) for k, v in kept.get("inks", {}).items()}
+                inks = kept.get("inks") if isinstance(kept, dict) and kept.get("version") == self.version() else None
+                if isinstance(inks, dict):  # anything else in the file: measured again
+                    self.known = {k: float(v) for k, v in inks.items()
+                                  if isinstance(v, (int, float)) and not isinstance(v, bool)}
+
+    @classmethod
+    def version(cls) -> str:
+        import PIL
+
+        return f"{cls.VERSION} {INK_AREA} {PIL.__version__}"
 
     def get(self, digest: str) -> float | None:
         value = self.known.get(digest)
@@ -128,7 +142,7 @@ class InkMemo:
     def save(self) -> None:
         with contextlib.suppress(OSError):  # a read-only folder only costs time
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            write_text(self.path, json.dumps({"version": self.VERSION, "inks": dict(sorted(self.used.items()))}))
+            write_text(self.path, json.dumps({"version": self.version(), "inks": dict(sorted(self.used.items()))}))
 
 
 def _picture_ink(image) -> float:

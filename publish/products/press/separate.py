@@ -319,10 +319,16 @@ def _converting(pdf, inks: Inks):
     converted: dict[str, bytes] = {}
     try:
         yield
-    finally:  # a walk that failed still waits for the processes: none is left running
+    finally:  # a walk that failed, or a wait cut short, still waits for every process: none is left running
+        cut_short = None
         for wait in waits:
-            got = wait()
+            try:
+                got = wait()
+            except BaseException as exc:  # noqa: BLE001 - raised once the others are waited for
+                cut_short, got = cut_short or exc, None
             converted.update(got if isinstance(got, dict) else {})
+        if cut_short is not None:
+            raise cut_short
     for key, objgen, icc, _ in jobs:
         data = converted.get(key) or _converted(pikepdf.PdfImage(pdf.get_object(objgen)).as_pil_image(),
                                                 inks, icc, True)

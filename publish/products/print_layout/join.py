@@ -35,10 +35,11 @@ def join(front: bytes, folios: bytes | None, parts: list[bytes], outline: list[B
          press_bleed_pt: float | None, tagged: bool, version: str, document_id: str,
          content_digest: bytes = b"") -> bytes:
     """The whole edition: page 1 of `front`, then every page of `parts`, with `folios` page i laid on page i."""
-    out = Pdf.new()
-    sources = [Pdf.open(io.BytesIO(front))] + [Pdf.open(io.BytesIO(p)) for p in parts]
-    furniture = Pdf.open(io.BytesIO(folios)) if folios is not None else None
+    out, sources, furniture = Pdf.new(), [], None
     try:
+        for data in [front, *parts]:
+            sources.append(Pdf.open(io.BytesIO(data)))
+        furniture = Pdf.open(io.BytesIO(folios)) if folios is not None else None
         out.pages.append(sources[0].pages[0])
         pages_of = [[out.pages[0]]]
         for source in sources[1:]:
@@ -200,12 +201,15 @@ def _marks_ops(media: tuple, trim: tuple, bleed: float) -> bytes:
 
 
 def _merge_dests(out: Pdf, sources: list[Pdf]) -> dict[str, Array]:
-    """Every named destination of the body parts, pointing at the joined pages, as one name tree."""
+    """Every named destination of the body parts, then the front page's own that point at its page, as one
+    name tree pointing at the joined pages (a part's name wins over the front page's placeholder for it)."""
     dests: dict[str, Array] = {}
-    for source in sources[1:]:
+    for source in [*sources[1:], sources[0]]:  # the front page's own last: its page 1 alone is in the whole
         names = source.Root.get("/Names")
-        if names is not None and "/Dests" in names:
-            for name, dest in NameTree(_copied(out, names.Dests, source)).items():  # one copy of the tree, by qpdf
+        if names is None or "/Dests" not in names:
+            continue
+        for name, dest in NameTree(_copied(out, names.Dests, source)).items():  # one copy of the tree, by qpdf
+            if source is not sources[0] or _page_of(dest) == out.pages[0].obj.objgen:
                 dests.setdefault(str(name), dest)
     for number, page in enumerate(out.pages, start=1):  # the targets of "Continued from page N"
         target = Array([page.obj, Name.XYZ, 0, int(float(page.trimbox[3])), 0])
@@ -217,6 +221,14 @@ def _merge_dests(out: Pdf, sources: list[Pdf]) -> dict[str, Array]:
     return dests
 
 
+def _page_of(dest) -> tuple[int, int] | None:
+    """The object number of the page a destination (an array, or a dictionary with /D) points at."""
+    target = dest.get("/D") if isinstance(dest, Dictionary) else dest
+    if isinstance(target, Array) and len(target) and isinstance(target[0], Dictionary):
+        return target[0].objgen
+    return None
+
+
 def _outline(out: Pdf, outline: list[Bookmark], dests: dict[str, Array]) -> None:
     pages = {page.obj.objgen: index for index, page in enumerate(out.pages)}
 
@@ -224,9 +236,9 @@ def _outline(out: Pdf, outline: list[Bookmark], dests: dict[str, Array]) -> None
         dest = dests.get(mark.anchor)
         if dest is None:
             return None
+        page = pages.get(_page_of(dest), 0)
         if isinstance(dest, Dictionary):  # a destination dictionary: its /D is the array
             dest = dest.D
-        page = pages.get(dest[0].objgen, 0) if isinstance(dest[0], Dictionary) else 0
         entry = pikepdf.OutlineItem(mark.title, page, pikepdf.PageLocation.XYZ, left=float(dest[2]),
                                     top=float(dest[3]), zoom=0)
         entry.children.extend(child for child in map(item, mark.children) if child is not None)
