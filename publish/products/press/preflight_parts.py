@@ -89,8 +89,9 @@ def measure_ink_ahead(pdf, pictures: dict, pool, budget: int = 256 * 2**20, memo
             continue
         data = bytes(image.read_raw_bytes())
         digest = hashlib.sha256(data).hexdigest() if memo is not None else ""
-        if memo is not None and memo.get(digest) is not None:
-            pictures[image.objgen] = memo.get(digest)
+        known = memo.get(digest) if memo is not None else None
+        if known is not None:
+            pictures[image.objgen] = known
             continue
         budget -= len(data)
         if budget < 0:

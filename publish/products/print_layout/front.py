@@ -184,9 +184,8 @@ def front_html(issue: Issue, jump: Jump, starts: dict[str, int] | None, page_css
     cover = by_key.get(jump.key)
     shown = Jump(jump.key, len(jump.order), jump.blocks, jump.teasers, jump.order) if starts is None else jump
     listed = inside(issue)
-    contents = [{"section": section.section.title,
-                 "entries": [{"article": a, "page": page(a.slug)} for a in section.articles if a.key in listed]}
-                for section in issue.sections if any(a.key in listed for a in section.articles)]
+    contents = [{"section": section.section.title, "entries": entries} for section in issue.sections
+                if (entries := [{"article": a, "page": page(a.slug)} for a in section.articles if a.key in listed])]
     teasers = [{"article": by_key[key], "page": page(by_key[key].slug)} for key in shown.teasers]
     return render_template(
         pub, "pdf/front.html", issue=issue, cover=cover, contents=contents, teasers=teasers,
