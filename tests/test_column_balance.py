@@ -48,19 +48,22 @@ CASES = {
 }
 
 
-def _layout(body: str, searched: bool, monkeypatch) -> tuple[list[str], list[float], int]:
-    """(words per page, the columns' heights on the last page, column boxes laid out)."""
+def _layout(body: str, searched: bool, monkeypatch, probes: dict | None = None) -> tuple[list[str], list[float], int]:
+    """(words per page, the columns' heights on the last page, column boxes laid out); `probes["n"]` counts
+    the column boxes laid out to no bottom (WeasyPrint's look at the next box's height)."""
     assert weasy_adapter.search_column_heights()
     patched = block.columns_layout
     with monkeypatch.context() as m:
         if not searched:
             m.setattr(block, "columns_layout", patched.upstream)
         tries = {"n": 0}
+        probes = {"n": 0} if probes is None else probes
         original = block.block_box_layout
 
         def counting(context, box, *args, **kwargs):
             if getattr(box, "is_column", False):
                 tries["n"] += 1
+                probes["n"] += args[0] == math.inf  # bottom_space
             return original(context, box, *args, **kwargs)
 
         m.setattr(block, "block_box_layout", counting)
@@ -97,6 +100,17 @@ def test_a_tall_unbreakable_box_costs_a_few_tries_not_one_per_pixel(monkeypatch)
     _, heights, tries = _layout(CASES["a tall box that may not break at the end"], True, monkeypatch)
     _, _, up_tries = _layout(CASES["a tall box that may not break at the end"], False, monkeypatch)
     assert tries * 4 < up_tries, (tries, up_tries)
+
+
+def test_the_search_does_not_lay_out_the_rest_of_the_columns_to_measure_the_next_box(monkeypatch):
+    # WeasyPrint lays everything after each column out again, to no bottom, for the height of the box that
+    # would open the next one: the search steps by a line instead, so after the first layout it never asks
+    for case in ("plain text ending mid-page", "subheadings kept with their text"):
+        ours, upstream = {"n": 0}, {"n": 0}
+        words, _, _ = _layout(CASES[case], True, monkeypatch, ours)
+        up_words, _, _ = _layout(CASES[case], False, monkeypatch, upstream)
+        assert " ".join(words).split() == " ".join(up_words).split(), case
+        assert ours["n"] <= 2 < upstream["n"], (case, ours, upstream)  # the first layout's own: columns 1 and 2
 
 
 def test_balance_step_always_ends_on_a_height_that_fitted():

@@ -28,6 +28,10 @@ from urllib.parse import unquote, urlsplit
 # stylesheets); the build's log says what matters.
 logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
+from publish.libfind import import_quickly  # noqa: E402
+
+import_quickly("weasyprint")  # its C libraries found in the loader's cache: 0.3 s sooner (publish.libfind)
+
 from weasyprint.urls import URLFetcher, URLFetcherResponse  # noqa: E402
 
 from publish import fonts_dir  # noqa: E402

@@ -87,6 +87,12 @@ _SEARCH_STARTS = "        page_is_empty = stop_rendering = balancing = False\n"
 _FIRST_UPSTREAM = "                        height = sum(consumed_heights) / count\n"
 _FIRST_OURS = ("                        height = _balance_start(\n"
                "                            search, new_boxes, consumed_heights, count, max_height)\n")
+# and WeasyPrint's look at the box that would open the next column (it lays everything after the column
+# out again, to no bottom, for that box's height), which is only its step when the search has no line's:
+_PROBE_UPSTREAM = ("                    if column_skip_stack:\n"
+                   "                        next_box = block_box_layout(")
+_PROBE_OURS = ("                    if column_skip_stack and not search.get('line'):\n"
+               "                        next_box = block_box_layout(")
 _STEP_UPSTREAM = """\
                 if column_skip_stack is None:
                     # We rendered the whole content, stop
@@ -228,13 +234,15 @@ def search_column_heights() -> bool:
         source = inspect.getsource(column)
     except OSError:  # no source installed
         return False
-    if any(source.count(upstream) != 1 for upstream in (_SEARCH_STARTS, _FIRST_UPSTREAM, _STEP_UPSTREAM)):
+    if any(source.count(upstream) != 1
+           for upstream in (_SEARCH_STARTS, _FIRST_UPSTREAM, _STEP_UPSTREAM, _PROBE_UPSTREAM)):
         return False
     source = (source.replace(_SEARCH_STARTS, _SEARCH_STARTS + "        search = {}\n")
-              .replace(_FIRST_UPSTREAM, _FIRST_OURS).replace(_STEP_UPSTREAM, _STEP_OURS))
+              .replace(_FIRST_UPSTREAM, _FIRST_OURS).replace(_STEP_UPSTREAM, _STEP_OURS)
+              .replace(_PROBE_UPSTREAM, _PROBE_OURS))
     namespace = {"__name__": column.__name__, "__package__": column.__package__, "__file__": column.__file__,
                  "_balance_start": balance_start, "_balance_step": balance_step}
-    exec(compile(source, column.__file__, "exec"), namespace)  # noqa: S102 — WeasyPrint's own code, two lines changed
+    exec(compile(source, column.__file__, "exec"), namespace)  # noqa: S102 — WeasyPrint's own code, three places changed
     patched = namespace["columns_layout"]
     patched._searches = True
     patched.upstream = column.columns_layout  # for the tests that compare the two
