@@ -88,7 +88,22 @@ def _number(value: str, low: int, high: int) -> str | None:
     return str(min(max(int(value), low), high)) if re.fullmatch(r"\d{1,12}", value) else None
 
 
-def _attribute_filter(pictures, own_ids: re.Pattern | None, site_url: str, issue: str):
+class OwnIds:
+    """The ids the renderer makes for one document: its blocks' (`<key>-b<n>`) and its notes' (`fn-<key>-<n>`,
+    `fnref-<key>-<n>[:<m>]`). One pattern for every document, its key compared after: a pattern per document
+    cost a compilation each."""
+
+    _PATTERN = re.compile(r"(?:(?P<block>.+)-b\d+|fn(?:ref)?-(?P<note>.+)-\d+(?::\d+)?)")
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+
+    def fullmatch(self, value: str) -> bool:
+        found = self._PATTERN.fullmatch(value)
+        return bool(found) and (found.group("block") or found.group("note")) == self.key
+
+
+def _attribute_filter(pictures, own_ids: OwnIds | None, site_url: str, issue: str):
     seen_ids: set[str] = set()
 
     def keep(tag: str, attribute: str, value: str) -> str | None:
@@ -135,8 +150,7 @@ def sanitize(html: str, pictures: frozenset[str] | None = None, *, doc_key: str 
     pictures). With `doc_key`, ids are kept only as the renderer makes them
     for that article; without it, every id is dropped. Links follow link_target.
     """
-    own_ids = (re.compile(rf"(?:{re.escape(doc_key)}-b\d+|fn(?:ref)?-{re.escape(doc_key)}-\d+(?::\d+)?)")
-               if doc_key else None)
+    own_ids = OwnIds(doc_key) if doc_key else None
     clean = nh3.clean(
         html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, url_schemes={"http", "https", "mailto"},
         link_rel=None, strip_comments=True, filter_style_properties={"text-align"},
@@ -161,7 +175,7 @@ _REFUSED_LINK = re.compile(r"\]\(\s*<?((?:javascript|vbscript|file|data):)", re.
 _RAW_ATTRIBUTE = re.compile(r"""\s(href|lang|role)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""", re.I)
 
 
-def _link_warning(href: str, site_url: str, issue: str, own_ids: re.Pattern) -> tuple[str, str] | None:
+def _link_warning(href: str, site_url: str, issue: str, own_ids: OwnIds) -> tuple[str, str] | None:
     target = link_target(href, site_url, issue)
     if target is None and _ISSUE_PAGE.fullmatch(href) and not site_url:
         return (f"the link to {href!r} is shown as plain text: without url in publication.toml "
@@ -189,7 +203,7 @@ def _span_problems(span) -> list[tuple[str, str]]:
 
 def body_warnings(tokens, site_url: str, issue: str, doc_key: str) -> list[tuple[int, str, str]]:
     """(line within the body, what is wrong, what to do) for each link, lang or role the published HTML drops."""
-    own_ids = re.compile(rf"(?:{re.escape(doc_key)}-b\d+|fn(?:ref)?-{re.escape(doc_key)}-\d+(?::\d+)?)")
+    own_ids = OwnIds(doc_key)
     found: list[tuple[int, str, str]] = []
     line = 0
     for token in tokens:

@@ -126,3 +126,42 @@ def test_balance_step_always_ends_on_a_height_that_fitted():
                     break
             assert found, tried
             assert height == max_height or any(h == height and ok for h, ok in tried), (height, tried)
+
+
+def _boxes(body: str, reuse: bool, monkeypatch, reused: list, before: str = "") -> list[tuple]:
+    """Every box of the layout: (page, kind, x, y, width, height, text)."""
+    assert weasy_adapter.search_column_heights()
+    namespace = block.columns_layout.__globals__  # the patched loop's own names
+    real = namespace["_reused_columns"]
+
+    def counting(*args):
+        found = real(*args) if reuse else None
+        reused.append(found is not None)
+        return found
+
+    with monkeypatch.context() as m:
+        m.setitem(namespace, "_reused_columns", counting)
+        with isolated_fonts(REPO) as fonts:
+            document = HTML(string=f"{PAGE}{before}<div class='body'>{body}</div>").render(font_config=fonts)
+    return [(i, type(b).__name__, round(b.position_x, 3), round(b.position_y, 3), round(b.width, 3),
+             round(b.height, 3), getattr(b, "text", ""))
+            for i, page in enumerate(document.pages) for b in page._page_box.descendants()]
+
+
+def test_columns_moved_into_place_from_the_last_try_are_those_laid_out_again(monkeypatch):
+    # the search's last try, when it is at the height kept, is not laid out a third time
+    reused_any = []
+    for case, body in {**CASES, "a subheading opening the columns of the next page":
+                       "".join(f"<p>{_text(120, i)}</p>" for i in range(14))
+                       + "".join(f"<h2>Part {i}</h2><p>{_text(60, i)}</p>" for i in range(6))}.items():
+        reused: list[bool] = []
+        assert _boxes(body, True, monkeypatch, reused) == _boxes(body, False, monkeypatch, []), case
+        reused_any += reused
+    assert any(reused_any) and not all(reused_any), reused_any
+    # columns pushed whole onto a new page, opening with a subheading: the try kept its top margin, which a
+    # layout on an empty page may drop (CSS's margin-break), so the try is not taken for it
+    body = "".join(f"<h2>Part {i}</h2><p>{_text(50, i)}</p>" for i in range(5))
+    spacer = "<div style='height: 264mm'></div>"
+    reused = []
+    assert _boxes(body, True, monkeypatch, reused, spacer) == _boxes(body, False, monkeypatch, [], spacer)
+    assert reused and not any(reused), reused

@@ -103,10 +103,30 @@ _STEP_UPSTREAM = """\
                 height += add_height
 """
 _STEP_OURS = """\
+                search["laid"] = (height, new_boxes, next_page, len(context.excluded_shapes)) \\
+                    if column_skip_stack is None else None
                 height, found = _balance_step(
                     search, height, column_skip_stack is None, lost_space, max_height)
                 if found:
                     break
+"""
+# and, after the search, WeasyPrint lays the columns out once more at the height found, in place: where the
+# last try was at that height and would come out the same, its columns are moved into place instead
+_FINAL_UPSTREAM = """\
+        columns = []
+        while True:
+            column_box = _create_column_box(
+"""
+_FINAL_OURS = """\
+        columns = []
+        reused = _reused_columns(
+            search, context, box, height, bottom_space, current_position_y, original_page_is_empty,
+            len(original_excluded_shapes), width, gap)
+        if reused is not None:
+            columns, next_page, max_column_height = reused
+            skip_stack, bottom_space = None, original_bottom_space
+        while reused is None:
+            column_box = _create_column_box(
 """
 
 
@@ -221,6 +241,51 @@ def balance_step(search: dict, height: float, fits: bool, lost_space: float,
     return (low + high) / 2, False
 
 
+def reused_columns(search: dict, context, box, height: float, bottom_space: float, top: float, page_is_empty: bool,
+                   shapes: int, width: float, gap: float):
+    """The last try's columns, moved across into place, when laying them out again would make the same boxes:
+    (columns, next_page, the tallest column's margin height); None otherwise.
+
+    The same: the try was at `height` and everything fitted, with the same room below; nothing in the columns
+    is a placeholder WeasyPrint removed after the try (a float, footnote, positioned box, running element); and
+    if the page was empty before them, which the try did not say (it only lets the first box of a column
+    overflow, which a try that fitted did not need), no box that opens a column has a top margin to lose.
+    """
+    laid = search.pop("laid", None)
+    if laid is None:
+        return None
+    tried, columns, next_page, shapes_after = laid
+    if (tried != height or bottom_space != context.page_bottom - top - height or not columns
+            or shapes_after != shapes or len(context.excluded_shapes) != shapes):
+        return None
+    if page_is_empty and context.current_page > 1 and any(_opens_with_margin(column) for column in columns):
+        return None
+    for column in columns:
+        for child in column.descendants():
+            position = child.style["position"]  # a running element's is a tuple
+            if (not isinstance(position, str) or position in ("absolute", "fixed") or child.is_floated()
+                    or child.footnote or child.note or child in context.broken_out_of_flow):
+                return None
+    rtl = box.style["direction"] == "rtl"
+    for i, column in enumerate(columns):
+        column.translate(box.width - (i + 1) * width - i * gap if rtl else i * (width + gap), 0)
+    return columns, next_page, max(column.margin_height() for column in columns)
+
+
+def _opens_with_margin(column) -> bool:
+    """Whether a box that opens the column (its first block, that block's first, …) has a top margin."""
+    from weasyprint.formatting_structure import boxes
+
+    box = column
+    while True:
+        first = next((child for child in box.children if child.is_in_normal_flow()), None)
+        if not isinstance(first, boxes.BlockLevelBox):
+            return False
+        if first.margin_top:
+            return True
+        box = first
+
+
 def search_column_heights() -> bool:
     """Make WeasyPrint balance columns with balance_step(); False, changing nothing, if its loop has moved.
 
@@ -235,14 +300,14 @@ def search_column_heights() -> bool:
     except OSError:  # no source installed
         return False
     if any(source.count(upstream) != 1
-           for upstream in (_SEARCH_STARTS, _FIRST_UPSTREAM, _STEP_UPSTREAM, _PROBE_UPSTREAM)):
+           for upstream in (_SEARCH_STARTS, _FIRST_UPSTREAM, _STEP_UPSTREAM, _PROBE_UPSTREAM, _FINAL_UPSTREAM)):
         return False
     source = (source.replace(_SEARCH_STARTS, _SEARCH_STARTS + "        search = {}\n")
               .replace(_FIRST_UPSTREAM, _FIRST_OURS).replace(_STEP_UPSTREAM, _STEP_OURS)
-              .replace(_PROBE_UPSTREAM, _PROBE_OURS))
+              .replace(_PROBE_UPSTREAM, _PROBE_OURS).replace(_FINAL_UPSTREAM, _FINAL_OURS))
     namespace = {"__name__": column.__name__, "__package__": column.__package__, "__file__": column.__file__,
-                 "_balance_start": balance_start, "_balance_step": balance_step}
-    exec(compile(source, column.__file__, "exec"), namespace)  # noqa: S102 — WeasyPrint's own code, three places changed
+                 "_balance_start": balance_start, "_balance_step": balance_step, "_reused_columns": reused_columns}
+    exec(compile(source, column.__file__, "exec"), namespace)  # noqa: S102 — WeasyPrint's own code, changed as above
     patched = namespace["columns_layout"]
     patched._searches = True
     patched.upstream = column.columns_layout  # for the tests that compare the two
