@@ -1,4 +1,4 @@
-"""The column-balancing search (weasy_adapter.search_column_heights) against WeasyPrint's own, on real layouts.
+"""The column-balancing search (weasy_columns.search_column_heights) against WeasyPrint's own, on real layouts.
 
 Each case is laid out twice in this process, with WeasyPrint's loop and with the search: the search
 must set the same words on the pages, in columns at most a line taller than WeasyPrint's own, in
@@ -15,7 +15,7 @@ from weasyprint import HTML
 from weasyprint.formatting_structure import boxes
 from weasyprint.layout import block
 
-from publish.products.print_layout import weasy_adapter
+from publish.products.print_layout import weasy_columns
 from publish.products.print_layout.fetch import isolated_fonts
 
 REPO = Path(__file__).resolve().parents[1]
@@ -51,7 +51,7 @@ CASES = {
 def _layout(body: str, searched: bool, monkeypatch, probes: dict | None = None) -> tuple[list[str], list[float], int]:
     """(words per page, the columns' heights on the last page, column boxes laid out); `probes["n"]` counts
     the column boxes laid out to no bottom (WeasyPrint's look at the next box's height)."""
-    assert weasy_adapter.search_column_heights()
+    assert weasy_columns.search_column_heights()
     patched = block.columns_layout
     with monkeypatch.context() as m:
         if not searched:
@@ -81,9 +81,9 @@ def _layout(body: str, searched: bool, monkeypatch, probes: dict | None = None) 
 def test_the_search_is_installed_on_this_weasyprint():
     from importlib.metadata import version
 
-    assert weasy_adapter.search_column_heights(), (
+    assert weasy_columns.search_column_heights(), (
         f"weasyprint {version('weasyprint')}: the column-balancing loop in weasyprint/layout/column.py has "
-        "changed — update publish/products/print_layout/weasy_adapter.py (and the bound in pyproject.toml)")
+        "changed — update publish/products/print_layout/weasy_columns.py (and the bound in pyproject.toml)")
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -119,9 +119,9 @@ def test_balance_step_always_ends_on_a_height_that_fitted():
         for fits_at in (lambda h: h >= 400, lambda h: h >= 400 and int(h) % 3 != 0, lambda h: True):
             search: dict = {"line": 15.0}
             height, tried, found = 100.0, [], False
-            for _ in range(weasy_adapter.MAX_TRIES + 5):
+            for _ in range(weasy_columns.MAX_TRIES + 5):
                 tried.append((height, fits_at(height)))
-                height, found = weasy_adapter.balance_step(search, height, fits_at(height), math.inf, max_height)
+                height, found = weasy_columns.balance_step(search, height, fits_at(height), math.inf, max_height)
                 if found:
                     break
             assert found, tried
@@ -129,14 +129,17 @@ def test_balance_step_always_ends_on_a_height_that_fitted():
 
 
 def _boxes(body: str, reuse: bool, monkeypatch, reused: list, before: str = "") -> list[tuple]:
-    """Every box of the layout: (page, kind, x, y, width, height, text)."""
-    assert weasy_adapter.search_column_heights()
+    """Every box of the layout: (page, kind, x, y, width, height, text). `reused` gets, for each column set's
+    last layout: (whether the earlier layout was moved into place, laid out as on an empty page, the page is
+    empty)."""
+    assert weasy_columns.search_column_heights()
     namespace = block.columns_layout.__globals__  # the patched loop's own names
     real = namespace["_reused_columns"]
 
-    def counting(*args):
-        found = real(*args) if reuse else None
-        reused.append(found is not None)
+    def counting(search, context, box, height, bottom_space, top, page_is_empty, *rest):
+        laid = search.get("laid")
+        found = real(search, context, box, height, bottom_space, top, page_is_empty, *rest) if reuse else None
+        reused.append((found is not None, laid.as_if_empty if laid else None, page_is_empty))
         return found
 
     with monkeypatch.context() as m:
@@ -148,20 +151,31 @@ def _boxes(body: str, reuse: bool, monkeypatch, reused: list, before: str = "") 
             for i, page in enumerate(document.pages) for b in page._page_box.descendants()]
 
 
-def test_columns_moved_into_place_from_the_last_try_are_those_laid_out_again(monkeypatch):
-    # the search's last try, when it is at the height kept, is not laid out a third time
-    reused_any = []
-    for case, body in {**CASES, "a subheading opening the columns of the next page":
-                       "".join(f"<p>{_text(120, i)}</p>" for i in range(14))
-                       + "".join(f"<h2>Part {i}</h2><p>{_text(60, i)}</p>" for i in range(6))}.items():
-        reused: list[bool] = []
-        assert _boxes(body, True, monkeypatch, reused) == _boxes(body, False, monkeypatch, []), case
-        reused_any += reused
-    assert any(reused_any) and not all(reused_any), reused_any
+LISTS = "".join(f"<p>{_text(80, i)}</p><ul>" + "".join(f"<li>{_text(12, i + j)}</li>" for j in range(4)) + "</ul>"
+                for i in range(9))
+
+
+def test_columns_moved_into_place_from_the_last_layout_are_those_laid_out_again(monkeypatch):
+    # the search's last try, or the first layout of columns that run on over the page, when it is at the
+    # height kept, is not laid out once more: on an empty page or below something, with list markers
+    # (positioned boxes, handed on) and subheadings opening columns
+    cases = {**CASES, "lists": LISTS, "a subheading opening the columns of the next page":
+             "".join(f"<p>{_text(120, i)}</p>" for i in range(14))
+             + "".join(f"<h2>Part {i}</h2><p>{_text(60, i)}</p>" for i in range(6))}
+    seen = []
+    for case, body in cases.items():
+        for before in ("", "<div style='height: 120mm'></div>"):
+            reused: list = []
+            assert _boxes(body, True, monkeypatch, reused, before) == _boxes(body, False, monkeypatch, [], before), \
+                (case, before)
+            seen += reused
+    assert {(True, False, False), (True, False, True), (True, True, True), (True, True, False)} <= set(seen), seen
+    assert any(not moved for moved, *_ in seen), seen  # and some are laid out again
     # columns pushed whole onto a new page, opening with a subheading: the try kept its top margin, which a
     # layout on an empty page may drop (CSS's margin-break), so the try is not taken for it
-    body = "".join(f"<h2>Part {i}</h2><p>{_text(50, i)}</p>" for i in range(5))
+    body = "<blockquote><h2>Part 0</h2>" + "".join(f"<p>{_text(50, i)}</p>" for i in range(3)) + "</blockquote>" + \
+        "".join(f"<h2>Part {i}</h2><p>{_text(50, i)}</p>" for i in range(5))
     spacer = "<div style='height: 264mm'></div>"
     reused = []
     assert _boxes(body, True, monkeypatch, reused, spacer) == _boxes(body, False, monkeypatch, [], spacer)
-    assert reused and not any(reused), reused
+    assert reused and not any(moved for moved, *_ in reused), reused

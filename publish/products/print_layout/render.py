@@ -20,8 +20,8 @@ from pathlib import Path
 from publish import forkpool, lifeline
 from publish.products.print_layout.fetch import VIRTUAL_ROOT, ConfinedFetcher, Refused, isolated_fonts
 from publish.products.print_layout.html import root_url
-from publish.products.print_layout.weasy_adapter import (page_marks, search_column_heights, set_image_dpi,
-                                                          set_page_marks)
+from publish.products.print_layout.weasy_adapter import page_marks, set_image_dpi, set_page_marks
+from publish.products.print_layout.weasy_columns import search_column_heights
 
 SCREEN_DPI = 150
 
@@ -159,7 +159,7 @@ def _lay_out_and_write(job: Job, fonts, result: Result) -> None:
     """The layout and the variants' bytes, into `result`."""
     from weasyprint import HTML
 
-    search_column_heights()  # balanced columns in a few layouts, not one per pixel (weasy_adapter)
+    search_column_heights()  # balanced columns in a few layouts, not one per pixel (weasy_columns)
     # WeasyPrint names pictures after their URLs: a fixed root keeps the folder's path out of the PDF
     page = job.html.replace(root_url(job.root), VIRTUAL_ROOT)
     html = HTML(string=page, base_url=VIRTUAL_ROOT, url_fetcher=ConfinedFetcher(job.root))
