@@ -219,3 +219,19 @@ def test_an_archive_worker_shares_the_cores_and_the_building_process_does_not(mo
     assert outcome.error == repr((False, 1))
     assert not forkpool.shares_cores() and edition._workers() == 2
     assert forkpool.can_begin() == forkpool.can_fork()
+
+
+def test_archive_workers_inherit_the_formats_code_instead_of_importing_it_each(monkeypatch):
+    """The building process imports the writers of the formats it builds before the workers fork: an archive
+    of N issues imports WeasyPrint once, not N times."""
+    from publish.formats import FORMATS
+    from publish.pipeline import executors
+    from publish.pipeline.types import IssueOutcome, Options, Task
+
+    module = f"publish.formats.{FORMATS['text'].package}"
+    monkeypatch.delitem(sys.modules, module, raising=False)
+    monkeypatch.setattr(executors, "build_issue", lambda task: IssueOutcome(
+        task.number, error="inherited" if module in sys.modules else "imported by the worker"))
+    tasks = [Task(REPO, REPO / "issues" / str(n), ("text",), {}, {}, Options(jobs=2)) for n in (1111, 1112)]
+    outcomes = list(executors._run_processes(tasks, 2, 60.0))
+    assert [o.error for o in outcomes] == ["inherited", "inherited"]

@@ -71,6 +71,14 @@ class Format:
         name = f"publish.formats.{self.package}" + (f".{module}" if module else "")
         return getattr(importlib.import_module(name), function)
 
+    def load(self) -> None:
+        """Import the writer's code now (before workers fork, so that they share it); an import that fails
+        is left for the build, which reports it."""
+        try:
+            self._entry(self.writer)
+        except (ImportError, OSError, AttributeError):
+            pass
+
     def write(self, subject: Issue | Publication, stage: Path, context: Context) -> list[Path]:
         return self._entry(self.writer)(subject, stage, context)
 
