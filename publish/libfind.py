@@ -10,14 +10,14 @@ an edit's 5 s on a 2-core machine. `quick_lookup()` reads the cache once and ans
 A name the cache lacks is reported missing without asking the compiler, which is right wherever the
 loader finds libraries through its cache alone, as on a standard install. Where LD_LIBRARY_PATH or
 LIBRARY_PATH points elsewhere, or `ldconfig` is missing, nothing changes. If an import still fails under
-the quick lookup, `import_quickly` imports again with ctypes' own (and hides the first attempt's noise).
+the quick lookup, `import_quickly` imports again with ctypes' own (WeasyPrint will have printed its
+complaint about the first attempt: stdout is not redirected, which would hide other threads' output).
 """
 
 from __future__ import annotations
 
 import contextlib
 import importlib
-import io
 import os
 import re
 import shutil
@@ -82,7 +82,7 @@ def import_quickly(module: str) -> ModuleType:
     if module in sys.modules:
         return sys.modules[module]
     try:
-        with quick_lookup(), contextlib.redirect_stdout(io.StringIO()):  # WeasyPrint prints its failures
+        with quick_lookup():
             return importlib.import_module(module)
     except OSError:
         return importlib.import_module(module)
