@@ -316,7 +316,9 @@ def _opens_with_margin(column) -> bool:
 
 
 def search_column_heights() -> bool:
-    """Make WeasyPrint balance columns with balance_step(); False, changing nothing, if its loop has moved.
+    """Make WeasyPrint balance columns with balance_step(), without its look at the next box once the search
+    steps by a line, and move its last layout into place where it may (reused_columns()); False, changing
+    nothing, if its loop has moved.
 
     Idempotent; a forked layout process inherits it.
     """
