@@ -224,12 +224,16 @@ def test_an_archive_worker_shares_the_cores_and_the_building_process_does_not(mo
 def test_archive_workers_inherit_the_formats_code_instead_of_importing_it_each(monkeypatch):
     """The building process imports the writers of the formats it builds before the workers fork: an archive
     of N issues imports WeasyPrint once, not N times."""
+    import publish.formats
     from publish.formats import FORMATS
     from publish.pipeline import executors
     from publish.pipeline.types import IssueOutcome, Options, Task
 
-    module = f"publish.formats.{FORMATS['text'].package}"
+    package = FORMATS["text"].package
+    module = f"publish.formats.{package}"
+    # not imported yet; both names come back afterwards, so that later tests patch the module the build uses
     monkeypatch.delitem(sys.modules, module, raising=False)
+    monkeypatch.delattr(publish.formats, package, raising=False)
     monkeypatch.setattr(executors, "build_issue", lambda task: IssueOutcome(
         task.number, error="inherited" if module in sys.modules else "imported by the worker"))
     tasks = [Task(REPO, REPO / "issues" / str(n), ("text",), {}, {}, Options(jobs=2)) for n in (1111, 1112)]

@@ -47,7 +47,7 @@ def test_an_import_that_fails_under_the_quick_lookup_is_made_again_with_ctypes_o
     monkeypatch.setattr(libfind, "lookup", lambda name, listing: None)  # a cache that lacks it
     module = libfind.import_quickly("needs_libc")
     assert module.__name__ == "needs_libc" and ctypes.util.find_library("c")
-    monkeypatch.delitem(sys.modules, "needs_libc")
+    sys.modules.pop("needs_libc", None)
 
 
 def test_weasyprint_starts_with_one_reading_of_the_loaders_cache():
