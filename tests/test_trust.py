@@ -130,3 +130,13 @@ def test_validation_gate_on_the_demo_issue(demo_copy, tmp_path):
                      "site: ok: feed.atom parses", "site: ok: opds.xml parses", "site: ok: opds.json parses"):
         assert expected in joined, joined
     assert not any(": error:" in line or ": skipped:" in line for line in lines), joined
+
+
+def test_a_documents_own_ids_are_those_of_its_key_alone():
+    # one pattern for every document, the key compared after: keys that look like ids, or hold digits
+    from publish.safehtml import OwnIds
+
+    cases = {("a", "a-b1"): True, ("a", "a-b1-b2"): False, ("a-b1", "a-b1-b2"): True, ("k-1", "fn-k-1-2"): True,
+             ("k", "fn-k-1-2"): False, ("k", "fnref-k-3:2"): True, ("ref-x", "fnref-x-1"): False,
+             ("x", "fn-x-b1"): False, ("fn-x", "fn-x-b1"): True, ("a", "a-b"): False, ("a", "b-b1"): False}
+    assert {case: OwnIds(case[0]).fullmatch(case[1]) for case in cases} == cases

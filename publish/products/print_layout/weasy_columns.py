@@ -210,8 +210,8 @@ class _Laid:
 
 
 def reused_columns(search: dict, context, box, height: float, bottom_space: float, top: float, page_is_empty: bool,
-                   shapes: int, width: float, gap: float, height_defined: bool = False, absolute_boxes=None,
-                   fixed_boxes=None):
+                   shapes: int, width: float, gap: float, height_defined: bool, absolute_boxes: list,
+                   fixed_boxes: list):
     """The last layout's columns, moved across into place, when laying them out again would make the same
     boxes: (columns, next_page, the tallest column's margin height, where they stop); None otherwise.
 
@@ -245,8 +245,6 @@ def reused_columns(search: dict, context, box, height: float, bottom_space: floa
     for column in laid.columns:
         if not _plain(column, context, positioned, False):
             return None
-    if positioned and (absolute_boxes is None or fixed_boxes is None):
-        return None
     for placeholder in positioned:  # as the layout adds them, for the containing block to place
         (absolute_boxes if placeholder.style["position"] == "absolute" else fixed_boxes).append(placeholder)
     rtl = box.style["direction"] == "rtl"
