@@ -158,3 +158,53 @@ def test_weasyprint_font_configuration_becomes_fontconfigs_current_one():
     assert weasy_adapter.make_current(FontConfiguration()), stale(
         "weasyprint", WEASY, "a FontConfiguration no longer keeps its fontconfig configuration in _config, or "
         "libfontconfig cannot be opened")
+
+
+WARMED_LAYOUT = r"""
+import json, sys
+import cffi.cparser, pyphen
+from weasyprint import HTML
+from publish.products.print_layout import weasy_adapter
+weasy_adapter.warm(["en-GB"])
+parsed = []
+parse = cffi.cparser.Parser.parse_type_and_quals
+cffi.cparser.Parser.parse_type_and_quals = lambda self, cdecl: parsed.append(cdecl) or parse(self, cdecl)
+load = pyphen.HyphDict.__init__
+pyphen.HyphDict.__init__ = lambda self, path: parsed.append(str(path)) or load(self, path)
+page = ('<html lang="en-GB"><style>@page { size: 90mm 120mm } p { hyphens: auto; width: 30mm }'
+        '.m { font-family: monospace }</style>'
+        '<p>Extraordinarily comprehensive unrepresentative characterisations</p><p class="m">Typewriter text</p>')
+sys.stdout.buffer.write(json.dumps(parsed).encode() + b"\n")
+pdf = HTML(string=page).write_pdf()
+sys.stdout.buffer.write(json.dumps(parsed).encode() + b"\n" + pdf)
+"""
+
+
+def test_weasyprint_layout_after_warm_loads_no_c_type_or_dictionary_of_its_own(tmp_path):
+    # In a fresh process, as a forked layout would be: what warm() loaded is all a layout asks for, and the
+    # font subsetter makes its arrays of any length as one C type
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", WARMED_LAYOUT], capture_output=True, check=True)
+    before, after, pdf = done.stdout.split(b"\n", 2)
+    assert before == b"[]"
+    assert after == b"[]", stale("weasyprint", WEASY, f"a layout and its PDF asked for C types or dictionaries "
+                                                      f"that warm() had not loaded: {after.decode()} (C_TYPES)")
+    (tmp_path / "out.pdf").write_bytes(pdf)
+    text = subprocess.run(["pdftotext", str(tmp_path / "out.pdf"), "-"], capture_output=True, text=True).stdout
+    assert "Typewriter" in text and "Extraordinar" in text  # both subset fonts still draw their glyphs
+    assert "\u2010\n" in text  # and the warmed dictionary hyphenated
+
+
+def test_weasyprint_font_subsetter_arrays_are_made_open_with_the_same_items():
+    from weasyprint.pdf import fonts
+
+    assert weasy_adapter.open_font_arrays(), stale("weasyprint", WEASY, "weasyprint.pdf.fonts has no ffi to wrap")
+    ffi = fonts.ffi
+    assert list(ffi.new("hb_codepoint_t[3]", [7, 8, 9])) == [7, 8, 9]
+    assert ffi.typeof(ffi.new("hb_codepoint_t[3]", (7, 8, 9))) == ffi.typeof("hb_codepoint_t[]")
+    assert list(ffi.new("hb_codepoint_t[4]")) == [0, 0, 0, 0]
+    assert list(ffi.new("hb_codepoint_t[3]", [7])) == [7, 0, 0]  # shorter: cffi's own zero fill
+    assert ffi.string(ffi.new("char[]", b"ab")) == b"ab"
+    assert weasy_adapter.open_font_arrays() and fonts.ffi is ffi  # wrapped once

@@ -84,10 +84,15 @@ def _load_writers(formats: set[str]) -> None:
     """The formats' code imported here, once, before the workers fork: each inherits it, where it would
     otherwise import it itself (WeasyPrint alone is half a second, once per issue of an archive)."""
     from publish.formats import FORMATS
+    from publish.products.print_layout.breaks import PDF_FORMATS
 
     for fmt in sorted(formats):
         if fmt in FORMATS:
             FORMATS[fmt].load()
+    if formats & set(PDF_FORMATS):  # and what every layout loads first (the C types; dictionaries are per issue)
+        from publish.products.print_layout.weasy_adapter import warm
+
+        warm(())
 
 
 def _run_dask(tasks: list[Task], address: str) -> Iterator[IssueOutcome]:

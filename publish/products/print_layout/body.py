@@ -19,6 +19,7 @@ from publish.products.print_layout.front import Jump, front_html
 from publish.products.print_layout.parallel import call, run
 from publish.products.print_layout.partcache import PartCache
 from publish.products.print_layout.render import Job, Result, render
+from publish.products.print_layout.weasy_adapter import warm
 
 log = logging.getLogger("publish")
 DEFAULT_TIME_LIMIT = 300.0  # seconds for one layout; PUBLISH_PDF_TIME_LIMIT overrides
@@ -54,6 +55,8 @@ def body(issue: Issue, variants: tuple[str, ...], cache: PartCache, workers: int
     chain = [] if ready is not None else [
         lambda: _lead_parts(issue, everything, lead, measure, known, jump, variants, cache, fresh)]
     tasks = [*chain, *(lambda job=jobs[i]: render(job) for i in todo)]
+    if tasks:  # loaded once here, not in every process forked below (nor in the front page's and furniture's)
+        warm([issue.publication.language, *(a.language for a in issue.all_pages)])
     limit = time_limit()
     first = len(chain)
     done = call(tasks, workers, [measure.label] * first + [jobs[i].label for i in todo],

@@ -20,7 +20,7 @@ from pathlib import Path
 from publish import forkpool, lifeline
 from publish.products.print_layout.fetch import VIRTUAL_ROOT, ConfinedFetcher, Refused, isolated_fonts
 from publish.products.print_layout.html import root_url
-from publish.products.print_layout.weasy_adapter import page_marks, set_image_dpi, set_page_marks
+from publish.products.print_layout.weasy_adapter import open_font_arrays, page_marks, set_image_dpi, set_page_marks
 from publish.products.print_layout.weasy_columns import search_column_heights
 
 SCREEN_DPI = 150
@@ -160,6 +160,7 @@ def _lay_out_and_write(job: Job, fonts, result: Result) -> None:
     from weasyprint import HTML
 
     search_column_heights()  # balanced columns in a few layouts, not one per pixel (weasy_columns)
+    open_font_arrays()  # one C type for the font subsetter's arrays, not one per length (weasy_adapter)
     # WeasyPrint names pictures after their URLs: a fixed root keeps the folder's path out of the PDF
     page = job.html.replace(root_url(job.root), VIRTUAL_ROOT)
     html = HTML(string=page, base_url=VIRTUAL_ROOT, url_fetcher=ConfinedFetcher(job.root))

@@ -1,5 +1,6 @@
 """With .weasy_columns, the only place that touches WeasyPrint's private API: a laid-out page's marks, a
-loaded picture's resolution, a font configuration's fontconfig handle (here); the column layout (there).
+loaded picture's resolution, a font configuration's fontconfig handle, the C types and hyphenation
+dictionaries a layout process would load first (here); the column layout (there).
 
 WeasyPrint offers no public way to change any of these; `tests/test_adapters.py` (and, for the
 columns, `tests/test_column_balance.py`) fails, naming the module, when an upgrade moves them.
@@ -7,8 +8,15 @@ columns, `tests/test_column_balance.py`) fails, naming the module, when an upgra
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from typing import Any
+
+# The C types WeasyPrint's text and PDF code ask cffi for. cffi parses a type the first time it is named, and
+# each parse costs about 10 ms (it declares every one of WeasyPrint's typedefs again), in every process.
+C_TYPES = ("PangoFcFontMap *", "uintptr_t", "FcConfig *", "FcChar8 **", "char[]", "PangoRectangle *",
+           "PangoLogAttr[]", "unsigned int *", "hb_tag_t[]", "hb_codepoint_t[]")
+_SIZED_ARRAY = re.compile(r"(\w+)\[(\d+)\]")
 
 
 def page_marks(page) -> Any:
@@ -64,3 +72,59 @@ def _fontconfig():
         except OSError:
             continue
     return None
+
+
+class _OpenArrays:
+    """weasyprint.pdf.fonts' cffi, with `T[<n>]` made as the open array `T[]` of n items: the font subsetter
+    names a new array length for every font it subsets, and cffi would parse each length as a new type."""
+
+    def __init__(self, ffi):
+        self._ffi = ffi
+
+    def __getattr__(self, name: str):
+        return getattr(self._ffi, name)
+
+    def new(self, cdecl: str, init=None):
+        sized = _SIZED_ARRAY.fullmatch(cdecl)
+        if sized:
+            length = int(sized.group(2))
+            if init is None:
+                return self._ffi.new(f"{sized.group(1)}[]", length)
+            if isinstance(init, (list, tuple)) and len(init) == length:
+                return self._ffi.new(f"{sized.group(1)}[]", init)
+        return self._ffi.new(cdecl, init)
+
+
+def open_font_arrays() -> bool:
+    """Have WeasyPrint's font subsetter make its arrays of codepoints as one C type (_OpenArrays); False if
+    the module no longer has its own `ffi` to wrap. Idempotent."""
+    from weasyprint.pdf import fonts
+
+    ffi = getattr(fonts, "ffi", None)
+    if ffi is None or not hasattr(ffi, "new"):
+        return False
+    if not isinstance(ffi, _OpenArrays):
+        fonts.ffi = _OpenArrays(ffi)
+    return True
+
+
+def warm(languages) -> None:
+    """Load, in this process, what each layout would otherwise load on its first use: the C types of C_TYPES
+    and the hyphenation dictionaries of `languages` (BCP 47 tags). Processes forked afterwards inherit them."""
+    import cffi
+    import pyphen
+    from weasyprint.text.ffi import ffi
+
+    open_font_arrays()
+    for name in C_TYPES:
+        try:
+            ffi.typeof(name)
+        except (cffi.CDefError, cffi.FFIError):  # a type this release of WeasyPrint does not declare: its layouts never ask for it
+            continue
+    own = _fontconfig()
+    if own is not None:
+        own[0].typeof("FcConfig *")  # make_current's
+    for tag in dict.fromkeys(languages):
+        code = pyphen.language_fallback(tag.replace("-", "_")) if tag else None
+        if code:
+            pyphen.Pyphen(lang=code)
