@@ -355,7 +355,7 @@ def test_bench_runs_from_any_folder(tmp_path):
 
 
 
-# --- a layout alone writes its two PDFs at once (issue 17) -------------------------------------------
+# --- one write of a part serves both editions (issue 17) ---------------------------------------------
 
 
 def _content(pdf: bytes) -> list:
@@ -363,38 +363,62 @@ def _content(pdf: bytes) -> list:
     from pypdf import PdfReader
 
     pages = PdfReader(io.BytesIO(pdf)).pages
-    return [(page.extract_text(), sorted((int(x["/Width"]), int(x["/Height"])) for x in
+    return [(page.extract_text(), sorted((int(x["/Width"]), int(x["/Height"]), "/SMask" in x) for x in
              (o.get_object() for o in page["/Resources"].get("/XObject", {}).values())
-             if x.get("/Subtype") == "/Image"), [float(v) for v in page.mediabox]) for page in pages]
+             if x.get("/Subtype") == "/Image"), [float(v) for v in page.trimbox]) for page in pages]
 
 
-def test_the_press_pdf_written_beside_the_screen_pdf_is_the_same(tmp_path, monkeypatch):
-    from publish import forkpool
-    from publish.products.print_layout import render as render_module
+def _pictures(pdf: bytes) -> list[bytes]:
+    """Every picture's stream data, and its mask's, as stored."""
+    import pikepdf
 
-    monkeypatch.setattr(forkpool, "cpus", lambda: 2)  # the two writes at once, even on one core
-    monkeypatch.setattr(forkpool, "_alone", True)  # as in a build's only layout process
-    both = render(_job(tmp_path))
-    assert not both.error and set(both.pdf) == {"press", "screen"}
-    monkeypatch.setattr(forkpool, "can_begin", lambda: False)
-    one_by_one = render(_job(tmp_path))
-    for variant, version in (("press", b"%PDF-1.6"), ("screen", b"%PDF-1.7")):
-        assert both.pdf[variant].startswith(version)
-        assert _content(both.pdf[variant]) == _content(one_by_one.pdf[variant]), variant
-    # the writing process dies, or its write fails: the job fails, naming its articles
-    monkeypatch.setattr(forkpool, "can_begin", lambda: True)
-    monkeypatch.setattr(render_module, "_write_press", lambda document, images: os._exit(3))
-    died = render(_job(tmp_path))
-    assert died.error == ("issues/1/a.md, issues/1/b.md: the process writing the press PDF exited with status 3 "
-                          "— is the machine out of memory?"), died.error
+    with pikepdf.open(io.BytesIO(pdf)) as doc:
+        found = [o for o in doc.objects if isinstance(o, pikepdf.Stream) and o.get("/Subtype") == "/Image"]
+        return sorted(o.read_raw_bytes() for o in found)
 
-    def failing(document, images):
-        raise RuntimeError("no room on the device")
 
-    monkeypatch.setattr(render_module, "_write_press", failing)
-    failed = render(_job(tmp_path))
-    assert failed.error == ("issues/1/a.md, issues/1/b.md: writing the press PDF failed (RuntimeError: no room on "
-                            "the device)"), failed.error
+def _pictured_job(tmp_path: Path, variants: tuple[str, ...]) -> Job:
+    root = tmp_path / "pub"
+    picture(root / "issues/1/images/big.jpg", size=(2400, 1600))  # shrunk for the screen
+    picture(root / "issues/1/images/small.jpg", size=(40, 30))  # under 150 dpi already
+    picture(root / "issues/1/images/cut.png", size=(1800, 1200), mode="RGBA", fmt="PNG")  # shrunk, with a mask
+    url = f"{root_url(root)}issues/1/images"
+    html = (f'<html lang="en"><style>@page {{ size: 120mm 160mm; bleed: 3mm; margin: 10mm }} img {{ width: 60mm }}'
+            f'</style><body><article id="article-a"><p>First.</p><img src="{url}/big.jpg" alt="Big">'
+            f'<img src="{url}/small.jpg" alt="Small" style="width: 20mm"></article>'
+            f'<article id="article-b"><p>Second.</p><img src="{url}/cut.png" alt="Cut"><p>Third, after '
+            f'the cut-out.</p></article></body></html>')
+    return Job(html, root, variants, {"article-a": "issues/1/a.md", "article-b": "issues/1/b.md"}, 600,
+               label="issues/1/a.md, issues/1/b.md")
+
+
+def test_one_write_of_a_part_is_both_editions_pictures_at_their_resolutions(tmp_path):
+    both = render(_pictured_job(tmp_path, ("press", "screen")))
+    assert not both.error and set(both.pdf) == {"press", "screen"} and set(both.seconds) == {"layout", "write"}
+    press = render(_pictured_job(tmp_path, ("press",)))  # each written on its own, as the front page is
+    screen = render(_pictured_job(tmp_path, ("screen",)))
+    assert _content(both.pdf["press"]) == _content(press.pdf["press"])
+    assert _content(both.pdf["screen"]) == _content(screen.pdf["screen"])
+    sizes = [size for page in _content(both.pdf["screen"]) for size in page[1]]
+    assert len(sizes) == 3 and (40, 30, False) in sizes and any(mask for *_, mask in sizes), sizes
+    assert _content(both.pdf["screen"]) != _content(both.pdf["press"])  # the big ones were shrunk
+    # the very pictures WeasyPrint's own capped write embeds, and the full ones for the press
+    assert _pictures(both.pdf["screen"]) == _pictures(screen.pdf["screen"])
+    assert _pictures(both.pdf["press"]) == _pictures(press.pdf["press"])
+    # the join trims the download PDF's pages and keeps no structure reference in the press's
+    from publish.products.print_layout.join import join
+
+    import pikepdf
+
+    for tagged, bleed, pdf in ((True, None, both.pdf["screen"]), (False, 8.5, both.pdf["press"])):
+        joined = join(pdf, None, [pdf], [], press_bleed_pt=bleed, tagged=tagged, version="1.7", document_id="x")
+        with pikepdf.open(io.BytesIO(joined)) as doc:
+            for page in doc.pages:
+                assert ("/StructParents" in page.obj) is tagged
+                if not tagged:
+                    assert all("/StructParent" not in a for a in page.obj.get("/Annots", []))
+                else:
+                    assert [float(v) for v in page.mediabox] == [float(v) for v in page.trimbox]
 
 
 def test_the_join_keeps_the_parts_and_the_front_pages_own_destinations():

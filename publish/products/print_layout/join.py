@@ -53,6 +53,8 @@ def join(front: bytes, folios: bytes | None, parts: list[bytes], outline: list[B
         if tagged:
             _merge_structure(out, sources, pages_of)
             _tag_links(out, links)
+        else:
+            _untag(out)
         _outline(out, outline, dests)
         _boxes(out, press_bleed_pt)
         if press_bleed_pt is not None:
@@ -298,6 +300,17 @@ def _merge_structure(out: Pdf, sources: list[Pdf], pages_of: list[list]) -> None
     root.ParentTree = out.make_indirect(Dictionary(Nums=nums))
     root.ParentTreeNextKey = offset
     out.Root.StructTreeRoot = root
+
+
+def _untag(out: Pdf) -> None:
+    """No reference into the structure trees left behind (the parts are written tagged for both editions)."""
+    for page in out.pages:
+        for key in ("/StructParents", "/Tabs"):
+            if key in page.obj:
+                del page.obj[key]
+        for annot in page.obj.get("/Annots", Array()):
+            if "/StructParent" in annot:
+                del annot["/StructParent"]
 
 
 def _catalog(out: Pdf, front: Pdf, tagged: bool, document_id: str) -> None:

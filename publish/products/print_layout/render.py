@@ -17,10 +17,12 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from publish import forkpool, lifeline
+from publish import lifeline
 from publish.products.print_layout.fetch import VIRTUAL_ROOT, ConfinedFetcher, Refused, isolated_fonts
 from publish.products.print_layout.html import root_url
-from publish.products.print_layout.weasy_adapter import open_font_arrays, page_marks, set_image_dpi, set_page_marks
+from publish.products.print_layout.screen_copy import with_screen_pictures
+from publish.products.print_layout.weasy_adapter import (open_font_arrays, page_marks, screen_copies, set_image_dpi,
+                                                          set_page_marks)
 from publish.products.print_layout.weasy_columns import search_column_heights
 
 SCREEN_DPI = 150
@@ -183,6 +185,12 @@ def _write_variants(job: Job, html, fonts, images: dict, result: Result) -> None
     result.bottoms = [_content_bottom(page) for page in document.pages]
     if job.kind == "measure":
         result.boxes = _boxes_with_ids(document)
+    if job.kind in ("part", "folios") and {"press", "screen"} <= set(job.variants):
+        # one write for both: the press's bytes, and the download's with its pictures at screen resolution
+        t0 = time.perf_counter()
+        result.pdf["press"], result.pdf["screen"] = _write_once(document, images, tagged=job.kind == "part")
+        result.seconds["write"] = time.perf_counter() - t0
+        return
     # the press first: writing at screen resolution replaces each picture by its thumbnail
     if job.kind == "folios":
         # laid over the body pages, which carry the structure: untagged, no marks
@@ -191,35 +199,11 @@ def _write_variants(job: Job, html, fonts, images: dict, result: Result) -> None
     else:
         writes = {"press": lambda: _write_press(document, images),
                   "screen": lambda: _write_screen(document, images, tagged=True)}
-    wanted = [name for name in writes if name in job.variants]
-    if len(wanted) == 2 and forkpool.alone() and forkpool.can_begin():
-        # the one layout running (an edit's one part): the press written beside the screen, on the other core
-        _write_both(job, writes, result)
-        return
-    for name in wanted:
-        t0 = time.perf_counter()
-        result.pdf[name] = writes[name]()
-        result.seconds[name] = time.perf_counter() - t0
-
-
-def _write_both(job: Job, writes: dict, result: Result) -> None:
-    """The press variant written in a forked process (from the layout as it is now: the screen write
-    replaces the pictures by thumbnails) while this one writes the screen variant."""
-    t0 = time.perf_counter()
-    press = forkpool.begin(writes["press"], lambda _, why: why)
-    result.pdf["screen"] = writes["screen"]()
-    result.seconds["screen"] = time.perf_counter() - t0
-    made = press()
-    result.seconds["press"] = time.perf_counter() - t0
-    if isinstance(made, bytes):
-        result.pdf["press"] = made
-        return
-    why = str(made)
-    if why.startswith("died"):
-        result.error = (f"{_culprit(job)}: the process writing the press PDF {forkpool.died_why(why)} — is the "
-                        "machine out of memory?")
-    else:
-        result.error = f"{_culprit(job)}: writing the press PDF failed ({why.partition(': ')[2]})"
+    for name in writes:
+        if name in job.variants:
+            t0 = time.perf_counter()
+            result.pdf[name] = writes[name]()
+            result.seconds[name] = time.perf_counter() - t0
 
 
 def _content_bottom(page) -> float:
@@ -375,6 +359,18 @@ def _write_press(document, images: dict) -> bytes:
             return document.write_pdf(pdf_variant="pdf/x-4", output_intent="srgb")
     finally:
         document.output_intent, document.color_profiles = saved_intent, saved_profiles
+
+
+def _write_once(document, images: dict, tagged: bool) -> tuple[bytes, bytes]:
+    """A part's (or the furniture's) press and download variants from one write: with bleed, no marks,
+    tagged (PDF/UA-1) if `tagged`, full-resolution pictures; the download's copy has each picture swapped
+    for its screen-resolution copy (.screen_copy). The join trims the download's pages to the TrimBox
+    and leaves the press's tags out; the front page, whose metadata the joined editions take, is written
+    twice (_write_press, _write_screen)."""
+    options = {"pdf_variant": "pdf/ua-1"} if tagged else {}
+    with screen_copies(images, SCREEN_DPI) as pairs, _page_setup(document, bleed=True, marks=False):
+        press = document.write_pdf(**options)
+    return press, with_screen_pictures(press, pairs)
 
 
 def _write_plain(document) -> bytes:

@@ -8,6 +8,7 @@ columns, `tests/test_column_balance.py`) fails, naming the module, when an upgra
 
 from __future__ import annotations
 
+import contextlib
 import re
 from functools import lru_cache
 from typing import Any
@@ -39,6 +40,43 @@ def set_image_dpi(image, dpi: int | None) -> bool:
         return False
     image._dpi = dpi
     return True
+
+
+@contextlib.contextmanager
+def screen_copies(images: dict, dpi: int):
+    """While active, a write embeds each loaded raster picture at full resolution, and also makes the copy
+    that a write capped at `dpi` would embed: yields the list of (full, copy) image XObjects (pydyf streams)
+    that the write fills in, a copy only where the cap shrinks the picture.
+
+    WeasyPrint works out each picture's resolution as it draws it (hence `_dpi` set while drawing) and makes
+    its XObject when the page is written (`get_x_object`); both XObjects are made there. WeasyPrint files a
+    picture's data under its cap, so each call runs with the cap its XObject is for.
+    """
+    pairs: list = []
+    wrapped = []
+    for image in images.values():
+        if not hasattr(image, "_dpi") or not callable(getattr(image, "get_x_object", None)):
+            continue  # not a raster picture (an SVG is drawn as vectors), or data kept beside the pictures
+
+        def both(interpolate, dpi_ratio, image=image, make=image.get_x_object):
+            image._dpi = None
+            full = make(interpolate, 1)
+            image._dpi = dpi
+            if dpi_ratio < 1:
+                source = image.image_data  # making the copy replaces it with the copy's
+                pairs.append((full, make(interpolate, dpi_ratio)))
+                image.image_data = source
+            return full
+
+        image._dpi = dpi
+        image.get_x_object = both
+        wrapped.append(image)
+    try:
+        yield pairs
+    finally:
+        for image in wrapped:
+            del image.get_x_object
+            image._dpi = None
 
 
 def make_current(fonts) -> bool:
