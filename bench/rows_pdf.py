@@ -74,17 +74,16 @@ def edit_and_build(root: Path, issue: str, build_args: list[str]) -> int:
 
 
 def main(argv: list[str]) -> int:
+    if argv and argv[0] == "--edit":  # before any import: the row times publish, not this module
+        rest = argv[1:]
+        split = rest.index("--")
+        return edit_and_build(Path(rest[0]).resolve(), rest[1], rest[split + 1:])
     import argparse
 
     from weasyprint import HTML
 
     from publish.check import load_issues
     from publish.products.print_layout import html as pdf_html
-
-    if argv and argv[0] == "--edit":
-        rest = argv[1:]
-        split = rest.index("--")
-        return edit_and_build(Path(rest[0]).resolve(), rest[1], rest[split + 1:])
     ap = argparse.ArgumentParser(prog="python -m bench.rows_pdf")
     ap.add_argument("root", type=Path)
     ap.add_argument("issues", nargs="+")
