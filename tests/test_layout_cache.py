@@ -100,3 +100,23 @@ def test_the_press_pictures_in_cmyk_are_kept_and_a_damaged_one_is_converted_agai
     full = invoke_at(EPOCH, root, "build", "1112", "--format", "print", "--force", "--out", str(root / "full"))
     assert full.exit_code == 0, full.output
     assert _pdfs(root) == _pdfs(root, "full")  # byte for byte what converting every picture again gives
+
+
+def test_a_part_kept_separated_for_other_inks_is_another_part(tmp_path):
+    # the press variant is kept in CMYK: the printer's profile (even the system's default one, which no
+    # setting names), its ink limit or the conversion's version make it another part
+    from dataclasses import replace
+
+    from publish.products.press.inks import Inks
+    from publish.products.print_layout.partcache import PartCache
+    from publish.products.print_layout.render import Job
+
+    job = Job("<p>A part.</p>", tmp_path, ("press", "screen"), {}, 60, inks=Inks(b"profile one", "FOGRA", "One"))
+    cache = PartCache(tmp_path, 1, "base")
+    others = [replace(job, inks=Inks(b"profile two", "FOGRA", "One")),
+              replace(job, inks=Inks(b"profile one", "FOGRA", "One", ink_limit=300)),
+              replace(job, inks=None)]
+    assert len({cache.key(j) for j in [job, *others]}) == 4
+    assert cache.key(replace(job, inks=Inks(b"profile one", "FOGRA", "One"))) == cache.key(job)
+    screen = replace(job, variants=("screen",))  # the download PDF does not depend on the printer
+    assert cache.key(screen) == cache.key(replace(screen, inks=None))

@@ -456,7 +456,7 @@ def test_pictures_converted_in_other_processes_are_the_ones_converted_here(monke
     monkeypatch.setattr(separate, "_converted", counted)
     elsewhere = separate.to_cmyk(data, _inks())
     assert here == [False]  # the JPEGs were converted elsewhere; the raw picture where the walk found it
-    monkeypatch.setattr(separate, "_converting", lambda pdf, inks: contextlib.nullcontext())
+    monkeypatch.setattr(separate, "_converting", lambda pdf, inks: contextlib.nullcontext(set()))
     assert separate.to_cmyk(data, _inks()) == elsewhere  # each picture converted where the walk finds it
     with pikepdf.open(io.BytesIO(elsewhere)) as pdf:
         images = [o for o in pdf.objects if isinstance(o, pikepdf.Stream) and o.get("/Subtype") == "/Image"]

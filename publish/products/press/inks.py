@@ -7,12 +7,25 @@ ink alone: a press that separates black text into four inks prints it fuzzy.
 
 from __future__ import annotations
 
+import hashlib
 import io
 from dataclasses import dataclass, field
 from functools import cached_property
 
 JPEG_HEADROOM = 3  # percent
+JPEG_QUALITY = 92  # the press's JPEG pictures, written again in CMYK
 Colour = tuple[float, float, float, float]  # C, M, Y, K from 0 to 1
+
+
+def _conversion() -> str:
+    """What a kept conversion also depends on: this code's version of it, Pillow's and littleCMS's."""
+    import PIL
+    from PIL import ImageCms
+
+    return f"1 {PIL.__version__} {getattr(ImageCms.core, 'littlecms_version', '?')} {JPEG_HEADROOM}"
+
+
+CONVERSION = _conversion()  # bump its first figure when this module converts pictures differently
 
 
 @dataclass
@@ -28,6 +41,14 @@ class Inks:
     memo: dict = field(default_factory=dict, repr=False)  # pictures already converted in this PDF
     # where converted pictures are kept between builds (.store.PictureStore), if anywhere
     store: object | None = field(default=None, repr=False)
+
+    def identity(self) -> str:
+        """What a separation is made with besides the PDF: the profile, its names, the ink limit, the layout's
+        own CMYK colours and the conversion's version (a part kept separated with other inks is another)."""
+        digest = hashlib.sha256(self.profile)
+        digest.update(repr((self.condition, self.description, self.ink_limit, sorted(self.layout_colours.items()),
+                            JPEG_QUALITY, CONVERSION)).encode())
+        return digest.hexdigest()
 
     @cached_property
     def _transforms(self):

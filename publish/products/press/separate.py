@@ -19,20 +19,7 @@ logging.getLogger("pikepdf").setLevel(logging.WARNING)  # its start-up notice is
 import pikepdf  # noqa: E402
 from pikepdf import Array, Dictionary, Name, Operator  # noqa: E402
 
-from publish.products.press.inks import JPEG_HEADROOM, Inks  # noqa: E402
-
-JPEG_QUALITY = 92
-
-
-def _conversion() -> str:
-    """What a kept conversion also depends on: this code's version of it, Pillow's and littleCMS's."""
-    import PIL
-    from PIL import ImageCms
-
-    return f"1 {PIL.__version__} {getattr(ImageCms.core, 'littlecms_version', '?')} {JPEG_HEADROOM}"
-
-
-CONVERSION = _conversion()  # bump its first figure when inks.py converts pictures differently
+from publish.products.press.inks import CONVERSION, JPEG_QUALITY, Inks  # noqa: E402
 
 
 def space_kind(space) -> str:
@@ -60,20 +47,30 @@ def space_kind(space) -> str:
 
 
 def to_cmyk(pdf_bytes: bytes, inks: Inks) -> bytes:
-    """The press PDF separated for `inks`; deterministic for the same input."""
+    """The press PDF separated for `inks`, with its output intent; deterministic for the same input. Converted
+    pictures the store holds that this PDF did not use are dropped from it."""
+    separated, pictures = separate(pdf_bytes, inks, intent=True)
+    if inks.store is not None:
+        inks.store.used.update(pictures)
+        inks.store.prune()
+    return separated
+
+
+def separate(pdf_bytes: bytes, inks: Inks, intent: bool) -> tuple[bytes, list[str]]:
+    """A PDF (a whole edition, or one of the parts it is joined from) separated for `inks`, and the keys of
+    its pictures in the store (for PictureStore.prune); the printer's output intent only if `intent`."""
     pdf = pikepdf.open(io.BytesIO(pdf_bytes))
-    with _converting(pdf, inks):
+    with _converting(pdf, inks) as pictures:
         done: set = set()
         for page in pdf.pages:
             page.contents_coalesce()
             _separate(pdf, page.obj, inks, done)
             _group_to_cmyk(page.obj)
-    _output_intent(pdf, inks)
-    if inks.store is not None:
-        inks.store.prune()
+    if intent:
+        _output_intent(pdf, inks)
     out = io.BytesIO()
     pdf.save(out, deterministic_id=True, compress_streams=True, object_stream_mode=pikepdf.ObjectStreamMode.preserve)
-    return out.getvalue()
+    return out.getvalue(), sorted(pictures)
 
 
 def _separate(pdf, holder, inks: Inks, done: set) -> None:
@@ -299,11 +296,15 @@ def _converting(pdf, inks: Inks):
     from publish import forkpool
 
     jobs = []  # (key, object id, ICC profile, pixels)
+    keys: set[str] = set()  # every picture's, converted here, in the store or in the memo
     for image in pdf.objects:
         if not isinstance(image, pikepdf.Stream) or image.get("/Subtype") != "/Image":
             continue
         found = _what(image, inks)
-        if found is None or not found[2] or found[0] in inks.memo:
+        if found is None:
+            continue
+        keys.add(found[0])
+        if not found[2] or found[0] in inks.memo:
             continue
         key, icc, _ = found
         inks.memo[key] = _stored(key, inks)
@@ -318,7 +319,7 @@ def _converting(pdf, inks: Inks):
                                         lambda index, why: None))
     converted: dict[str, bytes] = {}
     try:
-        yield
+        yield keys
     finally:  # a walk that failed, or a wait cut short, still waits for every process: none is left running
         cut_short = None
         for wait in waits:

@@ -34,26 +34,27 @@ def time_limit() -> float:
                            "unset it or give e.g. PUBLISH_PDF_TIME_LIMIT=300") from None
 
 
-def body(issue: Issue, variants: tuple[str, ...], cache: PartCache, workers: int, fresh: bool):
+def body(issue: Issue, variants: tuple[str, ...], cache: PartCache, workers: int, fresh: bool, inks=None):
     """The front page's measure and the body parts → (jump, parts, their jobs, their results).
 
     The lead story's part picks up where the front page stops, so it needs the measure first: the two are
     one task, laid out one after the other in one process, started first, while the other parts take the
-    other processes. Results come from the part cache unless `fresh` (--force).
+    other processes. Results come from the part cache unless `fresh` (--force). With `inks`, each part's
+    press variant is separated into CMYK in its own process.
     """
     measure, jump = measure_job(issue)
     everything = pdf_html.split(issue)
     lead = [i for i, part in enumerate(everything) if any(a.key == jump.key for a in part.articles)]
-    jobs = {i: _part_job(issue, everything[i], jump, variants) for i in range(len(everything)) if i not in lead}
+    jobs = {i: _part_job(issue, everything[i], jump, variants, inks) for i in range(len(everything)) if i not in lead}
     cached = {i: None if fresh else cache.get(job) for i, job in jobs.items()}
     known = None if fresh else cache.get(measure)
     todo = [i for i, result in cached.items() if result is None]
     # the lead's task, unless the measure and the lead's parts are all in the cache
-    picked = _lead_jobs(issue, everything, lead, known, jump, variants) if known else None
+    picked = _lead_jobs(issue, everything, lead, known, jump, variants, inks) if known else None
     found = [cache.get(job) for job in picked[1].values()] if picked else [None]
     ready = None if None in found else [(False, result) for result in found]
     chain = [] if ready is not None else [
-        lambda: _lead_parts(issue, everything, lead, measure, known, jump, variants, cache, fresh)]
+        lambda: _lead_parts(issue, everything, lead, measure, known, jump, variants, cache, fresh, inks)]
     tasks = [*chain, *(lambda job=jobs[i]: render(job) for i in todo)]
     if tasks:  # loaded once here, not in every process forked below (nor in the front page's and furniture's)
         warm([issue.publication.language, *(a.language for a in issue.all_pages)])
@@ -72,7 +73,7 @@ def body(issue: Issue, variants: tuple[str, ...], cache: PartCache, workers: int
         cache.put(jobs[i], results[i])
     if known is None:
         cache.put(measure, measured)
-    jump, lead_jobs = picked or _lead_jobs(issue, everything, lead, measured, jump, variants)
+    jump, lead_jobs = picked or _lead_jobs(issue, everything, lead, measured, jump, variants, inks)
     for (i, job), (laid, result) in zip(lead_jobs.items(), leads):
         jobs[i], results[i] = job, result
         if laid:
@@ -104,10 +105,11 @@ def _kept(measured: Result, jump: Jump) -> Jump:
 
 
 def _lead_jobs(issue: Issue, everything, lead: list[int], measured: Result, jump: Jump,
-               variants: tuple[str, ...]) -> tuple[Jump, dict[int, Job]]:
+               variants: tuple[str, ...], inks) -> tuple[Jump, dict[int, Job]]:
     """What the front page keeps of the lead, and the jobs of the lead's parts that pick up from it."""
     jump = _kept(measured, jump)
-    return jump, {i: _part_job(issue, everything[i], jump, variants) for i in _lead_waiting(everything, lead, jump)}
+    return jump, {i: _part_job(issue, everything[i], jump, variants, inks)
+                  for i in _lead_waiting(everything, lead, jump)}
 
 
 def _lead_waiting(everything, lead: list[int], jump: Jump) -> list[int]:
@@ -118,14 +120,14 @@ def _lead_waiting(everything, lead: list[int], jump: Jump) -> list[int]:
 
 
 def _lead_parts(issue: Issue, everything, lead: list[int], measure: Job, known: Result | None, jump: Jump,
-                variants: tuple[str, ...], cache: PartCache, fresh: bool) -> tuple[Result, list]:
+                variants: tuple[str, ...], cache: PartCache, fresh: bool, inks) -> tuple[Result, list]:
     """The measure (`known` if cached), then the lead's parts laid out from it: (measure, [(laid out now?,
     result)]). Stops at the first error."""
     measured = known or render(measure)
     if measured.error:
         return measured, []
     made = []
-    for job in _lead_jobs(issue, everything, lead, measured, jump, variants)[1].values():
+    for job in _lead_jobs(issue, everything, lead, measured, jump, variants, inks)[1].values():
         found = None if fresh else cache.get(job)
         made.append((found is None, found or render(job)))
         if made[-1][1].error:
@@ -133,10 +135,10 @@ def _lead_parts(issue: Issue, everything, lead: list[int], measure: Job, known: 
     return measured, made
 
 
-def _part_job(issue: Issue, part, jump: Jump, variants: tuple[str, ...]) -> Job:
+def _part_job(issue: Issue, part, jump: Jump, variants: tuple[str, ...], inks) -> Job:
     pub = issue.publication
     return Job(pdf_html.part_html(issue, part, jump), pub.root, variants, sources(issue, part.articles),
-               time_limit(), label=_label(issue, part.articles), layout=f"layouts/{pub.layout}")
+               time_limit(), label=_label(issue, part.articles), layout=f"layouts/{pub.layout}", inks=inks)
 
 
 def measure_job(issue: Issue) -> tuple[Job, Jump]:

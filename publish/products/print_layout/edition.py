@@ -23,7 +23,6 @@ from publish.errors import PublishError, rel
 from publish.forkpool import cpus, shares_cores
 from publish.model import Issue
 from publish.pipeline.types import Context
-from publish.products.press.separate import to_cmyk
 from publish.products.press.store import PictureStore
 from publish.products.press.setup import press_inks
 from publish.products.print_layout import html as pdf_html
@@ -140,7 +139,8 @@ def lay_out(issue: Issue, variants: tuple[str, ...], workers: int = 1, base: str
     limit = time_limit()
     layout = f"layouts/{pub.layout}"
     cache = PartCache(pub.root, issue.number, base)
-    jump, parts, jobs, results = body(issue, variants, cache, workers, fresh)
+    inks = _inks(issue, variants, base, fresh)
+    jump, parts, jobs, results = body(issue, variants, cache, workers, fresh, inks)
     laid = time.perf_counter()
 
     starts, folios, outline = _pages(issue, parts, results)
@@ -156,30 +156,30 @@ def lay_out(issue: Issue, variants: tuple[str, ...], workers: int = 1, base: str
     toml = rel(issue.folder / "issue.toml", pub.root)
     front_job = Job(front_html(issue, jump, starts, pdf_html.page_css(issue, front=True), pdf_html.picture_url),
                     pub.root, variants, sources(issue, list(issue.articles)), limit, label=toml, layout=layout,
-                    kind="front")
+                    kind="front", inks=inks)
     folios_job = Job(pdf_html.folios_html(issue, folios), pub.root, variants, {}, limit, label=toml,
-                     layout=layout, kind="folios")
+                     layout=layout, kind="folios", inks=inks)
     body_pages = sum(r.pages for r in results)
     gap = -(body_pages + 1) % 4 if "press" in variants else 0  # the press prints folded sheets of 4 pages
     filler_jobs = [Job(pdf_html.filler_html(issue, gap), pub.root, ("press",), {}, limit, label=toml,
-                       layout=layout)] if gap else []
+                       layout=layout, inks=inks)] if gap else []
     front, furniture, *filler = cached(cache, [front_job, folios_job, *filler_jobs], workers, fresh)
     if front.pages != 1 and jump.room:  # the measured height did not hold after all: columns as tall as needed
         front_job = replace(front_job, html=front_html(issue, replace(jump, room=0.0), starts,
                                                        pdf_html.page_css(issue, front=True), pdf_html.picture_url))
         front = cached(cache, [front_job], workers, fresh)[0]
     cache.prune()
-    filler_pdf = _filler(issue, filler, gap, filler_jobs, workers)
-    inks = press_inks(pub) if "press" in variants else None
-    if inks is not None and base:  # the pictures in CMYK are kept with the parts' layouts
-        inks.store = PictureStore(pub.root / PICTURES / str(issue.number), fresh)
+    filler_pdf, filler = _filler(issue, filler, gap, filler_jobs, workers)
+    if inks is not None and inks.store is not None:  # the store keeps the pictures of this layout's pages
+        inks.store.used.update(key for r in [*results, front, furniture, *filler] for key in r.pictures)
+        inks.store.prune()
     if front.pages != 1:
         raise PublishError(f"{toml}: the front page does not fit on one page ({front.pages} pages) — shorten the "
                            "cover headline or the cover story's standfirst, or use a smaller cover picture")
     fronted = time.perf_counter()
 
     pdfs = _join_variants(issue, variants, [*jobs, front_job, folios_job], (front, furniture, results, filler_pdf),
-                          outline, inks, workers)
+                          outline, workers)
     done = time.perf_counter()
     timings = {"parts": laid - started, "front": fronted - laid, "join": done - fronted, "total": done - started}
     log.debug("issue %s: PDF in %d part(s), %d pages: %s", issue.number, len(parts), body_pages + 1,
@@ -187,9 +187,21 @@ def lay_out(issue: Issue, variants: tuple[str, ...], workers: int = 1, base: str
     return Edition(pdfs, starts, body_pages + 1, timings, breaks, _warnings([*results, front, furniture]))
 
 
-def _join_variants(issue: Issue, variants: tuple[str, ...], jobs: list[Job], made: tuple, outline, inks,
+def _inks(issue: Issue, variants: tuple[str, ...], base: str, fresh: bool):
+    """The printer's inks if the press variant is made (each layout separates its own press pages), with the
+    store of pictures in CMYK that is kept with the parts' layouts."""
+    if "press" not in variants:
+        return None
+    inks = press_inks(issue.publication)
+    if base:
+        inks.store = PictureStore(issue.publication.root / PICTURES / str(issue.number), fresh)
+    return inks
+
+
+def _join_variants(issue: Issue, variants: tuple[str, ...], jobs: list[Job], made: tuple, outline,
                    workers: int) -> dict[str, bytes]:
-    """Each variant's pages joined into one PDF (the press one separated into CMYK), the variants in parallel.
+    """Each variant's pages joined into one PDF (the press's pages come separated into CMYK), the variants in
+    parallel.
 
     `made` is (front page, furniture, body parts, the press's filler pages).
     """
@@ -205,33 +217,29 @@ def _join_variants(issue: Issue, variants: tuple[str, ...], jobs: list[Job], mad
     settings = {"screen": dict(press_bleed_pt=None, tagged=True, version="1.7"),
                 "press": dict(press_bleed_pt=bleed_pt, tagged=False, version="1.6")}
     extra = {"press": filler_pdf, "screen": []}
-    joins = [lambda v=v: _separated(join(front.pdf[v], furniture.pdf[v], [r.pdf[v] for r in results] + extra[v],
-                                         outline, document_id=document_id, content_digest=content.digest(),
-                                         **settings[v]), inks if v == "press" else None)
+    joins = [lambda v=v: join(front.pdf[v], furniture.pdf[v], [r.pdf[v] for r in results] + extra[v], outline,
+                              document_id=document_id, content_digest=content.digest(), **settings[v])
              for v in variants]
     pdfs = dict(zip(variants, call(joins, workers, [toml] * len(joins), [time_limit()] * len(joins))))
     raise_errors([p for p in pdfs.values() if isinstance(p, Result)])
     return pdfs
 
 
-def _filler(issue: Issue, filler: list[Result], gap: int, jobs: list[Job], workers: int) -> list[bytes]:
-    """The house adverts' PDF; blank pages, with a warning, when the adverts do not fill the gap exactly."""
+def _filler(issue: Issue, filler: list[Result], gap: int, jobs: list[Job],
+            workers: int) -> tuple[list[bytes], list[Result]]:
+    """The house adverts' PDF, and its layout; blank pages, with a warning, when the adverts do not fill the gap
+    exactly."""
     if not gap:
-        return []
+        return [], []
     if filler[0].pages == gap:
-        return [filler[0].pdf["press"]]
+        return [filler[0].pdf["press"]], filler
     blank = Job(pdf_html.blank_html(issue, gap), jobs[0].root, ("press",), {}, jobs[0].time_limit,
-                label=jobs[0].label, layout=jobs[0].layout)
+                label=jobs[0].label, layout=jobs[0].layout, inks=jobs[0].inks)
     result = run([blank], workers)[0]
     raise_errors([result])
     log.warning("%s: warning: the press PDF has %d blank page(s) added to make its page count a multiple of 4 — "
                 "the house adverts did not fit one page each; check pdf/filler.html in the layout", jobs[0].label, gap)
-    return [result.pdf["press"]]
-
-
-def _separated(pdf: bytes, inks) -> bytes:
-    """The press PDF in the printer's CMYK (the download PDF stays as WeasyPrint drew it, in RGB)."""
-    return pdf if inks is None else to_cmyk(pdf, inks)
+    return [result.pdf["press"]], [result]
 
 
 def _warnings(results: list[Result]) -> list[str]:

@@ -178,7 +178,7 @@ def _marks(out: Pdf, bleed: float) -> None:
 def _marks_ops(media: tuple, trim: tuple, bleed: float) -> bytes:
     left, bottom, right, top = trim
     gap = bleed + 3  # marks start 3 pt beyond the bleed
-    out = ["q 0.25 w 0 G"]
+    out = ["q 0.25 w 0 0 0 1 K"]  # black ink: the press's parts come separated, and the marks are drawn after
     for x, y, dx, dy in ((left, bottom, -1, -1), (right, bottom, 1, -1), (left, top, -1, 1), (right, top, 1, 1)):
         edge_x = media[2] if dx > 0 else media[0]
         edge_y = media[3] if dy > 0 else media[1]

@@ -5,7 +5,8 @@ on another's page numbers (the front page and the running heads are laid out
 afterwards), so a part whose HTML, pictures, layout, fonts and code are the
 same as last time is not laid out again: editing one article lays out its own
 part only. Kept in the publication's .publish-cache/layout/<issue>/ as JSON
-(page count, size, anchors, warnings) beside the PDF bytes of each variant;
+(page count, size, anchors, warnings, the press's pictures) beside the PDF bytes of each variant (the
+press's separated into CMYK, so its key holds the printer's inks);
 only the parts of an issue's latest layout are kept. A damaged entry is a miss.
 """
 
@@ -24,7 +25,7 @@ from publish.products.print_layout.html import root_url
 from publish.products.print_layout.render import Job, Result
 
 CACHE = Path(".publish-cache") / "layout"
-VERSION = "4"
+VERSION = "5"
 _URL = re.compile(r"""(?:src|href)=["']([^"'#?]+)""")
 
 
@@ -49,6 +50,8 @@ class PartCache:
     def _digest(self, job: Job) -> str:
         here = root_url(self.root)
         digest = hashlib.sha256(f"{VERSION}\0{self.base}\0{job.kind}\0".encode())
+        if job.inks is not None and "press" in job.variants:  # the press variant is kept separated
+            digest.update(f"inks {job.inks.identity()}\0".encode())
         digest.update(job.html.replace(here, "/").encode())
         for url in sorted({html.unescape(found) for found in _URL.findall(job.html)}):
             if url.startswith(here):  # a picture of the publication: its bytes, not only its name
@@ -73,7 +76,8 @@ class PartCache:
                           anchors=[[str(a) for a in page] for page in data["anchors"]], pdf=pdfs,
                           bottoms=[float(b) for b in data["bottoms"]],
                           boxes={str(k): [float(v) for v in box] for k, box in data["boxes"].items()},
-                          warnings=[str(w) for w in data["warnings"]])
+                          warnings=[str(w) for w in data["warnings"]],
+                          pictures=[str(p) for p in data["pictures"]])
             self.used.add(key)
             return result
         except (OSError, ValueError, KeyError, TypeError):
@@ -92,7 +96,7 @@ class PartCache:
         self.used.add(key)
         meta = {"kind": job.kind, "pages": result.pages, "width": result.width, "height": result.height,
                 "anchors": result.anchors, "bottoms": result.bottoms, "boxes": result.boxes,
-                "warnings": result.warnings,
+                "warnings": result.warnings, "pictures": result.pictures,
                 "sha256": {v: hashlib.sha256(pdf).hexdigest() for v, pdf in result.pdf.items()}}
         try:
             self.folder.mkdir(parents=True, exist_ok=True)

@@ -1,10 +1,12 @@
 """One HTML document → laid out once by WeasyPrint → its press and screen PDF bytes, page anchors and size.
 
 The press variant keeps the bleed, at full picture resolution (the marks are
-drawn when the parts are joined); the screen variant is the same layout written again with
-the bleed and marks taken off, tagged, with pictures at screen resolution.
-A layout that runs past the time limit, or asks for a file it may not have,
-fails with the article it was working on named.
+drawn when the parts are joined), and is separated into the printer's CMYK here,
+in the layout's own process; the screen variant has the pictures at screen
+resolution and is tagged. A body part or the furniture is written once for both
+(_write_once); the front page, whose metadata the joined editions keep, once
+for each. A layout that runs past the time limit, or asks for a file it may not
+have, fails with the article it was working on named.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from publish import lifeline
+from publish.products.press.inks import Inks
+from publish.products.press.separate import separate
 from publish.products.print_layout.fetch import VIRTUAL_ROOT, ConfinedFetcher, Refused, isolated_fonts
 from publish.products.print_layout.html import root_url
 from publish.products.print_layout.screen_copy import with_screen_pictures
@@ -40,6 +44,7 @@ class Job:
     label: str = ""
     layout: str = "layouts/default"  # named when a URL comes from no article
     kind: str = "part"  # "part" (body pages), "front" (the front page), "folios" (running heads, numbers)
+    inks: Inks | None = None  # the printer's: the press variant is separated into CMYK where it is written
 
 
 @dataclass
@@ -55,6 +60,7 @@ class Result:
     seconds: dict[str, float] = field(default_factory=dict)
     error: str = ""
     warnings: list[str] = field(default_factory=list)  # located, e.g. a character the fonts do not have
+    pictures: list[str] = field(default_factory=list)  # the press's converted pictures (PictureStore keys)
 
 
 class TimeLimit(BaseException):
@@ -185,6 +191,16 @@ def _write_variants(job: Job, html, fonts, images: dict, result: Result) -> None
     result.bottoms = [_content_bottom(page) for page in document.pages]
     if job.kind == "measure":
         result.boxes = _boxes_with_ids(document)
+    _write(job, document, images, result)
+    if job.inks is not None and "press" in result.pdf:  # the press's pages in the printer's CMYK, here
+        t0 = time.perf_counter()
+        # the front page's document gives the joined edition its catalogue: the output intent with it
+        result.pdf["press"], result.pictures = separate(result.pdf["press"], job.inks, intent=job.kind == "front")
+        result.seconds["separate"] = time.perf_counter() - t0
+
+
+def _write(job: Job, document, images: dict, result: Result) -> None:
+    """The variants the job asks for, from the laid-out `document`."""
     if job.kind in ("part", "folios") and {"press", "screen"} <= set(job.variants):
         # one write for both: the press's bytes, and the download's with its pictures at screen resolution
         t0 = time.perf_counter()
