@@ -50,6 +50,13 @@ class Inks:
                             JPEG_QUALITY, CONVERSION)).encode())
         return digest.hexdigest()
 
+    def warm(self) -> None:
+        """Load here what converting pictures needs (numpy, littleCMS, the sRGB transform), once, for the
+        processes forked afterwards: each would otherwise import numpy (0.1 s) for its first picture."""
+        import numpy  # noqa: F401
+
+        self.transform()
+
     @cached_property
     def _transforms(self):
         from PIL import ImageCms

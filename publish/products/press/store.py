@@ -22,6 +22,15 @@ class PictureStore:
         self.fresh = fresh  # --force: convert everything again, and keep the new conversions
         self.used: set[str] = set()
 
+    def empty(self) -> bool:
+        """Whether no conversion is to be had from it (--force, or nothing kept yet)."""
+        if self.fresh:
+            return True
+        try:
+            return not any(self.folder.iterdir())
+        except OSError:
+            return True
+
     def get(self, key: str) -> bytes | None:
         if self.fresh:
             return None

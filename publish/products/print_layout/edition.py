@@ -195,6 +195,8 @@ def _inks(issue: Issue, variants: tuple[str, ...], base: str, fresh: bool):
     inks = press_inks(issue.publication)
     if base:
         inks.store = PictureStore(issue.publication.root / PICTURES / str(issue.number), fresh)
+    if inks.store is None or inks.store.empty():  # every picture is to be converted, in the layouts' processes
+        inks.warm()
     return inks
 
 
