@@ -90,21 +90,7 @@ def run(calls: Sequence[Callable], workers: int, limits: Sequence[float], failur
 
 
 _NOTHING = object()
-_alone = False  # this process runs the one task of its call: begin() may use the other core
 _shared = False  # this process is one of an archive's workers, which share the cores (share_cores)
-
-
-def alone() -> bool:
-    """Whether this process was started for the only task of a call (parallel.call), so that the
-    machine's other cores are idle."""
-    return _alone
-
-
-def run_alone(call: Callable):
-    """`call()`, marked as the only task running (see alone())."""
-    global _alone
-    _alone = True
-    return call()
 
 
 def share_cores() -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Iterator
 
 from publish.errors import PublishError
-from publish.pipeline.issue import build_issue
+from publish.pipeline.issue import build_issue, load_writers
 from publish.pipeline.types import IssueOutcome, Options, Task
 
 
@@ -73,26 +73,11 @@ def _run_processes(tasks: list[Task], jobs: int, timeout: float) -> Iterator[Iss
         return IssueOutcome(number, error=f"issues/{number}: internal error {why.partition(': ')[2]} — "
                                           "report it; the other issues were built")
 
-    _load_writers({fmt for task in tasks for fmt in task.formats})
+    load_writers({fmt for task in tasks for fmt in task.formats})
     calls = [partial(_guarded, task) for task in tasks]
     for _, outcome, seconds in forkpool.run(calls, jobs, [timeout] * len(tasks), failure):
         outcome.seconds = outcome.seconds or seconds
         yield outcome
-
-
-def _load_writers(formats: set[str]) -> None:
-    """The formats' code imported here, once, before the workers fork: each inherits it, where it would
-    otherwise import it itself (WeasyPrint alone is half a second, once per issue of an archive)."""
-    from publish.formats import FORMATS
-    from publish.products.print_layout.breaks import PDF_FORMATS
-
-    for fmt in sorted(formats):
-        if fmt in FORMATS:
-            FORMATS[fmt].load()
-    if formats & set(PDF_FORMATS):  # and what every layout loads first (the C types; dictionaries are per issue)
-        from publish.products.print_layout.weasy_adapter import warm
-
-        warm(())
 
 
 def _run_dask(tasks: list[Task], address: str) -> Iterator[IssueOutcome]:

@@ -30,13 +30,10 @@ def call(tasks: list[Callable], workers: int, labels: list[str], limits: list[fl
          order: list[int] | None = None) -> list:
     """Each task's return value, in order. With one worker or no fork, tasks run here, one after another.
 
-    A task alone still runs in a process of its own (the building process keeps no layout's state), which
-    knows it is alone (forkpool.alone()) and may use the other cores.
+    A task alone still runs in a process of its own: the building process keeps no layout's state.
     """
     if workers <= 1 or not tasks or not forkpool.can_fork():
         return [task() for task in tasks]
-    if len(tasks) == 1:
-        tasks = [lambda task=tasks[0]: forkpool.run_alone(task)]
     log.debug("pdf: %d task(s) for %s in up to %d worker process(es)", len(tasks), labels[0], workers)
 
     def failure(index: int, why: str) -> Result:
