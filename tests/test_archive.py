@@ -239,3 +239,45 @@ def test_archive_workers_inherit_the_formats_code_instead_of_importing_it_each(m
     tasks = [Task(REPO, REPO / "issues" / str(n), ("text",), {}, {}, Options(jobs=2)) for n in (1111, 1112)]
     outcomes = list(executors._run_processes(tasks, 2, 60.0))
     assert [o.error for o in outcomes] == ["inherited", "inherited"]
+
+
+def test_an_issue_laid_out_for_print_is_read_beside_the_import_and_read_again_if_that_fails(tmp_path, monkeypatch):
+    from helpers import small_publication
+
+    from publish import forkpool
+    from publish.check import load_publication, read_issues
+    from publish.pipeline import issue as issue_module
+    from publish.pipeline.types import Options, Task
+
+    root = small_publication(tmp_path / "pub")
+    pub, _ = load_publication(root)
+    task = Task(root, root / "issues/1112", ("pdf", "print"), {}, {}, Options())
+    monkeypatch.setattr(forkpool, "can_begin", lambda: True)
+    parent = os.getpid()
+    where = []
+
+    def reading(*args, **kwargs):
+        where.append(os.getpid())
+        return read_issues(*args, **kwargs)
+
+    monkeypatch.setattr(issue_module, "read_issues", reading)
+    read = issue_module._read(task, pub)
+    assert where == [] and not read.failed(False)  # read in the forked process, whose list is its own
+    direct = read_issues(pub, [task.folder], print_checks=True)[0]
+    assert read.issue.headline == direct.issue.headline and read.problems == direct.problems
+    assert read.issue == direct.issue  # every field of the issue, its articles and pictures
+
+    def failing(*args, **kwargs):
+        if os.getpid() != parent:
+            raise RuntimeError("the fork could not read")
+        return reading(*args, **kwargs)
+
+    monkeypatch.setattr(issue_module, "read_issues", failing)
+    again = issue_module._read(task, pub)
+    assert where == [parent] and again.issue.headline == read.issue.headline  # read here, once
+    # WeasyPrint that cannot start: the reading is still waited for, and the build goes on to say so itself
+    from publish.products.print_layout import weasy_adapter
+
+    monkeypatch.setattr(issue_module, "read_issues", reading)
+    monkeypatch.setattr(weasy_adapter, "warm", lambda languages: (_ for _ in ()).throw(ImportError("no pango")))
+    assert issue_module._read(task, pub).issue.headline == read.issue.headline

@@ -83,9 +83,12 @@ def _read(task: Task, pub) -> IssueResult:
     if not set(task.formats) & set(PDF_FORMATS) or not forkpool.can_begin():
         return read()
     wait = forkpool.begin(read, lambda index, why: None)
-    load_writers(set(task.formats), (pub.language,))
+    try:
+        load_writers(set(task.formats), (pub.language,))
+    finally:
+        result = wait()
     # a reading that failed (or could not be sent back) is done again here, to fail as it would have
-    return wait() or read()
+    return result if isinstance(result, IssueResult) else read()
 
 
 def load_writers(formats: set[str], languages: tuple[str, ...] = ()) -> None:
@@ -99,7 +102,10 @@ def load_writers(formats: set[str], languages: tuple[str, ...] = ()) -> None:
     if formats & set(PDF_FORMATS):  # and what every layout loads first (weasy_adapter.warm)
         from publish.products.print_layout.weasy_adapter import warm
 
-        warm(languages)
+        try:
+            warm(languages)
+        except (ImportError, OSError):  # WeasyPrint cannot start here: the build says so, located
+            pass
 
 
 def _place(file: Path, stage: Path, out_dir: Path) -> Path:
