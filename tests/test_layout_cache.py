@@ -120,3 +120,16 @@ def test_a_part_kept_separated_for_other_inks_is_another_part(tmp_path):
     assert cache.key(replace(job, inks=Inks(b"profile one", "FOGRA", "One"))) == cache.key(job)
     screen = replace(job, variants=("screen",))  # the download PDF does not depend on the printer
     assert cache.key(screen) == cache.key(replace(screen, inks=None))
+
+
+def test_each_pdf_is_the_same_bytes_whichever_formats_a_run_builds(tmp_path):
+    # a part is written the same way for one edition or both, so the cache serves either run alike
+    root = small_publication(tmp_path / "pub")
+    for formats, out in (("pdf,print", "both"), ("pdf", "alone"), ("print", "alone")):
+        result = invoke_at(EPOCH, root, "build", "1112", "--format", formats, "--force", "--out", str(root / out))
+        assert result.exit_code == 0, result.output
+    assert _pdfs(root, "both") == _pdfs(root, "alone") and len(_pdfs(root, "both")) == 2
+    # the press PDF alone, its parts from the cache the run of both left
+    assert invoke_at(EPOCH, root, "build", "1112", "--format", "pdf,print", "--force").exit_code == 0
+    assert invoke_at(EPOCH, root, "build", "1112", "--format", "print", "--out", str(root / "cached")).exit_code == 0
+    assert _pdfs(root, "cached") == {k: v for k, v in _pdfs(root, "both").items() if k.endswith("-print.pdf")}

@@ -377,7 +377,7 @@ def _pictures(pdf: bytes) -> list[bytes]:
         return sorted(o.read_raw_bytes() for o in found)
 
 
-def _pictured_job(tmp_path: Path, variants: tuple[str, ...]) -> Job:
+def _pictured_job(tmp_path: Path, variants: tuple[str, ...], kind: str = "part") -> Job:
     root = tmp_path / "pub"
     picture(root / "issues/1/images/big.jpg", size=(2400, 1600))  # shrunk for the screen
     picture(root / "issues/1/images/small.jpg", size=(40, 30))  # under 150 dpi already
@@ -389,14 +389,18 @@ def _pictured_job(tmp_path: Path, variants: tuple[str, ...]) -> Job:
             f'<article id="article-b"><p>Second.</p><img src="{url}/cut.png" alt="Cut"><p>Third, after '
             f'the cut-out.</p></article></body></html>')
     return Job(html, root, variants, {"article-a": "issues/1/a.md", "article-b": "issues/1/b.md"}, 600,
-               label="issues/1/a.md, issues/1/b.md")
+               label="issues/1/a.md, issues/1/b.md", kind=kind)
 
 
 def test_one_write_of_a_part_is_both_editions_pictures_at_their_resolutions(tmp_path):
     both = render(_pictured_job(tmp_path, ("press", "screen")))
     assert not both.error and set(both.pdf) == {"press", "screen"} and set(both.seconds) == {"layout", "write"}
-    press = render(_pictured_job(tmp_path, ("press",)))  # each written on its own, as the front page is
-    screen = render(_pictured_job(tmp_path, ("screen",)))
+    press_alone = render(_pictured_job(tmp_path, ("press",)))
+    assert set(press_alone.pdf) == {"press"}
+    assert _pictures(press_alone.pdf["press"]) == _pictures(both.pdf["press"])  # the same write for one edition
+    # each edition written on its own, as the front page is: the press's, and WeasyPrint's own 150 dpi cap
+    press = render(_pictured_job(tmp_path, ("press",), kind="front"))
+    screen = render(_pictured_job(tmp_path, ("screen",), kind="front"))
     assert _content(both.pdf["press"]) == _content(press.pdf["press"])
     assert _content(both.pdf["screen"]) == _content(screen.pdf["screen"])
     sizes = [size for page in _content(both.pdf["screen"]) for size in page[1]]

@@ -454,10 +454,11 @@ def test_pictures_converted_in_other_processes_are_the_ones_converted_here(monke
         return real(*args)
 
     monkeypatch.setattr(separate, "_converted", counted)
-    elsewhere = separate.to_cmyk(data, _inks())
+    elsewhere = separate.separate(data, _inks(), intent=True)[0]
     assert here == [False]  # the JPEGs were converted elsewhere; the raw picture where the walk found it
     monkeypatch.setattr(separate, "_converting", lambda pdf, inks: contextlib.nullcontext(set()))
-    assert separate.to_cmyk(data, _inks()) == elsewhere  # each picture converted where the walk finds it
+    # each picture converted where the walk finds it
+    assert separate.separate(data, _inks(), intent=True)[0] == elsewhere
     with pikepdf.open(io.BytesIO(elsewhere)) as pdf:
         images = [o for o in pdf.objects if isinstance(o, pikepdf.Stream) and o.get("/Subtype") == "/Image"]
         assert len(images) == 3
@@ -471,7 +472,7 @@ def test_a_conversion_process_that_dies_leaves_its_pictures_to_this_one(monkeypa
     from publish.products.press import separate
 
     data = _rgb_pictures_pdf()
-    expected = separate.to_cmyk(data, _inks())
+    expected = separate.separate(data, _inks(), intent=True)[0]
     parent, real = os.getpid(), separate._converted
 
     def dies_elsewhere(*args):
@@ -481,7 +482,7 @@ def test_a_conversion_process_that_dies_leaves_its_pictures_to_this_one(monkeypa
 
     monkeypatch.setattr(forkpool, "can_begin", lambda: True)
     monkeypatch.setattr(separate, "_converted", dies_elsewhere)
-    assert separate.to_cmyk(data, _inks()) == expected
+    assert separate.separate(data, _inks(), intent=True)[0] == expected
 
 
 def test_a_conversion_failing_here_fails_the_separation(monkeypatch):
@@ -494,7 +495,7 @@ def test_a_conversion_failing_here_fails_the_separation(monkeypatch):
     monkeypatch.setattr(forkpool, "can_begin", lambda: False)
     monkeypatch.setattr(separate, "_converted", broken)
     with pytest.raises(OSError, match="the converter broke"):
-        separate.to_cmyk(_rgb_pictures_pdf(), _inks())
+        separate.separate(_rgb_pictures_pdf(), _inks(), intent=True)
 
 
 def test_picture_ink_is_measured_alike_in_threads_and_where_the_walk_finds_it(tmp_path, monkeypatch):

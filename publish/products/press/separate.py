@@ -46,16 +46,6 @@ def space_kind(space) -> str:
     return "other"
 
 
-def to_cmyk(pdf_bytes: bytes, inks: Inks) -> bytes:
-    """The press PDF separated for `inks`, with its output intent; deterministic for the same input. Converted
-    pictures the store holds that this PDF did not use are dropped from it."""
-    separated, pictures = separate(pdf_bytes, inks, intent=True)
-    if inks.store is not None:
-        inks.store.used.update(pictures)
-        inks.store.prune()
-    return separated
-
-
 def separate(pdf_bytes: bytes, inks: Inks, intent: bool) -> tuple[bytes, list[str]]:
     """A PDF (a whole edition, or one of the parts it is joined from) separated for `inks`, and the keys of
     its pictures in the store (for PictureStore.prune); the printer's output intent only if `intent`."""

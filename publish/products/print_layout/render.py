@@ -159,7 +159,7 @@ def render(job: Job) -> Result:
     if timer.fired is not None:
         return Result(error=f"{_culprit(job, anchor=timer.fired)}: the PDF layout took longer than "
                             f"{job.time_limit:g} s and was stopped — look for a very long table, list or "
-                            "unbroken line in it, or raise PUBLISH_PDF_TIME_LIMIT")
+                            "unbroken line in it, or a very large picture, or raise PUBLISH_PDF_TIME_LIMIT")
     return result
 
 
@@ -201,20 +201,18 @@ def _write_variants(job: Job, html, fonts, images: dict, result: Result) -> None
 
 def _write(job: Job, document, images: dict, result: Result) -> None:
     """The variants the job asks for, from the laid-out `document`."""
-    if job.kind in ("part", "folios") and {"press", "screen"} <= set(job.variants):
-        # one write for both: the press's bytes, and the download's with its pictures at screen resolution
-        t0 = time.perf_counter()
-        result.pdf["press"], result.pdf["screen"] = _write_once(document, images, tagged=job.kind == "part")
+    t0 = time.perf_counter()
+    if job.kind in ("part", "folios"):
+        # one write whichever editions the run makes: each comes out the same bytes in any run (and a part
+        # in the cache is the same whichever run made it)
+        written = _write_once(document, images, tagged=job.kind == "part", screen="screen" in job.variants)
+        result.pdf.update((variant, written[variant]) for variant in job.variants)
         result.seconds["write"] = time.perf_counter() - t0
         return
-    # the press first: writing at screen resolution replaces each picture by its thumbnail
-    if job.kind == "folios":
-        # laid over the body pages, which carry the structure: untagged, no marks
-        writes = {"press": lambda: _write_plain(document),
-                  "screen": lambda: _write_screen(document, images, tagged=False)}
-    else:
-        writes = {"press": lambda: _write_press(document, images),
-                  "screen": lambda: _write_screen(document, images, tagged=True)}
+    # the front page, whose catalogue and metadata the joined editions take: each edition written on its own,
+    # the press first (writing at screen resolution replaces each picture by its thumbnail)
+    writes = {"press": lambda: _write_press(document, images),
+              "screen": lambda: _write_screen(document, images)}
     for name in writes:
         if name in job.variants:
             t0 = time.perf_counter()
@@ -353,12 +351,11 @@ def _resolution(images: dict, dpi: int | None) -> None:
         set_image_dpi(image, dpi)
 
 
-def _write_screen(document, images: dict, tagged: bool) -> bytes:
+def _write_screen(document, images: dict) -> bytes:
     """The trimmed variant: no bleed, no marks, pictures at screen resolution, tagged (PDF/UA-1)."""
-    options = {"pdf_variant": "pdf/ua-1"} if tagged else {}
     _resolution(images, SCREEN_DPI)
     with _page_setup(document, bleed=False, marks=False):
-        return document.write_pdf(**options)
+        return document.write_pdf(pdf_variant="pdf/ua-1")
 
 
 def _write_press(document, images: dict) -> bytes:
@@ -377,19 +374,12 @@ def _write_press(document, images: dict) -> bytes:
         document.output_intent, document.color_profiles = saved_intent, saved_profiles
 
 
-def _write_once(document, images: dict, tagged: bool) -> tuple[bytes, bytes]:
-    """A part's (or the furniture's) press and download variants from one write: with bleed, no marks,
-    tagged (PDF/UA-1) if `tagged`, full-resolution pictures; the download's copy has each picture swapped
-    for its screen-resolution copy (.screen_copy). The join trims the download's pages to the TrimBox
-    and leaves the press's tags out; the front page, whose metadata the joined editions take, is written
-    twice (_write_press, _write_screen)."""
+def _write_once(document, images: dict, tagged: bool, screen: bool) -> dict[str, bytes]:
+    """A part's (or the furniture's) variants from one write: with bleed, no marks, tagged (PDF/UA-1) if
+    `tagged`, full-resolution pictures: the press's. The download's (if `screen`) is that file with each
+    picture swapped for its screen-resolution copy (.screen_copy). The join trims the download's pages to
+    the TrimBox and leaves the press's tags out."""
     options = {"pdf_variant": "pdf/ua-1"} if tagged else {}
     with screen_copies(images, SCREEN_DPI) as pairs, _page_setup(document, bleed=True, marks=False):
         press = document.write_pdf(**options)
-    return press, with_screen_pictures(press, pairs)
-
-
-def _write_plain(document) -> bytes:
-    """The bleed-sized furniture pages without marks (the body pages under them carry the marks)."""
-    with _page_setup(document, bleed=True, marks=False):
-        return document.write_pdf()
+    return {"press": press, **({"screen": with_screen_pictures(press, pairs)} if screen else {})}
