@@ -157,7 +157,7 @@ def warm(languages) -> None:
     for name in C_TYPES:
         try:
             ffi.typeof(name)
-        except (cffi.CDefError, cffi.FFIError):  # a type this release of WeasyPrint does not declare: its layouts never ask for it
+        except (cffi.CDefError, cffi.FFIError):  # not declared by this WeasyPrint: its layouts never ask for it
             continue
     own = _fontconfig()
     if own is not None:
