@@ -201,8 +201,8 @@ def _write_variants(job: Job, html, fonts, images: dict, result: Result) -> None
 
 def _write(job: Job, document, images: dict, result: Result) -> None:
     """The variants the job asks for, from the laid-out `document`."""
-    t0 = time.perf_counter()
     if job.kind in ("part", "folios"):
+        t0 = time.perf_counter()
         # one write whichever editions the run makes: each comes out the same bytes in any run (and a part
         # in the cache is the same whichever run made it)
         written = _write_once(document, images, tagged=job.kind == "part", screen="screen" in job.variants)
