@@ -10,6 +10,24 @@ DEFAULT_CMYK = (Path("/usr/share/color/icc/ghostscript/default_cmyk.icc"),
 CMYK_HINT = "ask the printer for their CMYK profile (.icc) and put it in the publication, e.g. profiles/press.icc"
 
 
+def icc_damage(data: bytes) -> str | None:
+    """What is wrong with an ICC profile's structure (cut short, a tag outside the file), or None.
+
+    The header alone says it is a profile; littleCMS reads the rest only when it builds a transform.
+    """
+    declared = int.from_bytes(data[:4], "big")
+    if declared > len(data):
+        return f"is cut short ({len(data)} of the {declared} bytes its header declares)"
+    count = int.from_bytes(data[128:132], "big") if len(data) >= 132 else 0
+    if len(data) < 132 + 12 * count:
+        return "is cut short (its tag table runs past the end of the file)"
+    for i in range(count):
+        offset, size = (int.from_bytes(data[136 + 12 * i + k:140 + 12 * i + k], "big") for k in (0, 4))
+        if offset + size > len(data):
+            return "is cut short (a tag runs past the end of the file)"
+    return None
+
+
 def icc_kind(data: bytes) -> str | None:
     """The colour space of an ICC profile ("CMYK", "RGB ", …) from its header, or None if it is not one."""
     if len(data) < 128 or data[36:40] != b"acsp":
@@ -33,12 +51,18 @@ def icc_profile_problem(value: object, root: Path) -> tuple[str, str] | None:
         return f"output-intent {name!r} leads outside the publication folder", CMYK_HINT
     if not path.is_file():
         return f"output-intent {name!r} does not exist", f"put the printer's CMYK profile at {name}"
-    with path.open("rb") as handle:
-        kind = icc_kind(handle.read(128))
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return f"output-intent {name!r} cannot be read ({exc.strerror})", "check the file and its permissions"
+    kind = icc_kind(data)
     if kind is None:
         return f"output-intent {name!r} is not an ICC profile", CMYK_HINT
     if kind != "CMYK":
         return f"output-intent {name!r} is an ICC {kind.strip()} profile, not CMYK", CMYK_HINT
+    damage = icc_damage(data)
+    if damage:
+        return f"output-intent {name!r} {damage}", "copy the printer's profile again, whole"
     return None
 
 

@@ -23,6 +23,8 @@ _KEEP_APP = {0xE0: b"JFIF\x00", 0xE2: b"ICC_PROFILE\x00", 0xEE: b"Adobe"}
 _KEEP_PNG = {b"IHDR", b"PLTE", b"IDAT", b"IEND", b"tRNS", b"gAMA", b"cHRM", b"sRGB", b"iCCP", b"sBIT",
              b"bKGD", b"pHYs"}
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+# Pillow's modes for a 16-bit greyscale PNG (older Pillows read it as "I")
+SIXTEEN_BIT_GREY = {"I;16", "I;16B", "I;16L", "I;16N", "I"}
 
 
 def clean_raster(data: bytes, kind: str) -> bytes:
@@ -38,6 +40,34 @@ def clean_raster(data: bytes, kind: str) -> bytes:
             if stripped is not None:
                 return stripped
         return _reencode(image, kind, orientation)
+
+
+def eight_bit(data: bytes, kind: str) -> bytes:
+    """A cleaned 16-bit greyscale PNG → the same picture in 8 bits a sample, as a PDF embeds it; any other
+    picture as it is.
+
+    WeasyPrint writes a picture's samples as they are decoded, and declares 8 bits: a 16-bit grey one would
+    come out as noise, or stop the press's conversion. Browsers and e-readers show it as it is.
+    """
+    if kind != "png":
+        return data
+    from PIL import Image
+
+    with Image.open(io.BytesIO(data)) as image:
+        if image.mode not in SIXTEEN_BIT_GREY:
+            return data
+        import numpy
+
+        samples = numpy.asarray(image).astype(numpy.uint32)
+        grey = Image.fromarray(((numpy.clip(samples, 0, 65535) * 255 + 32767) // 65535).astype(numpy.uint8), "L")
+        transparent = image.info.get("transparency")
+        if isinstance(transparent, int):  # one grey value that is see-through (tRNS): an alpha channel
+            grey = Image.merge("LA", (grey, Image.fromarray(numpy.where(samples == transparent, 0, 255)
+                                                            .astype(numpy.uint8), "L")))
+        icc = image.info.get("icc_profile")
+    out = io.BytesIO()
+    grey.save(out, "PNG", **({"icc_profile": icc} if icc else {}))
+    return out.getvalue()
 
 
 def _valid_orientation(value) -> int:

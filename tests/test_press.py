@@ -338,6 +338,7 @@ PRINT_CASES = [
     ('output-intent = "profiles/srgb.icc"', "is an ICC RGB profile, not CMYK"),
     ('output-intent = "../press.icc"', "is outside the publication folder"),
     ('output-intent = "profiles/outside.icc"', "leads outside the publication folder"),
+    ('output-intent = "profiles/cut.icc"', "output-intent 'profiles/cut.icc' is cut short (20000 of the"),
     ("ink-limit = 20", "ink-limit 20 must be a whole percentage from 100 to 400"),
     ('creep = "thick"', "creep 'thick' is not a length"),
 ]
@@ -348,6 +349,7 @@ PRINT_CASES = [
 def test_print_settings_refused_with_their_line(tmp_path, line, message):
     root = small_publication(tmp_path / "pub")
     write(root / "profiles/notes.icc", "not a profile")
+    (root / "profiles/cut.icc").write_bytes(default_cmyk().read_bytes()[:20000])  # a download cut short
     shutil.copy(SRGB_ICC, root / "profiles/srgb.icc")
     shutil.copy(default_cmyk(), tmp_path / "press.icc")
     (root / "profiles/outside.icc").symlink_to(tmp_path / "press.icc")
@@ -375,6 +377,34 @@ def test_printers_profile_and_condition_are_used(tmp_path):
     assert inks.colour((0.784, 0.063, 0.18), text=True) == (0, 0, 0, 1)
     cmyk = inks.colour((0.2, 0.6, 0.3))
     assert sum(cmyk) * 100 <= 240 - 3 + 1 and cmyk[0] > 0.3
+
+
+def test_a_profile_damaged_past_its_header_stops_the_press_build_with_its_line(tmp_path):
+    root = small_publication(tmp_path / "pub")
+    profile = bytearray(default_cmyk().read_bytes())
+    # whole, and every tag inside the file, but the colour tables' types gone: littleCMS cannot convert to it
+    for i in range(int.from_bytes(profile[128:132], "big")):
+        entry = profile[132 + 12 * i:144 + 12 * i]
+        if entry[:3] in (b"A2B", b"B2A"):
+            offset = int.from_bytes(entry[4:8], "big")
+            profile[offset:offset + 4] = bytes(4)
+    (root / "profiles").mkdir()
+    (root / "profiles/press.icc").write_bytes(bytes(profile))
+    text = (root / "publication.toml").read_text() + '\n[print]\noutput-intent = "profiles/press.icc"\n'
+    (root / "publication.toml").write_text(text)
+    result = run_cli(root, "build", "1112", "--format", "print")
+    assert result.exit_code == 1, result.output
+    number = text.splitlines().index('output-intent = "profiles/press.icc"') + 1
+    assert (f"publication.toml:{number}: output-intent profiles/press.icc: littleCMS cannot convert to this "
+            "profile") in result.output and "ask the printer for their CMYK profile" in result.output, result.output
+    assert "internal error" not in result.output and "Traceback" not in result.output
+    assert not list(root.rglob("*-print.pdf"))
+
+
+def test_a_pictures_own_profile_that_cannot_be_used_is_taken_as_srgb():
+    inks = _inks()
+    broken = default_cmyk().read_bytes()[:3000]  # not even a whole profile
+    assert inks.transform(broken) is inks.transform()
 
 
 def test_blank_pages_are_the_last_resort_with_a_warning(tmp_path):

@@ -79,7 +79,18 @@ EVIL_SVG = """\
 </svg>
 """
 STRIKE_WITH_PICTURES = STRIKE.replace("## Pay", "![A chart](images/chart.svg \"The chart\")\n\n"
-                                      "![A phone](images/phone.png)\n\n## Pay")
+                                      "![A phone](images/phone.png)\n\n![A scan](images/scan.png)\n\n## Pay")
+
+
+def grey16_png(path: Path, size=(300, 200)) -> Path:
+    """A 16-bit greyscale PNG (a scanner's): black at the top to white at the foot."""
+    import numpy
+
+    rows = numpy.linspace(0, 65535, size[1]).astype(numpy.uint16)
+    Image.fromarray(numpy.repeat(rows[:, None], size[0], axis=1)).save(path)
+    with Image.open(path) as check:
+        assert check.mode == "I;16"
+    return path
 
 
 def make_publication(root: Path) -> Path:
@@ -95,6 +106,7 @@ def make_publication(root: Path) -> Path:
     exif_photo(root / "issues/1112/images/picket.jpg")
     exif_photo(root / "issues/1112/images/inside.jpg", size=(90, 60), orientation=1)
     tagged_png(root / "issues/1112/images/phone.png")
+    grey16_png(root / "issues/1112/images/scan.png")
     exif_photo(root / "issues/1112/images/front.jpg", size=(800, 1200), orientation=1)  # a finished front page
     issue = root / "issues/1112/issue.toml"
     issue.write_text(issue.read_text() + 'cover-image = "images/front.jpg"\n')
@@ -155,6 +167,35 @@ def test_photos_are_turned_upright_in_every_output(built):
         photos = [(w, h) for w, h in sizes if max(w, h) > 300]
         assert photos and all(h > w for w, h in photos), (name, sizes)
         assert any(abs(h / w - 1.5) < 0.01 for w, h in photos), (name, sizes)
+
+
+def test_a_16_bit_grey_png_is_embedded_in_8_bits_with_its_tones(built):
+    for name in ("weekly-worker-1112.pdf", "weekly-worker-1112-print.pdf"):
+        scans = [s for s in pdf_streams(built / "dist/1112" / name)
+                 if s.get("/Subtype") == "/Image" and s.get("/ColorSpace") == "/DeviceGray"
+                 and int(s["/Width"]) * 2 == int(s["/Height"]) * 3 and int(s["/Width"]) > 100]
+        assert len(scans) == 1 and scans[0]["/BitsPerComponent"] == 8, name
+        width, height = int(scans[0]["/Width"]), int(scans[0]["/Height"])
+        samples = scans[0].get_data()
+        assert len(samples) == width * height, name
+        top, foot = samples[width // 2], samples[(height - 1) * width + width // 2]
+        assert top < 10 and foot > 245, (name, top, foot)  # black to white, not clipped to white
+
+
+def test_eight_bit_keeps_a_see_through_grey_see_through():
+    import numpy
+
+    from publish.raster_clean import eight_bit
+
+    data = io.BytesIO()
+    Image.fromarray(numpy.array([[0, 30000], [65535, 30000]], dtype=numpy.uint16)).save(data, "PNG",
+                                                                                       transparency=30000)
+    with Image.open(io.BytesIO(eight_bit(data.getvalue(), "png"))) as out:
+        assert out.mode == "LA"
+        assert out.getpixel((0, 0)) == (0, 255) and out.getpixel((1, 0))[1] == 0 and out.getpixel((0, 1)) == (255, 255)
+    jpeg = io.BytesIO()
+    Image.new("RGB", (4, 4), "red").save(jpeg, "JPEG")
+    assert eight_bit(jpeg.getvalue(), "jpeg") == jpeg.getvalue()
 
 
 def test_publishable_keeps_the_icc_profile_and_is_deterministic(tmp_path):

@@ -66,17 +66,30 @@ class Inks:
         return srgb, cmyk
 
     def transform(self, source_icc: bytes | None = None):
-        """An RGB → CMYK transform, from sRGB or the picture's own profile."""
+        """An RGB → CMYK transform, from sRGB or the picture's own profile (taken as sRGB where littleCMS
+        cannot use it)."""
         from PIL import ImageCms
 
         key = ("transform", source_icc)
         if key not in self._cache:
             srgb, cmyk = self._transforms
-            source = ImageCms.ImageCmsProfile(io.BytesIO(source_icc)) if source_icc else srgb
-            self._cache[key] = ImageCms.buildTransform(
-                source, cmyk, "RGB", "CMYK", renderingIntent=ImageCms.Intent.RELATIVE_COLORIMETRIC,
-                flags=ImageCms.Flags.BLACKPOINTCOMPENSATION)
+            try:
+                source = ImageCms.ImageCmsProfile(io.BytesIO(source_icc)) if source_icc else srgb
+                made = self._build(source, cmyk)
+            except (OSError, ImageCms.PyCMSError):
+                if not source_icc:  # the printer's profile itself: press_inks has said which (setup._usable)
+                    raise
+                made = self.transform()  # a picture's own profile that littleCMS cannot use: taken as sRGB
+            self._cache[key] = made
         return self._cache[key]
+
+    @staticmethod
+    def _build(source, cmyk):
+        from PIL import ImageCms
+
+        return ImageCms.buildTransform(source, cmyk, "RGB", "CMYK",
+                                       renderingIntent=ImageCms.Intent.RELATIVE_COLORIMETRIC,
+                                       flags=ImageCms.Flags.BLACKPOINTCOMPENSATION)
 
     def colour(self, rgb: tuple[float, float, float], text: bool = False) -> Colour:
         """One RGB colour (0–1) as CMYK: greys and all text in black ink only, others by the profile."""

@@ -7,7 +7,7 @@ import tomllib
 
 from publish import BUILTIN_LAYOUTS
 from publish.errors import PublishError
-from publish.icc import CMYK_HINT, default_cmyk, icc_kind, icc_profile_problem
+from publish.icc import CMYK_HINT, default_cmyk, icc_damage, icc_kind, icc_profile_problem
 from publish.model import Publication
 from publish.products.press.inks import Inks
 
@@ -33,14 +33,30 @@ def press_inks(pub: Publication) -> Inks:
     profile = path.read_bytes()
     if icc_kind(profile) != "CMYK":
         raise PublishError(f"{shown}: not an ICC CMYK profile — {CMYK_HINT}")
-    description = _description(profile) or path.stem
+    where = f"{_intent_line(pub)} output-intent " if settings.output_intent else ""
+    description = _description(profile, where + shown) or path.stem
     if not settings.output_intent:
         log.info("press PDF: no output-intent in [print]; using %s (%s)", description, shown)
-    return Inks(profile, settings.output_condition or description, description, settings.ink_limit,
+    inks = Inks(profile, settings.output_condition or description, description, settings.ink_limit,
                 _layout_colours(pub))
+    _usable(inks, where + shown)
+    return inks
 
 
-def _description(profile: bytes) -> str:
+def _intent_line(pub: Publication) -> str:
+    """"publication.toml:<line>:" of [print]'s output-intent (without a line if it cannot be found)."""
+    from publish.sourcefiles import key_line, table_lines
+
+    try:
+        text = (pub.root / "publication.toml").read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return "publication.toml:"
+    line = next((found for start in table_lines(text, "print") if (found := key_line(text, "output-intent", start))),
+                None)
+    return f"publication.toml:{line}:" if line else "publication.toml:"
+
+
+def _description(profile: bytes, shown: str) -> str:
     import io
 
     from PIL import ImageCms
@@ -48,7 +64,20 @@ def _description(profile: bytes) -> str:
     try:
         return ImageCms.getProfileDescription(ImageCms.ImageCmsProfile(io.BytesIO(profile))).strip()
     except (OSError, ImageCms.PyCMSError):
-        raise PublishError("the output profile could not be read by littleCMS — " + CMYK_HINT) from None
+        raise PublishError(f"{shown}: littleCMS cannot read the profile — {CMYK_HINT}") from None
+
+
+def _usable(inks: Inks, shown: str) -> None:
+    """The printer's transform built now (10 ms; forked layouts inherit it): a profile that is damaged past its
+    header fails here, named, not in a layout."""
+    from PIL import ImageCms
+
+    try:
+        inks.transform()
+    except (OSError, ImageCms.PyCMSError) as exc:
+        damage = icc_damage(inks.profile)
+        raise PublishError(f"{shown}: littleCMS cannot convert to this profile ({damage or exc}) — "
+                           f"{CMYK_HINT}") from None
 
 
 def _layout_colours(pub: Publication) -> dict[str, tuple[float, float, float, float]]:

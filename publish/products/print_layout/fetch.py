@@ -6,7 +6,8 @@ links out of it, any network or data address) stops the render with
 `Refused`, which the caller turns into an error naming the article (and is
 kept in `refused`, for refusals WeasyPrint swallows, as inside an SVG).
 Pictures are served as `publishable()` makes them: without metadata, SVGs
-sanitised, so no GPS position or script reaches a PDF.
+sanitised, so no GPS position or script reaches a PDF (and a 16-bit grey PNG
+in 8 bits, as a PDF embeds it: raster_clean.eight_bit).
 `isolated_fonts()` points fontconfig at the publication's fonts/, and for the
 characters they lack at the fallback fonts of publish.fallback (Debian's Noto)
 alone, so no other font of the machine can slip into a PDF.
@@ -38,7 +39,7 @@ from publish import fonts_dir  # noqa: E402
 from publish.fallback import fallback_dirs, fonts_conf  # noqa: E402
 from publish.errors import PublishError  # noqa: E402
 from publish.picture_clean import publishable
-from publish.raster_clean import clean_raster  # noqa: E402
+from publish.raster_clean import clean_raster, eight_bit  # noqa: E402
 from publish.picture_kinds import sniff  # noqa: E402
 
 
@@ -92,9 +93,11 @@ class ConfinedFetcher(URLFetcher):
         if picture is None:
             return data, mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         try:
-            clean, _ = publishable(path, picture)
+            clean = eight_bit(publishable(path, picture)[0], picture)
         except PublishError as exc:
             raise Refused(url, exc.message.removeprefix(f"{path}: ")) from None
+        except (OSError, ValueError, SyntaxError) as exc:  # checked, cleaned, and still not decodable
+            raise Refused(url, f"cannot be decoded ({exc})") from None
         self._pictures[path] = clean, PICTURE_TYPES[picture]
         return self._pictures[path]
 
@@ -105,7 +108,7 @@ class ConfinedFetcher(URLFetcher):
             if not match:
                 raise ValueError("not a JPEG or PNG")
             kind = match.group(1).lower()
-            body = clean_raster(base64.b64decode(match.group(2), validate=True), kind)
+            body = eight_bit(clean_raster(base64.b64decode(match.group(2), validate=True), kind), kind)
         except (OSError, ValueError, SyntaxError):
             raise Refused(url[:40] + "…", "is inline data, not a JPEG or PNG picture (nothing is fetched "
                           "from the network)") from None
