@@ -15,6 +15,7 @@ keeps fontconfig's and logging's locks out of the children.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import signal
@@ -54,11 +55,14 @@ def _child(call: Callable, index: int, failure: Failure, conn, parent: int) -> N
 
 
 def run(calls: Sequence[Callable], workers: int, limits: Sequence[float], failure: Failure,
-        order: Sequence[int] | None = None) -> Iterator[tuple[int, object, float]]:
+        order: Sequence[int] | None = None, spare: Spare | None = None,
+        before_fork: Callable[[], None] | None = None) -> Iterator[tuple[int, object, float]]:
     """(index, result, seconds) of each call, in the order they finish, at most `workers` at once.
 
     `order` is the order calls start in (default: as given). The caller runs calls
-    inline when forking would not pay (one worker, one call).
+    inline when forking would not pay (one worker, one call). A `spare` (Spare, loaded
+    ahead) takes the first call it can; `before_fork` runs once, before the first call
+    this process forks for itself (to load here what its children would each load).
     """
     context = multiprocessing.get_context("fork")
     pending = list(order if order is not None else range(len(calls)))
@@ -68,6 +72,14 @@ def run(calls: Sequence[Callable], workers: int, limits: Sequence[float], failur
         while pending or running:
             while pending and len(running) < workers:
                 index = pending.pop()
+                if spare is not None and spare.give(calls[index]):
+                    running[spare.receiver] = (index, spare, time.monotonic())
+                    spare = None
+                    continue
+                spare = None  # one that cannot take a call takes none
+                if before_fork is not None:
+                    before_fork()
+                    before_fork = None
                 receiver, sender = context.Pipe(duplex=False)
                 process = context.Process(target=_child, daemon=True,
                                           args=(calls[index], index, failure, sender, os.getpid()))
@@ -158,7 +170,7 @@ def _receive(conn, process, index: int, failure: Failure):
         result = failure(index, f"died: {process.exitcode}")
     conn.close()
     process.join()
-    return result
+    return failure(index, result.why) if isinstance(result, _Raised) else result
 
 
 def _stop(process, conn) -> None:
@@ -174,3 +186,102 @@ def died_why(why: str) -> str:
         hint = " (out of memory?)" if int(code) == -9 else ""
         return f"killed by signal {-int(code)}{hint}"
     return f"exited with status {code}"
+
+
+class _Raised:
+    """What a spare's call raised, said back: the caller's `failure` (which stays in the caller) turns it into
+    the call's result."""
+
+    def __init__(self, why: str) -> None:
+        self.why = why
+
+
+class Spare:
+    """A process forked ahead of its call: it loads what calls need (`prepare`, e.g. WeasyPrint) while this
+    process goes on (reading the issue), then runs the one call it is given and answers as run()'s children
+    do. run() hands it its first call; one never given a call is stopped by close().
+
+    The call goes to it pickled: a function of a module with its arguments (functools.partial), not a
+    closure. One that cannot be pickled, or a spare that has died, is no spare: give() says so, and the call
+    is forked as any other.
+    """
+
+    def __init__(self, prepare: Callable[[], None]) -> None:
+        parent = os.getpid()
+        self.receiver, answers = multiprocessing.Pipe(duplex=False)
+        calls, self._sender = multiprocessing.Pipe(duplex=False)
+        self.pid = os.fork()
+        if self.pid == 0:  # pragma: no cover - the child
+            try:
+                self.receiver.close()
+                self._sender.close()
+                lifeline.die_with(parent)
+                _spare(prepare, calls, answers)
+            finally:
+                os._exit(0)
+        answers.close()
+        calls.close()
+        self.given = False
+        self.exitcode: int | None = None
+
+    def give(self, call: Callable) -> bool:
+        """Send it `call`; False if it cannot take it (not picklable, or the spare is gone)."""
+        if self.given or self._ended():
+            self.close()
+            return False
+        try:
+            self._sender.send(call)  # pickled whole before anything is written
+        except Exception:  # noqa: BLE001 - a call that will not pickle, or a pipe to a dead spare: fork instead
+            self.close()
+            return False
+        self._sender.close()
+        self.given = True
+        return True
+
+    def _ended(self) -> bool:
+        """Whether it has died already (its loading crashed, or it was killed): reaped here if so."""
+        if self.exitcode is None:
+            with contextlib.suppress(ChildProcessError):
+                pid, status = os.waitpid(self.pid, os.WNOHANG)
+                if pid:
+                    self.exitcode = os.waitstatus_to_exitcode(status)
+        return self.exitcode is not None
+
+    def kill(self) -> None:
+        if self.exitcode is None:
+            with contextlib.suppress(ChildProcessError, ProcessLookupError):
+                os.kill(self.pid, signal.SIGKILL)
+
+    def join(self) -> None:
+        if self.exitcode is None:
+            with contextlib.suppress(ChildProcessError, ProcessLookupError):
+                self.exitcode = os.waitstatus_to_exitcode(os.waitpid(self.pid, 0)[1])
+
+    def close(self) -> None:
+        """Stop it if it was never given a call (a given one is run()'s, which waits for it)."""
+        if not self.given:
+            self._sender.close()
+            self.kill()
+            self.join()
+            self.receiver.close()
+            self.given = True
+
+
+def _spare(prepare: Callable[[], None], calls, answers) -> None:  # pragma: no cover - forked
+    try:
+        prepare()
+    except BaseException:  # noqa: BLE001 - what could not be loaded ahead, the call loads itself
+        pass
+    try:
+        call = calls.recv()
+    except (EOFError, OSError):  # closed without a call
+        return
+    try:
+        result = call()
+    except BaseException as exc:  # noqa: BLE001 - everything must reach the parent
+        result = _Raised(f"raised: {type(exc).__name__}: {exc}")
+    try:
+        answers.send(result)
+    finally:
+        answers.close()
+

@@ -281,3 +281,51 @@ def test_an_issue_laid_out_for_print_is_read_beside_the_import_and_read_again_if
     monkeypatch.setattr(issue_module, "read_issues", reading)
     monkeypatch.setattr(weasy_adapter, "warm", lambda languages: (_ for _ in ()).throw(ImportError("no pango")))
     assert issue_module._read(task, pub).issue.headline == read.issue.headline
+
+
+# --- the spare: a process loaded while the issue is read, for an edit's one layout --------------------------
+
+
+def test_a_spare_takes_the_first_call_says_what_it_raised_and_dies_past_its_limit():
+    import time
+    from functools import partial
+
+    from publish import forkpool
+
+    def why(index: int, reason: str) -> str:
+        return reason
+
+    spare = forkpool.Spare(lambda: None)
+    done = {index: result for index, result, _ in forkpool.run([partial(os.getpid), partial(os.getpid)], 2,
+                                                               [60, 60], why, spare=spare)}
+    assert done[0] == spare.pid and done[1] not in (spare.pid, os.getpid()) and spare.exitcode == 0
+    spare = forkpool.Spare(lambda: None)
+    [(_, raised, _)] = forkpool.run([partial(int, "x")], 1, [60], why, spare=spare)
+    assert raised.startswith("raised: ValueError: invalid literal")
+    spare = forkpool.Spare(lambda: None)
+    [(_, late, _)] = forkpool.run([partial(time.sleep, 60)], 1, [0.5], why, spare=spare)
+    assert late == "timeout" and spare.exitcode == -9
+
+
+def test_a_call_a_spare_cannot_take_is_forked_and_the_spare_is_stopped():
+    from publish import forkpool
+
+    def why(index: int, reason: str) -> str:
+        return reason
+
+    loaded = []
+    spare = forkpool.Spare(lambda: None)
+    # a closure does not pickle: forked as any other call, after what the caller loads first
+    [(_, pid, _)] = forkpool.run([lambda: os.getpid()], 1, [60], why, spare=spare,
+                                 before_fork=lambda: loaded.append(1))
+    assert pid not in (spare.pid, os.getpid()) and loaded == [1] and spare.exitcode is not None
+    dead = forkpool.Spare(lambda: os._exit(3))  # its loading crashed
+    while not dead._ended():
+        pass
+    [(_, pid, _)] = forkpool.run([os.getpid], 1, [60], why, spare=dead)
+    assert pid != dead.pid and dead.exitcode == 3
+    unused = forkpool.Spare(lambda: None)
+    unused.close()
+    assert unused.exitcode is not None
+    with pytest.raises(ChildProcessError):  # reaped: no process is left behind
+        os.waitpid(unused.pid, os.WNOHANG)

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 
 import pytest
 
@@ -22,6 +25,15 @@ def _pdfs(root, out: str = "dist") -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted((root / out / "1112").glob("*.pdf"))}
 
 
+EDIT_BUILD = """
+import json, sys
+from publish import forkpool
+from publish.cli import cli
+cli.main(["--root", sys.argv[1], "build", "1112", "--format", "pdf,print"], standalone_mode=False)
+print(json.dumps({"weasyprint": "weasyprint" in sys.modules, "spare": forkpool.can_begin()}))
+"""
+
+
 @pytest.fixture(scope="module")
 def edited(tmp_path_factory):
     """A publication built (pdf, print), then one article edited and built again; then a forced build elsewhere."""
@@ -33,24 +45,35 @@ def edited(tmp_path_factory):
     assert len(front) == len(folios) == 1
     review = root / "issues/1112/02-dilemma.md"
     review.write_text(review.read_text().replace("A film about phones", "A long film about phones", 1))
-    second = invoke_at(EPOCH, root, "build", "1112", "--format", "pdf,print")
-    assert second.exit_code == 0, second.output
+    # the edit's build in a process of its own, as an editor runs it: it says what its main process loaded
+    second = subprocess.run([sys.executable, "-c", EDIT_BUILD, str(root)], capture_output=True, text=True,
+                            env={**os.environ, "SOURCE_DATE_EPOCH": EPOCH}, timeout=600)
+    assert second.returncode == 0, second.stdout + second.stderr
+    # what the edit's build loaded in its main process, and whether it could fork a spare
+    loaded = json.loads(second.stdout.strip().splitlines()[-1])
     after, entries_after = _pdfs(root), _entries(root)
     # the edit moves no page: the front page and the running heads are the ones laid out before
     assert (_entries(root, "front"), _entries(root, "folios")) == (front, folios)
     forced = invoke_at(EPOCH, root, "build", "1112", "--format", "pdf,print", "--force", "--out", str(root / "full"))
     assert forced.exit_code == 0, forced.output
-    return root, before, after, entries_before, entries_after
+    return root, before, after, entries_before, entries_after, loaded
 
 
 def test_an_edit_lays_out_its_own_part_only(edited):
-    _, _, _, before, after = edited
+    _, _, _, before, after, _ = edited
     assert len(before) >= 2  # news; reviews and the standing page
     assert len(before - after) == 1 and len(after - before) == 1  # one part made again, the rest reused
 
 
+def test_an_edits_layout_runs_in_a_spare_loaded_while_the_issue_is_read(edited):
+    loaded = edited[-1]
+    # the building process forks a spare that loads WeasyPrint while it reads the issue, and itself only
+    # joins: it never loads WeasyPrint (on a single core there is no spare, and it loads it as before)
+    assert loaded["weasyprint"] is not loaded["spare"], loaded
+
+
 def test_the_pdfs_from_cached_parts_are_those_of_a_full_layout(edited):
-    root, before, after, _, _ = edited
+    root, before, after, _, _, _ = edited
     assert after != before  # the edit is in them
     assert _pdfs(root, "full") == after  # byte for byte what laying everything out again gives
 

@@ -28,7 +28,17 @@ def build_issue(task: Task) -> IssueOutcome:
     started = time.perf_counter()
     options = task.options
     pub, _ = load_publication(task.root, options.strict)
-    result = _read(task, pub)
+    spare = _spare(task, pub)
+    try:
+        return _build(task, pub, spare, started)
+    finally:
+        if spare is not None:
+            spare.close()
+
+
+def _build(task: Task, pub, spare, started: float) -> IssueOutcome:
+    options = task.options
+    result = _read(task, pub, spare)
     outcome = IssueOutcome(task.number, problems=result.problems, unchanged=list(task.current))
     if result.failed(options.strict):
         outcome.error = SourceError(result.problems, options.strict).message
@@ -37,7 +47,7 @@ def build_issue(task: Task) -> IssueOutcome:
     out = (options.out or task.root / "dist").resolve()
     out_dir = out / str(issue.number)
     context = Context(options, out, outputs=dict(task.current), layout_digest=task.layout_digest,
-                      layout_base=task.layout_base)
+                      layout_base=task.layout_base, spare=spare)
     # every format is written into a staging folder first and moves into dist/<n>/ only when all of
     # them (and their validation) succeeded: a failed issue leaves its previous files as they were
     stage = out / f"{TEMP_PREFIX}stage-{issue.number}"
@@ -70,16 +80,38 @@ def build_issue(task: Task) -> IssueOutcome:
     return outcome
 
 
-def _read(task: Task, pub) -> IssueResult:
+def _spare(task: Task, pub):
+    """A process that loads WeasyPrint for the print layout while this one reads the issue, where the layout
+    is likely to be one part or two: the issue was laid out before and the build is not forced (an edit).
+    This process then never loads WeasyPrint unless it lays out more itself; a full layout is better served
+    by loading it here, before the forks (_read)."""
+    from publish import forkpool
+    from publish.products.print_layout.breaks import PDF_FORMATS
+    from publish.products.print_layout.partcache import PartCache
+
+    wanted = set(task.formats) & set(PDF_FORMATS)
+    if not wanted or task.options.force or not forkpool.can_begin() or not task.layout_base:
+        return None
+    if not PartCache(task.root, task.number, task.layout_base).holds_any():
+        return None
+    return forkpool.Spare(lambda: load_writers(wanted, (pub.language,)))
+
+
+def _read(task: Task, pub, spare=None) -> IssueResult:
     """The issue read and checked. Where it is to be laid out for print and a core is free, that happens in a
     forked process while this one loads the formats' code (WeasyPrint: half a second); the tenths of a
-    second the reading takes are then no longer in front of the layout."""
+    second the reading takes are then no longer in front of the layout. With a `spare` loading WeasyPrint
+    (_spare), the reading is done here and WeasyPrint is left to it."""
     from publish import forkpool
     from publish.products.print_layout.breaks import PDF_FORMATS
 
     def read() -> IssueResult:
         return read_issues(pub, [task.folder], print_checks="print" in task.formats)[0]
 
+    if spare is not None:
+        result = read()
+        load_writers(set(task.formats), warm=False)
+        return result
     if not set(task.formats) & set(PDF_FORMATS) or not forkpool.can_begin():
         return read()
     wait = forkpool.begin(read, lambda index, why: None)
@@ -91,15 +123,16 @@ def _read(task: Task, pub) -> IssueResult:
     return result if isinstance(result, IssueResult) else read()
 
 
-def load_writers(formats: set[str], languages: tuple[str, ...] = ()) -> None:
+def load_writers(formats: set[str], languages: tuple[str, ...] = (), warm: bool = True) -> None:
     """The formats' code imported here, once, before processes fork: each inherits it, where it would
-    otherwise import it itself (WeasyPrint alone is half a second, once per issue of an archive)."""
+    otherwise import it itself (WeasyPrint alone is half a second, once per issue of an archive). Without
+    `warm`, WeasyPrint is not loaded (a spare process has it)."""
     from publish.products.print_layout.breaks import PDF_FORMATS
 
     for fmt in sorted(formats):
         if fmt in FORMATS:
             FORMATS[fmt].load()
-    if formats & set(PDF_FORMATS):  # and what every layout loads first (weasy_adapter.warm)
+    if warm and formats & set(PDF_FORMATS):  # and what every layout loads first (weasy_adapter.warm)
         from publish.products.print_layout.weasy_adapter import warm
 
         try:

@@ -42,6 +42,15 @@ class Inks:
     # where converted pictures are kept between builds (.store.PictureStore), if anywhere
     store: object | None = field(default=None, repr=False)
 
+    def __getstate__(self) -> dict:
+        """Pickled (for a process forked before it, forkpool.Spare) without littleCMS's transforms, which do not
+        pickle: it builds its own on first use."""
+        state = dict(self.__dict__)
+        state.pop("_transforms", None)
+        state["_cache"] = {key: value for key, value in self._cache.items() if key[0] != "transform"}
+        state["memo"] = {}
+        return state
+
     def identity(self) -> str:
         """What a separation is made with besides the PDF: the profile, its names, the ink limit, the layout's
         own CMYK colours and the conversion's version (a part kept separated with other inks is another)."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+from functools import partial
 
 from publish.errors import PublishError, rel
 from publish.model import Issue
@@ -19,7 +20,6 @@ from publish.products.print_layout.front import Jump, front_html
 from publish.products.print_layout.parallel import call, run
 from publish.products.print_layout.partcache import PartCache
 from publish.products.print_layout.render import Job, Result, render
-from publish.products.print_layout.weasy_adapter import warm
 
 log = logging.getLogger("publish")
 DEFAULT_TIME_LIMIT = 300.0  # seconds for one layout; PUBLISH_PDF_TIME_LIMIT overrides
@@ -34,13 +34,15 @@ def time_limit() -> float:
                            "unset it or give e.g. PUBLISH_PDF_TIME_LIMIT=300") from None
 
 
-def body(issue: Issue, variants: tuple[str, ...], cache: PartCache, workers: int, fresh: bool, inks=None):
+def body(issue: Issue, variants: tuple[str, ...], cache: PartCache, workers: int, fresh: bool, inks=None,
+         spare=None):
     """The front page's measure and the body parts → (jump, parts, their jobs, their results).
 
     The lead story's part picks up where the front page stops, so it needs the measure first: the two are
     one task, laid out one after the other in one process, started first, while the other parts take the
     other processes. Results come from the part cache unless `fresh` (--force). With `inks`, each part's
-    press variant is separated into CMYK in its own process.
+    press variant is separated into CMYK in its own process. A `spare` process (forkpool.Spare) takes the
+    first task.
     """
     measure, jump = measure_job(issue)
     everything = pdf_html.split(issue)
@@ -54,16 +56,15 @@ def body(issue: Issue, variants: tuple[str, ...], cache: PartCache, workers: int
     found = [cache.get(job) for job in picked[1].values()] if picked else [None]
     ready = None if None in found else [(False, result) for result in found]
     chain = [] if ready is not None else [
-        lambda: _lead_parts(issue, everything, lead, measure, known, jump, variants, cache, fresh, inks)]
-    tasks = [*chain, *(lambda job=jobs[i]: render(job) for i in todo)]
-    if tasks:  # loaded once here, not in every process forked below (nor in the front page's and furniture's)
-        warm([issue.publication.language, *(a.language for a in issue.all_pages)])
+        partial(_lead_parts, issue, everything, lead, measure, known, jump, variants, cache, fresh, inks)]
+    tasks = [*chain, *(partial(render, jobs[i]) for i in todo)]
     limit = time_limit()
     first = len(chain)
     done = call(tasks, workers, [measure.label] * first + [jobs[i].label for i in todo],
                 [limit * (1 + len(lead))] * first + [limit] * len(todo),
                 order=[*range(first),
-                       *sorted(range(first, len(tasks)), key=lambda t: -len(jobs[todo[t - first]].html))])
+                       *sorted(range(first, len(tasks)), key=lambda t: -len(jobs[todo[t - first]].html))],
+                spare=spare, languages=languages(issue))
     if ready is None and isinstance(done[0], Result):  # the lead's task itself failed (time limit, crash)
         raise_errors([done[0]])
     measured, leads = (known, ready) if ready is not None else done[0]
@@ -85,11 +86,17 @@ def body(issue: Issue, variants: tuple[str, ...], cache: PartCache, workers: int
     return jump, [everything[i] for i in kept], [jobs[i] for i in kept], [results[i] for i in kept]
 
 
-def cached(cache: PartCache, jobs: list[Job], workers: int, fresh: bool) -> list[Result]:
+def languages(issue: Issue) -> tuple[str, ...]:
+    """The languages an issue's layouts hyphenate (weasy_adapter.warm loads their dictionaries once)."""
+    return tuple(dict.fromkeys([issue.publication.language, *(a.language for a in issue.all_pages)]))
+
+
+def cached(cache: PartCache, jobs: list[Job], workers: int, fresh: bool, spare=None,
+           hyphenated: tuple[str, ...] = ()) -> list[Result]:
     """Each job's result: from the part cache (unless `fresh`), or laid out now (in parallel) and kept."""
     results = [None if fresh else cache.get(job) for job in jobs]
     todo = [i for i, result in enumerate(results) if result is None]
-    for i, result in zip(todo, run([jobs[i] for i in todo], workers) if todo else []):
+    for i, result in zip(todo, run([jobs[i] for i in todo], workers, spare, hyphenated) if todo else []):
         results[i] = result
     raise_errors(results)
     for i in todo:

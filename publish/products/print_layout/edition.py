@@ -26,11 +26,11 @@ from publish.pipeline.types import Context
 from publish.products.press.store import PictureStore
 from publish.products.press.setup import press_inks
 from publish.products.print_layout import html as pdf_html
-from publish.products.print_layout.body import body, cached, raise_errors, sources, time_limit
+from publish.products.print_layout.body import body, cached, languages, raise_errors, sources, time_limit
 from publish.products.print_layout.breaks import LAYOUT_KEY, store_breaks, stored_breaks
-from publish.products.print_layout.fetch import VIRTUAL_ROOT
 from publish.products.print_layout.front import front_html
 from publish.products.print_layout.furniture import BLOCK_ANCHOR, furnish
+from publish.products.print_layout.html import VIRTUAL_ROOT
 from publish.products.print_layout.join import Bookmark, join
 from publish.products.print_layout.parallel import call, run
 from publish.products.print_layout.partcache import PartCache
@@ -101,7 +101,8 @@ def edition(issue: Issue, context: Context, variant: str | None) -> Edition:
 
 def _laid_out(issue: Issue, context: Context, variants: tuple[str, ...]) -> Edition:
     """lay_out(), with its warnings said once; with --strict they fail the build."""
-    made = lay_out(issue, variants, workers=_workers(), base=context.layout_base, fresh=context.options.force)
+    made = lay_out(issue, variants, workers=_workers(), base=context.layout_base, fresh=context.options.force,
+                   spare=context.spare)
     store_breaks(issue, made.breaks, context.layout_digest)
     if made.warnings and context.options.strict:
         raise PublishError("\n".join(w.replace(": warning: ", ": ", 1) + " (an error with --strict)"
@@ -127,22 +128,20 @@ def _workers() -> int:
 
 
 def lay_out(issue: Issue, variants: tuple[str, ...], workers: int = 1, base: str = "",
-            fresh: bool = False) -> Edition:
+            fresh: bool = False, spare=None) -> Edition:
     """Lay the body parts out (in parallel), then the front page and furniture; join each variant.
 
     With `base` (what every part depends on besides its HTML: the pipeline's Context.layout_base), parts
     laid out before from the same inputs come from the part cache (.partcache) instead; `fresh`
-    (--force) lays every part out again and renews the cache.
+    (--force) lays every part out again and renews the cache. A `spare` process (forkpool.Spare, loaded
+    while the issue was read) takes the first layout.
     """
-    started = time.perf_counter()
-    pub = issue.publication
-    limit = time_limit()
+    started, pub, limit = time.perf_counter(), issue.publication, time_limit()
     layout = f"layouts/{pub.layout}"
     cache = PartCache(pub.root, issue.number, base)
     inks = _inks(issue, variants, base, fresh)
-    jump, parts, jobs, results = body(issue, variants, cache, workers, fresh, inks)
+    jump, parts, jobs, results = body(issue, variants, cache, workers, fresh, inks, spare)
     laid = time.perf_counter()
-
     starts, folios, outline = _pages(issue, parts, results)
     if jump.key and not jump.continues:  # the whole lead story is on the front page
         starts[next(a.slug for a in issue.articles if a.key == jump.key)] = 1
@@ -163,11 +162,13 @@ def lay_out(issue: Issue, variants: tuple[str, ...], workers: int = 1, base: str
     gap = -(body_pages + 1) % 4 if "press" in variants else 0  # the press prints folded sheets of 4 pages
     filler_jobs = [Job(pdf_html.filler_html(issue, gap), pub.root, ("press",), {}, limit, label=toml,
                        layout=layout, inks=inks)] if gap else []
-    front, furniture, *filler = cached(cache, [front_job, folios_job, *filler_jobs], workers, fresh)
+    hyphenated = languages(issue)
+    front, furniture, *filler = cached(cache, [front_job, folios_job, *filler_jobs], workers, fresh, spare,
+                                       hyphenated)
     if front.pages != 1 and jump.room:  # the measured height did not hold after all: columns as tall as needed
         front_job = replace(front_job, html=front_html(issue, replace(jump, room=0.0), starts,
                                                        pdf_html.page_css(issue, front=True), pdf_html.picture_url))
-        front = cached(cache, [front_job], workers, fresh)[0]
+        front = cached(cache, [front_job], workers, fresh, hyphenated=hyphenated)[0]
     cache.prune()
     filler_pdf, filler = _filler(issue, filler, gap, filler_jobs, workers)
     if inks is not None and inks.store is not None:  # the store keeps the pictures of this layout's pages
@@ -237,7 +238,7 @@ def _filler(issue: Issue, filler: list[Result], gap: int, jobs: list[Job],
         return [filler[0].pdf["press"]], filler
     blank = Job(pdf_html.blank_html(issue, gap), jobs[0].root, ("press",), {}, jobs[0].time_limit,
                 label=jobs[0].label, layout=jobs[0].layout, inks=jobs[0].inks)
-    result = run([blank], workers)[0]
+    result = run([blank], workers, languages=languages(issue))[0]
     raise_errors([result])
     log.warning("%s: warning: the press PDF has %d blank page(s) added to make its page count a multiple of 4 — "
                 "the house adverts did not fit one page each; check pdf/filler.html in the layout", jobs[0].label, gap)

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import logging
 import re
 import mimetypes
 import os
@@ -25,13 +24,9 @@ import tempfile
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-# WeasyPrint reports every step and page at INFO (from its first import on, when it parses its own
-# stylesheets); the build's log says what matters.
-logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
+from publish.products.print_layout.weasy_adapter import load_weasyprint  # noqa: E402
 
-from publish.libfind import import_quickly  # noqa: E402
-
-import_quickly("weasyprint")  # its C libraries found in the loader's cache: 0.3 s sooner (publish.libfind)
+load_weasyprint()  # quietly, and quickly
 
 from weasyprint.urls import URLFetcher, URLFetcherResponse  # noqa: E402
 
@@ -41,10 +36,9 @@ from publish.errors import PublishError  # noqa: E402
 from publish.picture_clean import publishable
 from publish.raster_clean import clean_raster, eight_bit  # noqa: E402
 from publish.picture_kinds import sniff  # noqa: E402
+from publish.products.print_layout.html import VIRTUAL_ROOT  # noqa: E402,F401 - the fetcher's base URL
 
 
-# The base URL the PDF's HTML is laid out under, mapped to the publication folder by the fetcher.
-VIRTUAL_ROOT = "file:///publication/"
 PICTURE_TYPES = {"jpeg": "image/jpeg", "png": "image/png", "svg": "image/svg+xml"}
 # what a sanitised SVG may carry inline: a cleaned JPEG or PNG
 _DATA_PICTURE = re.compile(r"^data:image/(png|jpeg);base64,([A-Za-z0-9+/=]*)$", re.I)

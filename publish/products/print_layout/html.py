@@ -18,6 +18,8 @@ from markupsafe import Markup, escape
 from publish.model import Article, Issue, Picture
 from publish.render import body_html, long_date, render_template, source_date
 
+# The base URL the PDF's HTML is laid out under, mapped to the publication folder by .fetch's fetcher.
+VIRTUAL_ROOT = "file:///publication/"
 MM = 96 / 25.4  # CSS px per millimetre
 SLUG_MM = 9.0  # room beyond the bleed for crop and registration marks
 SIDE_MARGIN_MM = 12.0  # must match @page in css/print.css

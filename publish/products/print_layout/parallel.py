@@ -8,6 +8,7 @@ to report the article it was on) is killed.
 from __future__ import annotations
 
 import logging
+from functools import partial
 from typing import Callable
 
 from publish import forkpool
@@ -18,19 +19,25 @@ log = logging.getLogger("publish")
 GRACE = 15.0  # seconds after the limit before a silent child is killed
 
 
-def run(jobs: list[Job], workers: int) -> list[Result]:
+def run(jobs: list[Job], workers: int, spare: forkpool.Spare | None = None,
+        languages: tuple[str, ...] = ()) -> list[Result]:
     """Each job rendered; results in the order of `jobs`."""
     # the longest documents first, so that the short ones fill in at the end
     order = sorted(range(len(jobs)), key=lambda i: -len(jobs[i].html))
-    return call([lambda job=job: render(job) for job in jobs], workers,
-                [job.label for job in jobs], [job.time_limit for job in jobs], order)
+    return call([partial(render, job) for job in jobs], workers,
+                [job.label for job in jobs], [job.time_limit for job in jobs], order, spare, tuple(languages))
 
 
 def call(tasks: list[Callable], workers: int, labels: list[str], limits: list[float],
-         order: list[int] | None = None) -> list:
+         order: list[int] | None = None, spare: forkpool.Spare | None = None,
+         languages: tuple[str, ...] | None = None) -> list:
     """Each task's return value, in order. With one worker or no fork, tasks run here, one after another.
 
-    A task alone still runs in a process of its own: the building process keeps no layout's state.
+    A task alone still runs in a process of its own: the building process keeps no layout's state. The
+    `spare` (a process that loaded WeasyPrint while the issue was read) takes the first task. Tasks that
+    lay out (`languages` given) have this process load WeasyPrint, the C types and the hyphenation
+    dictionaries of `languages` before it forks the first of them itself, once, for every child to inherit
+    (weasy_adapter.warm). Tasks go to a spare pickled: functools.partial of a module's function.
     """
     if workers <= 1 or not tasks or not forkpool.can_fork():
         return [task() for task in tasks]
@@ -46,7 +53,16 @@ def call(tasks: list[Callable], workers: int, labels: list[str], limits: list[fl
         return Result(error=f"{labels[index]}: making the PDF failed ({why.partition(': ')[2]})")
 
     results: list = [None] * len(tasks)
-    for index, result, seconds in forkpool.run(tasks, workers, [limit + GRACE for limit in limits], failure, order):
+    def warm_here() -> None:
+        from publish.products.print_layout.weasy_adapter import warm
+
+        try:
+            warm(languages)
+        except (ImportError, OSError):  # WeasyPrint cannot start here: each layout says so, located
+            pass
+
+    for index, result, seconds in forkpool.run(tasks, workers, [limit + GRACE for limit in limits], failure, order,
+                                               spare, None if languages is None else warm_here):
         log.debug("pdf: %s done in %.2f s", labels[index], seconds)
         results[index] = result
     return results

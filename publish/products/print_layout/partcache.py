@@ -40,6 +40,13 @@ class PartCache:
         # id(job) → (the job, its key), computed once; the job is held so that its id is not reused
         self._keys: dict[int, tuple[Job, str]] = {}
 
+    def holds_any(self) -> bool:
+        """Whether a layout of this issue has been kept (an earlier build laid it out)."""
+        try:
+            return any(path.suffix == ".json" for path in self.folder.iterdir())
+        except OSError:
+            return False
+
     def key(self, job: Job) -> str:
         """The digest of what the job's layout is made from: its HTML and the local files it names."""
         known = self._keys.get(id(job))

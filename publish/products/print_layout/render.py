@@ -22,8 +22,7 @@ from pathlib import Path
 from publish import lifeline
 from publish.products.press.inks import Inks
 from publish.products.press.separate import separate
-from publish.products.print_layout.fetch import VIRTUAL_ROOT, ConfinedFetcher, Refused, isolated_fonts
-from publish.products.print_layout.html import root_url
+from publish.products.print_layout.html import VIRTUAL_ROOT, root_url
 from publish.products.print_layout.screen_copy import with_screen_pictures
 from publish.products.print_layout.weasy_adapter import (open_font_arrays, page_marks, screen_copies, set_image_dpi,
                                                           set_page_marks)
@@ -141,7 +140,11 @@ def _names(html: str, anchor: str, url: str, tail: str) -> bool:
 
 def render(job: Job) -> Result:
     """Lay the document out once and write the requested variants; errors come back in Result.error."""
+    # WeasyPrint is loaded where a layout runs (a forked process inherits it): the building process that only
+    # joins cached parts never loads it
     from weasyprint.urls import FatalURLFetchingError
+
+    from publish.products.print_layout.fetch import isolated_fonts
 
     result = Result()
     timer = _Timer()
@@ -166,6 +169,8 @@ def render(job: Job) -> Result:
 def _lay_out_and_write(job: Job, fonts, result: Result) -> None:
     """The layout and the variants' bytes, into `result`."""
     from weasyprint import HTML
+
+    from publish.products.print_layout.fetch import ConfinedFetcher
 
     search_column_heights()  # balanced columns in a few layouts, not one per pixel (weasy_columns)
     open_font_arrays()  # one C type for the font subsetter's arrays, not one per length (weasy_adapter)
@@ -311,6 +316,8 @@ def _missing_glyphs(job: Job, root, warnings: list[str]):
 
 def _fetch_error(job: Job, exc) -> str:
     """A file the layout asked for and could not have, with the source that named it."""
+    from publish.products.print_layout.fetch import Refused
+
     cause = exc.__cause__
     if isinstance(cause, Refused):
         url = cause.url.replace(VIRTUAL_ROOT, root_url(job.root))
