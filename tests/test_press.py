@@ -558,27 +558,63 @@ def test_picture_ink_ahead_holds_no_more_than_its_budget(tmp_path):
 def test_the_ink_memo_measures_a_picture_once_and_is_renewed_by_force(tmp_path):
     import json
 
-    from publish.products.press.preflight_parts import InkMemo
+    from publish.products.press.preflight_parts import PreflightMemo
 
     heavy = _good_pdf(tmp_path / "heavy.pdf", picture_of=Image.new("CMYK", (600, 400), (230, 230, 230, 230)),
                       picture_mm=60)
     kept = tmp_path / "cache/ink.json"
-    memo = InkMemo(kept)
+    memo = PreflightMemo(kept)
     first = [str(f) for f in preflight(heavy, memo=memo)]
     memo.save()
     assert first == [str(f) for f in preflight(heavy)]
     saved = json.loads(kept.read_text())
-    assert saved["version"] == InkMemo.version() and list(saved["inks"].values()) == [pytest.approx(360.78, 0.01)]
+    assert saved["version"] == PreflightMemo.version() and list(saved["inks"].values()) == [pytest.approx(360.78, 0.01)]
     # the kept figure is what the next preflight uses for the same bytes: a false one shows it
     saved["inks"] = dict.fromkeys(saved["inks"], 100.0)
-    kept.write_text(json.dumps(saved))
-    assert not any("total ink" in str(f) for f in preflight(heavy, memo=InkMemo(kept)))
-    assert any("total ink reaches 361%" in str(f) for f in preflight(heavy, memo=InkMemo(kept, fresh=True)))
+    kept.write_text(json.dumps({**saved, "pages": {}}))  # the page walked again, with the kept figure
+    assert not any("total ink" in str(f) for f in preflight(heavy, memo=PreflightMemo(kept)))
+    assert any("total ink reaches 361%" in str(f) for f in preflight(heavy, memo=PreflightMemo(kept, fresh=True)))
     spoilt_files = ("{not json", json.dumps({**saved, "version": "0 4"}), "[]", '"inks"', json.dumps({**saved, "inks": []}),
                     json.dumps({**saved, "inks": dict.fromkeys(saved["inks"])}))  # damaged, another measure's, odd
     for spoilt in spoilt_files:
         kept.write_text(spoilt)
-        assert any("total ink reaches 361%" in str(f) for f in preflight(heavy, memo=InkMemo(kept)))
+        assert any("total ink reaches 361%" in str(f) for f in preflight(heavy, memo=PreflightMemo(kept)))
+
+
+def test_the_preflight_memo_walks_again_only_pages_that_draw_something_new(tmp_path):
+    import json
+
+    from publish.products.press.preflight_parts import PreflightMemo, page_digest
+
+    good = _good_pdf(tmp_path / "good.pdf")
+    kept = tmp_path / "cache/ink.json"
+    memo = PreflightMemo(kept)
+    assert not preflight(good, memo=memo)
+    memo.save()
+    saved = json.loads(kept.read_text())
+    [digest] = saved["pages"]
+    saved["pages"][digest] = [["warning", "a finding only the memo knows", "none"]]
+    kept.write_text(json.dumps(saved))
+    # the same page is not walked again: what the memo says of it is what the preflight says
+    assert [f.what for f in preflight(good, memo=PreflightMemo(kept))] == ["a finding only the memo knows"]
+    assert not preflight(good, memo=PreflightMemo(kept, fresh=True))  # --force walks every page
+    rgb = _good_pdf(tmp_path / "rgb.pdf", content=b"1 0 0 rg 20 20 100 100 re f")
+    found = [f.what for f in preflight(rgb, memo=PreflightMemo(kept))]
+    assert "RGB colour operators (rg/RG)" in found and "a finding only the memo knows" not in found
+    # a page is known by what it draws, not by its objects' numbers, which another build gives otherwise
+    renumbered = tmp_path / "renumbered.pdf"
+    with pikepdf.open(good) as pdf, pikepdf.new() as other:
+        for number in range(7):  # objects made first: the page's own come with other numbers
+            other.Root[f"/Filler{number}"] = other.make_indirect(pikepdf.Dictionary(N=number))
+        other.pages.append(pdf.pages[0])
+        other.save(renumbered)
+    with pikepdf.open(good) as first, pikepdf.open(renumbered) as second:
+        assert first.pages[0].obj.Contents.objgen != second.pages[0].obj.Contents.objgen
+        assert page_digest(first.pages[0], 240, {}) == page_digest(second.pages[0], 240, {})
+        assert page_digest(first.pages[0], 240, {}) != page_digest(first.pages[0], 300, {})
+    spoilt = {**saved, "pages": {digest: [["fatal", "x", "y"]]}}  # not a finding: walked again
+    kept.write_text(json.dumps(spoilt))
+    assert not preflight(good, memo=PreflightMemo(kept))
 
 
 def test_an_inline_image_does_not_hide_what_the_page_draws_after_it(tmp_path):

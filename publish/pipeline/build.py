@@ -17,6 +17,7 @@ from publish.check import load_publication, select_issues
 from publish.errors import PublishError
 from publish.formats import FORMATS, ORDER
 from publish.pipeline.executors import run_tasks
+from publish.pipeline.issue import early_spare
 from publish.pipeline.lock import lock
 from publish.pipeline.plan import Inputs, plan, state_dir
 from publish.pipeline.sources import SourceReader
@@ -77,12 +78,18 @@ def build(root: Path, selectors: tuple[str, ...] = (), all_issues: bool = False,
         issue_formats = tuple(f for f in formats if FORMATS[f].per_issue)
         if progress and hasattr(progress, "start"):
             progress.start(len(folders))
-        inputs = Inputs(pub)  # file hashes, shared by the plan and the site phase
-        tasks = plan(pub, out, folders, issue_formats, options, summary, progress, inputs)
-        for outcome in run_tasks(tasks, options):
-            summary.outcomes.append(outcome)
-            if progress:
-                progress(outcome)
+        # an edit's layout process loads WeasyPrint while the plan hashes the sources and the issue is read
+        spare = early_spare(root, pub, folders, issue_formats, options)
+        try:
+            inputs = Inputs(pub)  # file hashes, shared by the plan and the site phase
+            tasks = plan(pub, out, folders, issue_formats, options, summary, progress, inputs)
+            for outcome in run_tasks(tasks, options, spare):
+                summary.outcomes.append(outcome)
+                if progress:
+                    progress(outcome)
+        finally:
+            if spare is not None:
+                spare.close()
         summary.outcomes.sort(key=lambda o: o.number)
         _site_phase(pub, out, formats, options, summary, {int(f.name) for f in folders}, inputs, records)
         summary.warnings += [p for o in summary.outcomes for p in o.problems if not p.is_error]

@@ -19,14 +19,15 @@ from publish.pipeline.issue import build_issue, load_writers
 from publish.pipeline.types import IssueOutcome, Options, Task
 
 
-def run_tasks(tasks: list[Task], options: Options) -> Iterator[IssueOutcome]:
-    """Outcomes in the order they finish."""
+def run_tasks(tasks: list[Task], options: Options, spare=None) -> Iterator[IssueOutcome]:
+    """Outcomes in the order they finish. A `spare` (pipeline.issue.early_spare) goes to a lone task run
+    here; the caller stops it if no task takes it."""
     if not tasks:
         return iter(())
     if options.scheduler:
         return _run_dask(tasks, options.scheduler)
     if options.jobs <= 1 or len(tasks) == 1:
-        return _run_inline(tasks)
+        return _run_inline(tasks, spare if len(tasks) == 1 else None)
     return _run_processes(tasks, options.jobs, options.timeout)
 
 
@@ -49,9 +50,9 @@ def _guarded(task: Task) -> IssueOutcome:
     return outcome
 
 
-def _run_inline(tasks: list[Task]) -> Iterator[IssueOutcome]:
+def _run_inline(tasks: list[Task], spare=None) -> Iterator[IssueOutcome]:
     for task in tasks:
-        outcome = build_issue(task)  # in-process: let internal errors reach the CLI (and --debug)
+        outcome = build_issue(task, spare)  # in-process: let internal errors reach the CLI (and --debug)
         outcome.peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         yield outcome
 

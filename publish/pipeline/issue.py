@@ -10,6 +10,7 @@ import logging
 import os
 import shutil
 import time
+from functools import partial
 from pathlib import Path
 
 from publish import lifeline
@@ -23,12 +24,13 @@ from publish.pipeline.types import Context, IssueOutcome, Task
 log = logging.getLogger("publish")
 
 
-def build_issue(task: Task) -> IssueOutcome:
-    """Read one issue and write its stale formats: the unit of work of every executor."""
+def build_issue(task: Task, spare=None) -> IssueOutcome:
+    """Read one issue and write its stale formats: the unit of work of every executor. A `spare` forked before
+    the plan (early_spare) is used if this task is an edit's, else stopped."""
     started = time.perf_counter()
     options = task.options
     pub, _ = load_publication(task.root, options.strict)
-    spare = _spare(task, pub)
+    spare = _spare(task, pub, spare)
     try:
         return _build(task, pub, spare, started)
     finally:
@@ -80,21 +82,38 @@ def _build(task: Task, pub, spare, started: float) -> IssueOutcome:
     return outcome
 
 
-def _spare(task: Task, pub):
+def _spare(task: Task, pub, early=None):
     """A process that loads WeasyPrint for the print layout while this one reads the issue, where the layout
     is likely to be one part or two: the issue was laid out before and the build is not forced (an edit).
     This process then never loads WeasyPrint unless it lays out more itself; a full layout is better served
-    by loading it here, before the forks (_read)."""
+    by loading it here, before the forks (_read). `early` is one forked before the plan (early_spare)."""
+    if not task.layout_base or not _edit(task.root, task.number, task.formats, task.options):
+        if early is not None:
+            early.close()
+        return None
+    return early or early_spare(task.root, pub, [task.folder], task.formats, task.options)
+
+
+def early_spare(root: Path, pub, folders: list[Path], formats, options):
+    """A spare for a one-issue build that looks like an edit's, forked as soon as the issue is chosen (before
+    the plan hashes the sources); None otherwise. The caller closes it if no task takes it."""
+    from publish import forkpool
+    from publish.products.print_layout.breaks import PDF_FORMATS
+
+    if len(folders) != 1 or not _edit(root, int(folders[0].name), formats, options):
+        return None
+    return forkpool.Spare(partial(load_writers, set(formats) & set(PDF_FORMATS), (pub.language,)))
+
+
+def _edit(root: Path, number: int, formats, options) -> bool:
+    """Whether a build of this issue's formats is likely to lay out one part or two: it makes a PDF, is not
+    forced, runs here with a second core, and the issue has been laid out before."""
     from publish import forkpool
     from publish.products.print_layout.breaks import PDF_FORMATS
     from publish.products.print_layout.partcache import PartCache
 
-    wanted = set(task.formats) & set(PDF_FORMATS)
-    if not wanted or task.options.force or not forkpool.can_begin() or not task.layout_base:
-        return None
-    if not PartCache(task.root, task.number, task.layout_base).holds_any():
-        return None
-    return forkpool.Spare(lambda: load_writers(wanted, (pub.language,)))
+    return (bool(set(formats) & set(PDF_FORMATS)) and not options.force and not options.scheduler
+            and forkpool.can_begin() and PartCache(root, number, "").holds_any())
 
 
 def _read(task: Task, pub, spare=None) -> IssueResult:

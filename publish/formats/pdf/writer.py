@@ -15,12 +15,12 @@ from publish.errors import PublishError
 from publish.model import Issue
 from publish.pipeline.types import Context
 from publish.products.press.preflight import DEFAULT_INK_LIMIT, preflight
-from publish.products.press.preflight_parts import InkMemo
+from publish.products.press.preflight_parts import PreflightMemo
 from publish.products.print_layout.edition import CACHE_KEY, edition
 
 log = logging.getLogger("publish")
 INK_LIMIT_KEY = "print.ink_limit"
-INKS = Path(".publish-cache") / "ink"  # the preflight's measure of each picture, per issue (InkMemo)
+INKS = Path(".publish-cache") / "ink"  # the preflight's measures of pictures and pages, per issue (PreflightMemo)
 
 
 def write_pdf(issue: Issue, out: Path, context: Context) -> list[Path]:
@@ -32,7 +32,7 @@ def write_print(issue: Issue, out: Path, context: Context) -> list[Path]:
     """The press PDF: PDF/X-4 in the printer's CMYK, bleed, crop and registration marks, preflighted."""
     path = write_bytes(out / f"{issue.name}-print.pdf", edition(issue, context, "press").pdfs["press"])
     context.cache[INK_LIMIT_KEY] = issue.publication.print.ink_limit
-    memo = InkMemo(issue.publication.root / INKS / f"{issue.number}.json", fresh=context.options.force)
+    memo = PreflightMemo(issue.publication.root / INKS / f"{issue.number}.json", fresh=context.options.force)
     findings = preflight(path, issue.publication.print.ink_limit, memo)
     memo.save()
     name = f"dist/{issue.number}/{path.name}"

@@ -19,7 +19,8 @@ logging.getLogger("pikepdf").setLevel(logging.WARNING)
 import pikepdf  # noqa: E402
 
 from publish.products.press.preflight_parts import (  # noqa: E402
-    InkMemo, check_fonts, check_picture, check_space_resources, measure_ink_ahead, picture_ppi)
+    PreflightMemo, check_fonts, check_picture, check_space_resources, measure_ink_ahead, page_digest,
+    picture_ppi)
 from publish.forkpool import cpus  # noqa: E402
 from publish.products.press.separate import space_kind  # noqa: E402
 
@@ -47,9 +48,10 @@ class Finding:
         return f"{where}: {tag}{self.what} — {self.fix}"
 
 
-def preflight(path: Path, ink_limit: int = DEFAULT_INK_LIMIT, memo: InkMemo | None = None) -> list[Finding]:
+def preflight(path: Path, ink_limit: int = DEFAULT_INK_LIMIT,
+              memo: PreflightMemo | None = None) -> list[Finding]:
     """Every finding for the PDF at `path`; no error among them means press-ready. With `memo`, pictures
-    measured before (the same bytes) are not measured again."""
+    measured before (the same bytes) are not measured again, nor pages walked again that draw the same."""
     try:
         pdf = pikepdf.open(path)
     except pikepdf.PasswordError:
@@ -68,15 +70,32 @@ def preflight(path: Path, ink_limit: int = DEFAULT_INK_LIMIT, memo: InkMemo | No
         with ThreadPoolExecutor(max_workers=max(1, min(2, cpus()))) as pool:
             try:
                 measure_ink_ahead(pdf, pictures, pool, memo=memo)
-                for number, page in enumerate(pdf.pages, start=1):
-                    findings += _boxes(number, page)
-                    findings += _Walker(number, ink_limit, pictures).page(page)
+                findings += _pages(pdf, ink_limit, pictures, memo)
             except (pikepdf.PdfError, ValueError, KeyError, TypeError, AttributeError, IndexError) as exc:
                 findings.append(Finding(None, "error", f"the PDF is damaged and cannot be checked past this point "
                                         f"({type(exc).__name__}: {exc})", "export it again as PDF/X-4"))
             finally:
                 pool.shutdown(cancel_futures=True)  # what the walk never reached is not measured
     return findings
+
+
+def _pages(pdf, ink_limit: int, pictures: dict, memo: PreflightMemo | None) -> list[Finding]:
+    """Each page's boxes and walk; with `memo`, a page that draws the very same as one walked before (in an
+    earlier build) has that walk's findings without being walked again."""
+    found: list[Finding] = []
+    seen: dict = {}  # the digest of each object shared by the pages (fonts, pictures)
+    for number, page in enumerate(pdf.pages, start=1):
+        found += _boxes(number, page)
+        digest = page_digest(page, ink_limit, seen) if memo is not None else ""
+        known = memo.page(digest) if memo is not None else None
+        if known is None:
+            walked = _Walker(number, ink_limit, pictures).page(page)
+            if memo is not None:
+                memo.put_page(digest, [(f.level, f.what, f.fix) for f in walked])
+            found += walked
+        else:
+            found += [Finding(number, level, what, fix) for level, what, fix in known]
+    return found
 
 
 def identification(path: Path) -> str:

@@ -74,7 +74,8 @@ def check_picture(walker, image, ctm) -> None:
     walker.max_ink = max(walker.max_ink, walker.pictures[key])
 
 
-def measure_ink_ahead(pdf, pictures: dict, pool, budget: int = 256 * 2**20, memo: InkMemo | None = None) -> None:
+def measure_ink_ahead(pdf, pictures: dict, pool, budget: int = 256 * 2**20,
+                      memo: PreflightMemo | None = None) -> None:
     """Start measuring the ink of the PDF's CMYK JPEGs in `pool`'s threads, while the pages are walked here:
     `pictures[objgen]` becomes a future that check_picture waits for (or the figure `memo` kept for the
     same bytes).
@@ -101,29 +102,34 @@ def measure_ink_ahead(pdf, pictures: dict, pool, budget: int = 256 * 2**20, memo
             pictures[image.objgen].add_done_callback(lambda done, digest=digest: _remember(memo, digest, done))
 
 
-def _remember(memo: InkMemo, digest: str, done: Future) -> None:
+def _remember(memo: PreflightMemo, digest: str, done: Future) -> None:
     """A finished measure into the memo; one cancelled (the walk stopped early) is not a figure."""
     if not done.cancelled() and done.exception() is None:
         memo.put(digest, done.result())
 
 
-class InkMemo:
-    """Pictures' highest ink by the digest of their bytes, kept between builds in a JSON file: an edit's
-    preflight measures only the pictures that changed. `fresh` (--force) reads nothing; `save()` keeps
+class PreflightMemo:
+    """What a preflight measured, kept between builds in a JSON file by the digest of what it measured:
+    pictures' highest ink (by their bytes) and pages' findings (by all that a page draws, page_digest). An
+    edit's preflight measures and walks only what changed. `fresh` (--force) reads nothing; `save()` keeps
     what this preflight used."""
 
-    VERSION = "1"  # bump it when the measure changes; the area and Pillow's version are in version()
+    VERSION = "2"  # bump it when a measure or a page's checks change; the area and Pillow's version are added
 
     def __init__(self, path: Path, fresh: bool = False) -> None:
-        self.path, self.used = path, {}
+        self.path, self.used, self.used_pages = path, {}, {}
         self.known: dict = {}
+        self.pages: dict = {}
         if not fresh:
             with contextlib.suppress(OSError, ValueError):
                 kept = json.loads(path.read_text(encoding="utf-8"))
-                inks = kept.get("inks") if isinstance(kept, dict) and kept.get("version") == self.version() else None
+                mine = isinstance(kept, dict) and kept.get("version") == self.version()
+                inks, pages = (kept.get("inks"), kept.get("pages")) if mine else (None, None)
                 if isinstance(inks, dict):  # anything else in the file: measured again
                     self.known = {k: float(v) for k, v in inks.items()
                                   if isinstance(v, (int, float)) and not isinstance(v, bool)}
+                if isinstance(pages, dict):
+                    self.pages = {k: [tuple(f) for f in v] for k, v in pages.items() if _findings(v)}
 
     @classmethod
     def version(cls) -> str:
@@ -140,10 +146,71 @@ class InkMemo:
     def put(self, digest: str, value: float) -> None:
         self.used[digest] = value
 
+    def page(self, digest: str) -> list[tuple[str, str, str]] | None:
+        """A page's findings as (level, what, fix), if a page drawing the very same was walked before."""
+        found = self.pages.get(digest)
+        if found is not None:
+            self.used_pages[digest] = found
+        return found
+
+    def put_page(self, digest: str, findings: list[tuple[str, str, str]]) -> None:
+        self.used_pages[digest] = findings
+
     def save(self) -> None:
         with contextlib.suppress(OSError):  # a read-only folder only costs time
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            write_text(self.path, json.dumps({"version": self.version(), "inks": dict(sorted(self.used.items()))}))
+            write_text(self.path, json.dumps({"version": self.version(), "inks": dict(sorted(self.used.items())),
+                                              "pages": dict(sorted(self.used_pages.items()))}))
+
+
+def _findings(value) -> bool:
+    """Whether a kept page's findings are a list of (level, what, fix) strings."""
+    return isinstance(value, list) and all(
+        isinstance(f, list) and len(f) == 3 and all(isinstance(v, str) for v in f) and f[0] in ("error", "warning")
+        for f in value)
+
+
+def page_digest(page, ink_limit: int, seen: dict) -> str:
+    """The digest of all that a preflight's walk of the page reads: its content, resources (fonts, pictures,
+    forms, each with its bytes) and transparency group, and the ink limit; never the objects' numbers, which
+    change from one build to the next. `seen` keeps each shared object's digest for the next page."""
+    digest = hashlib.sha256(f"{ink_limit}".encode())
+    for name in ("/Contents", "/Resources", "/Group"):
+        if name in page.obj:
+            digest.update(name.encode() + _digest(page.obj[name], seen, set()))
+    return digest.hexdigest()
+
+
+def _digest(item, seen: dict, open_: set) -> bytes:
+    """One object's digest, what it refers to included (a /Parent, which leads back up the page tree, not)."""
+    number = item.objgen if isinstance(item, pikepdf.Object) else (0, 0)
+    if number != (0, 0):
+        if number in seen:
+            return seen[number]
+        if number in open_:  # a loop of references: the object is being digested further up
+            return b"loop"
+        open_.add(number)
+    digest = hashlib.sha256()
+    if isinstance(item, (pikepdf.Dictionary, pikepdf.Stream)):
+        digest.update(b"S" if isinstance(item, pikepdf.Stream) else b"D")
+        for key in sorted(item.keys()):
+            if key != "/Parent":
+                digest.update(key.encode() + _digest(item[key], seen, open_))
+        if isinstance(item, pikepdf.Stream):
+            digest.update(bytes(item.read_raw_bytes()))
+    elif isinstance(item, pikepdf.Array):
+        digest.update(b"A")
+        for inner in item:
+            digest.update(_digest(inner, seen, open_))
+    elif isinstance(item, pikepdf.Object):
+        digest.update(item.unparse())
+    else:
+        digest.update(repr(item).encode())
+    value = digest.digest()
+    if number != (0, 0):
+        open_.discard(number)
+        seen[number] = value
+    return value
 
 
 def _picture_ink(image) -> float:
