@@ -329,3 +329,10 @@ def test_a_call_a_spare_cannot_take_is_forked_and_the_spare_is_stopped():
     assert unused.exitcode is not None
     with pytest.raises(ChildProcessError):  # reaped: no process is left behind
         os.waitpid(unused.pid, os.WNOHANG)
+
+
+def test_the_first_spares_guess_names_the_layout_cache_and_the_pdf_formats():
+    from publish.pipeline import spare
+    from publish.products.print_layout import breaks, partcache
+
+    assert spare.LAYOUT == partcache.CACHE and set(spare.PDF_FORMATS) == set(breaks.PDF_FORMATS)

@@ -11,7 +11,7 @@ import click
 
 from publish import lifeline
 from publish.formats import ORDER, parse_formats
-from publish.pipeline.build import build
+from publish.pipeline.spare import first_spare
 from publish.pipeline.types import Options
 
 
@@ -106,14 +106,20 @@ def command(obj: dict, issues, all_issues, formats, out, jobs, scheduler, timeou
             validate, report, quiet) -> None:
     """Build ISSUE (a number or issues/N folder; default: the latest) into dist/<n>/."""
     lifeline.die_with_env()  # started by `publish serve`: go when it goes
+    # an edit's layout process, loading WeasyPrint while this one loads the pipeline and reads the issue
+    spare = first_spare(obj["root"], issues, formats, force, scheduler)
+    from publish.pipeline.build import build
+
     options = Options(formats=formats, out=out, force=force, strict=strict, jobs=jobs, validate=validate,
                       page_list=page_list,
                       timeout=timeout, scheduler=scheduler, report=report.resolve() if report else None)
     progress = Progress(quiet)
     try:
-        summary = build(obj["root"], issues, all_issues, options, progress=progress)
+        summary = build(obj["root"], issues, all_issues, options, progress=progress, spare=spare)
     finally:
         progress.finish()
+        if spare is not None:
+            spare.close()
     say = (lambda *a, **k: None) if quiet else click.echo
     for fmt, why in summary.skipped.items():
         if "not part of this version" not in why:

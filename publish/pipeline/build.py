@@ -56,8 +56,9 @@ def choose_formats(requested: tuple[str, ...] | None, default: tuple[str, ...] =
 
 
 def build(root: Path, selectors: tuple[str, ...] = (), all_issues: bool = False,
-          options: Options | None = None, progress=None) -> Summary:
-    """Build the chosen issues' formats (and the site, once, at the end)."""
+          options: Options | None = None, progress=None, spare=None) -> Summary:
+    """Build the chosen issues' formats (and the site, once, at the end). A `spare` layout process forked by
+    the caller (pipeline.spare) goes to a lone issue's task, or is stopped."""
     options = options or Options()
     started = time.perf_counter()
     root = root.resolve()
@@ -79,7 +80,7 @@ def build(root: Path, selectors: tuple[str, ...] = (), all_issues: bool = False,
         if progress and hasattr(progress, "start"):
             progress.start(len(folders))
         # an edit's layout process loads WeasyPrint while the plan hashes the sources and the issue is read
-        spare = early_spare(root, pub, folders, issue_formats, options)
+        spare = spare or early_spare(root, pub, folders, issue_formats, options)
         try:
             inputs = Inputs(pub)  # file hashes, shared by the plan and the site phase
             tasks = plan(pub, out, folders, issue_formats, options, summary, progress, inputs)

@@ -1,0 +1,49 @@
+"""`publish build N` that looks like an edit's → a spare layout process, forked before the build loads anything.
+
+An editor's `publish build N` after changing an article lays out one part of
+the print edition or two. The process that lays it out must load WeasyPrint
+first (a third of a second); forked here, at the very start, it does that while
+this process loads the pipeline, hashes the sources and reads the issue
+(forkpool.Spare). Only a cheap guess is made here; pipeline.issue decides
+whether the build's one task takes it, and stops it otherwise.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from pathlib import Path
+
+LAYOUT = Path(".publish-cache") / "layout"  # products.print_layout.partcache.CACHE (the test says so)
+PDF_FORMATS = ("pdf", "print")  # products.print_layout.breaks.PDF_FORMATS (the test says so)
+
+
+def first_spare(root: Path, selectors: tuple[str, ...], formats: tuple[str, ...] | None, force: bool,
+                scheduler: str | None):
+    """A Spare for `publish build N` of a PDF, not forced, of an issue laid out before; None otherwise."""
+    from publish import forkpool
+
+    if force or scheduler or len(selectors) != 1 or not selectors[0].isdigit():
+        return None
+    if formats is not None and not set(formats) & set(PDF_FORMATS):
+        return None
+    if not forkpool.can_begin() or not (root / LAYOUT / str(int(selectors[0]))).is_dir():
+        return None
+    return forkpool.Spare(partial(_prepare, root, formats))
+
+
+def _prepare(root: Path, formats: tuple[str, ...] | None) -> None:
+    """What a layout loads first: WeasyPrint, its C types, the hyphenation of the publication's language, and
+    the print layout's and the press's code; no more (the pipeline is this process's to load, not the
+    spare's). The language is read from publication.toml as it is (the build checks it); anything odd there
+    only leaves the dictionary to the layout."""
+    import tomllib
+
+    from publish.products.print_layout import body  # noqa: F401 - what its call is made of
+    from publish.products.press import separate  # noqa: F401
+    from publish.products.print_layout.weasy_adapter import warm
+
+    try:
+        language = tomllib.loads((root / "publication.toml").read_text(encoding="utf-8")).get("language") or "en"
+    except (OSError, ValueError):
+        language = "en"
+    warm((language,) if isinstance(language, str) else ())
