@@ -14,13 +14,13 @@ from functools import partial
 from pathlib import Path
 
 LAYOUT = Path(".publish-cache") / "layout"  # products.print_layout.partcache.CACHE (the test says so)
-PDF_FORMATS = ("pdf", "print")  # products.print_layout.breaks.PDF_FORMATS (the test says so)
 
 
 def first_spare(root: Path, selectors: tuple[str, ...], formats: tuple[str, ...] | None, force: bool,
                 scheduler: str | None):
     """A Spare for `publish build N` of a PDF, not forced, of an issue laid out before; None otherwise."""
     from publish import forkpool
+    from publish.products.print_layout.breaks import PDF_FORMATS
 
     if force or scheduler or len(selectors) != 1 or not selectors[0].isdigit():
         return None
@@ -28,10 +28,10 @@ def first_spare(root: Path, selectors: tuple[str, ...], formats: tuple[str, ...]
         return None
     if not forkpool.can_begin() or not (root / LAYOUT / str(int(selectors[0]))).is_dir():
         return None
-    return forkpool.Spare(partial(_prepare, root, formats))
+    return forkpool.Spare(partial(_prepare, root))
 
 
-def _prepare(root: Path, formats: tuple[str, ...] | None) -> None:
+def _prepare(root: Path) -> None:
     """What a layout loads first: WeasyPrint, its C types, the hyphenation of the publication's language, and
     the print layout's and the press's code; no more (the pipeline is this process's to load, not the
     spare's). The language is read from publication.toml as it is (the build checks it); anything odd there
