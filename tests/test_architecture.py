@@ -139,3 +139,25 @@ def test_formats_read_no_sources_and_use_only_the_pipelines_types():
                 and (target in SOURCE_READERS
                      or (target.startswith("publish.pipeline") and target != "publish.pipeline.types"))]
     assert not crossing, crossing
+
+
+def test_an_ebook_or_text_build_loads_nothing_of_the_pdf(tmp_path):
+    # what a build loads is start-up time: an EPUB and a text edition need neither WeasyPrint, nor pikepdf,
+    # nor the print layout's renderer (the spare of an edit, pipeline/spare.py, is only looked for)
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from helpers import small_publication
+
+    root = small_publication(tmp_path / "pub")
+    script = ("import json, sys\nfrom publish.cli import cli\n"
+              "cli.main(['--root', sys.argv[1], 'build', '1112', '--format', 'epub,text'], standalone_mode=False)\n"
+              "print(json.dumps([m for m in ('weasyprint', 'pikepdf', 'publish.products.print_layout.render',"
+              " 'publish.products.print_layout.partcache') if m in sys.modules]))\n")
+    done = subprocess.run([sys.executable, "-c", script, str(root)], capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "SOURCE_DATE_EPOCH": "1606867200"})
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == []
+    assert (root / "dist/1112/weekly-worker-1112.epub").is_file()

@@ -110,10 +110,12 @@ def _edit(root: Path, number: int, formats, options) -> bool:
     forced, runs here with a second core, and the issue has been laid out before."""
     from publish import forkpool
     from publish.products.print_layout.breaks import PDF_FORMATS
-    from publish.products.print_layout.partcache import PartCache
 
-    return (bool(set(formats) & set(PDF_FORMATS)) and not options.force and not options.scheduler
-            and forkpool.can_begin() and PartCache(root, number, "").holds_any())
+    if not set(formats) & set(PDF_FORMATS) or options.force or options.scheduler or not forkpool.can_begin():
+        return False
+    from publish.products.print_layout.partcache import PartCache  # not loaded by a build without a PDF
+
+    return PartCache(root, number, "").holds_any()
 
 
 def _read(task: Task, pub, spare=None) -> IssueResult:
