@@ -210,7 +210,12 @@ class Spare:
         parent = os.getpid()
         self.receiver, answers = multiprocessing.Pipe(duplex=False)
         calls, self._sender = multiprocessing.Pipe(duplex=False)
-        self.pid = os.fork()
+        try:
+            self.pid = os.fork()
+        except OSError:
+            for end in (self.receiver, answers, calls, self._sender):
+                end.close()
+            raise
         if self.pid == 0:  # pragma: no cover - the child
             try:
                 self.receiver.close()
@@ -265,6 +270,15 @@ class Spare:
             self.join()
             self.receiver.close()
             self.given = True
+
+
+def spare(prepare: Callable[[], None]) -> Spare | None:
+    """A Spare loading `prepare`, or None where no process can be had now (EAGAIN, ENOMEM, no descriptor left):
+    the layouts are then forked as before."""
+    try:
+        return Spare(prepare)
+    except OSError:
+        return None
 
 
 def _spare(prepare: Callable[[], None], calls, answers) -> None:  # pragma: no cover - forked

@@ -336,3 +336,13 @@ def test_the_first_spares_guess_looks_where_the_part_cache_is():
     from publish.products.print_layout import partcache
 
     assert spare.LAYOUT == partcache.CACHE
+
+
+def test_no_spare_where_no_process_can_be_had(monkeypatch):
+    from publish import forkpool
+
+    def no_fork():
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(forkpool.os, "fork", no_fork)
+    assert forkpool.spare(lambda: None) is None  # the layouts are forked as before, later

@@ -102,7 +102,7 @@ def early_spare(root: Path, pub, folders: list[Path], formats, options):
 
     if len(folders) != 1 or not _edit(root, int(folders[0].name), formats, options):
         return None
-    return forkpool.Spare(partial(load_writers, set(formats) & set(PDF_FORMATS), (pub.language,)))
+    return forkpool.spare(partial(load_writers, set(formats) & set(PDF_FORMATS), (pub.language,)))
 
 
 def _edit(root: Path, number: int, formats, options) -> bool:

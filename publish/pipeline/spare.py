@@ -28,7 +28,7 @@ def first_spare(root: Path, selectors: tuple[str, ...], formats: tuple[str, ...]
         return None
     if not forkpool.can_begin() or not (root / LAYOUT / str(int(selectors[0]))).is_dir():
         return None
-    return forkpool.Spare(partial(_prepare, root))
+    return forkpool.spare(partial(_prepare, root))
 
 
 def _prepare(root: Path) -> None:
