@@ -89,7 +89,11 @@ def run(calls: Sequence[Callable], workers: int, limits: Sequence[float], failur
             soonest = min(started + limits[index] for index, _, started in running.values())
             for conn in wait(list(running), timeout=max(0.0, soonest - time.monotonic())):
                 index, process, started = running.pop(conn)
-                yield index, _receive(conn, process, index, failure), time.monotonic() - started
+                result = _receive(conn, process, index, failure)
+                if isinstance(result, _NotTaken):  # a spare that could not take it: forked as any other
+                    pending.append(index)
+                    continue
+                yield index, result, time.monotonic() - started
             now = time.monotonic()
             for conn, (index, process, started) in list(running.items()):
                 if now >= started + limits[index]:
@@ -196,24 +200,38 @@ class _Raised:
         self.why = why
 
 
+class _NotTaken:
+    """A spare that could not take the call it was given (it could not be read back there): run() forks it."""
+
+    def __init__(self, why: str) -> None:
+        self.why = why
+
+
 class Spare:
     """A process forked ahead of its call: it loads what calls need (`prepare`, e.g. WeasyPrint) while this
     process goes on (reading the issue), then runs the one call it is given and answers as run()'s children
     do. run() hands it its first call; one never given a call is stopped by close().
 
-    The call goes to it pickled: a function of a module with its arguments (functools.partial), not a
-    closure. One that cannot be pickled, or a spare that has died, is no spare: give() says so, and the call
-    is forked as any other.
+    The call goes to it pickled (a function of a module with its arguments, functools.partial, not a
+    closure), through a private temporary file: the pipe carries only the file's name, so handing it over
+    never waits for the spare, whatever the call's size and however long the spare is still loading. A call
+    that cannot be pickled here, or a spare that has died, is no spare: give() says so and the call is forked
+    as any other; one the spare cannot read back is forked too (_NotTaken). After the hand-over, the spare is
+    a layout process like the others: its time limit runs from then, and its death is the layout's.
     """
 
     def __init__(self, prepare: Callable[[], None]) -> None:
         parent = os.getpid()
-        self.receiver, answers = multiprocessing.Pipe(duplex=False)
-        calls, self._sender = multiprocessing.Pipe(duplex=False)
+        self.given, self.exitcode, self._file = False, None, ""
+        ends: list = []
         try:
+            self.receiver, answers = multiprocessing.Pipe(duplex=False)
+            ends += [self.receiver, answers]
+            calls, self._sender = multiprocessing.Pipe(duplex=False)
+            ends += [calls, self._sender]
             self.pid = os.fork()
-        except OSError:
-            for end in (self.receiver, answers, calls, self._sender):
+        except OSError:  # no descriptor or process to be had: nothing left open
+            for end in ends:
                 end.close()
             raise
         if self.pid == 0:  # pragma: no cover - the child
@@ -226,17 +244,22 @@ class Spare:
                 os._exit(0)
         answers.close()
         calls.close()
-        self.given = False
-        self.exitcode: int | None = None
 
     def give(self, call: Callable) -> bool:
-        """Send it `call`; False if it cannot take it (not picklable, or the spare is gone)."""
+        """Hand it `call`; False if it cannot take it (not picklable, or the spare is gone)."""
+        import pickle
+        import tempfile
+
         if self.given or self._ended():
             self.close()
             return False
         try:
-            self._sender.send(call)  # pickled whole before anything is written
-        except Exception:  # noqa: BLE001 - a call that will not pickle, or a pipe to a dead spare: fork instead
+            data = pickle.dumps(call, protocol=pickle.HIGHEST_PROTOCOL)
+            handle, self._file = tempfile.mkstemp(prefix="publish-spare-")  # readable by this user alone
+            with os.fdopen(handle, "wb") as out:
+                out.write(data)
+            self._sender.send_bytes(self._file.encode())
+        except Exception:  # noqa: BLE001 - a call that will not pickle, no room, a dead spare: fork instead
             self.close()
             return False
         self._sender.close()
@@ -261,6 +284,10 @@ class Spare:
         if self.exitcode is None:
             with contextlib.suppress(ChildProcessError, ProcessLookupError):
                 self.exitcode = os.waitstatus_to_exitcode(os.waitpid(self.pid, 0)[1])
+        if self._file:  # a spare that died before it read its call leaves it
+            with contextlib.suppress(OSError):
+                os.unlink(self._file)
+            self._file = ""
 
     def close(self) -> None:
         """Stop it if it was never given a call (a given one is run()'s, which waits for it)."""
@@ -282,13 +309,23 @@ def spare(prepare: Callable[[], None]) -> Spare | None:
 
 
 def _spare(prepare: Callable[[], None], calls, answers) -> None:  # pragma: no cover - forked
+    import pickle
+
     try:
         prepare()
     except BaseException:  # noqa: BLE001 - what could not be loaded ahead, the call loads itself
         pass
     try:
-        call = calls.recv()
+        name = calls.recv_bytes().decode()
     except (EOFError, OSError):  # closed without a call
+        return
+    try:
+        with open(name, "rb") as handle:
+            data = handle.read()
+        os.unlink(name)
+        call = pickle.loads(data)
+    except BaseException as exc:  # noqa: BLE001 - this process cannot run it: the caller forks it
+        answers.send(_NotTaken(f"{type(exc).__name__}: {exc}"))
         return
     try:
         result = call()
@@ -296,6 +333,7 @@ def _spare(prepare: Callable[[], None], calls, answers) -> None:  # pragma: no c
         result = _Raised(f"raised: {type(exc).__name__}: {exc}")
     try:
         answers.send(result)
+    except Exception as exc:  # noqa: BLE001 - a result that will not pickle is this call's failure
+        answers.send(_Raised(f"raised: {type(exc).__name__}: the result could not be sent back ({exc})"))
     finally:
         answers.close()
-

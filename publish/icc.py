@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+from functools import lru_cache
 from pathlib import Path
 
 # ghostscript's CMYK profile, from Debian's libgs-common (installed by scripts/setup.sh)
@@ -20,11 +22,31 @@ def icc_damage(data: bytes) -> str | None:
         return f"is cut short ({len(data)} of the {declared} bytes its header declares)"
     count = int.from_bytes(data[128:132], "big") if len(data) >= 132 else 0
     if len(data) < 132 + 12 * count:
-        return "is cut short (its tag table runs past the end of the file)"
+        return "is damaged (its tag table runs past the end of the file)"
     for i in range(count):
         offset, size = (int.from_bytes(data[136 + 12 * i + k:140 + 12 * i + k], "big") for k in (0, 4))
         if offset + size > len(data):
-            return "is cut short (a tag runs past the end of the file)"
+            return "is damaged (one of its tags lies outside the file)"
+    return None
+
+
+def littlecms_problem(data: bytes) -> str | None:
+    """Why littleCMS cannot convert sRGB to this CMYK profile (a profile damaged past its structure), or None.
+    Kept per profile for the process: a build reads publication.toml more than once."""
+    return _littlecms_problem(hashlib.sha256(data).digest(), data)
+
+
+@lru_cache(maxsize=4)
+def _littlecms_problem(digest: bytes, data: bytes) -> str | None:
+    import io
+
+    from PIL import ImageCms
+
+    try:
+        ImageCms.buildTransform(ImageCms.createProfile("sRGB"), ImageCms.ImageCmsProfile(io.BytesIO(data)),
+                                "RGB", "CMYK")
+    except (OSError, ImageCms.PyCMSError) as exc:
+        return str(exc) or type(exc).__name__
     return None
 
 
@@ -63,6 +85,9 @@ def icc_profile_problem(value: object, root: Path) -> tuple[str, str] | None:
     damage = icc_damage(data)
     if damage:
         return f"output-intent {name!r} {damage}", "copy the printer's profile again, whole"
+    unusable = littlecms_problem(data)
+    if unusable:
+        return f"output-intent {name!r} cannot be used by littleCMS ({unusable})", CMYK_HINT
     return None
 
 

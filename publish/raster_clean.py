@@ -58,8 +58,10 @@ def eight_bit(data: bytes, kind: str) -> bytes:
             return data
         import numpy
 
-        samples = numpy.asarray(image).astype(numpy.uint32)
-        grey = Image.fromarray(((numpy.clip(samples, 0, 65535) * 255 + 32767) // 65535).astype(numpy.uint8), "L")
+        samples = numpy.asarray(image)
+        if samples.dtype != numpy.uint16:  # "I": 32-bit samples holding 16-bit values
+            samples = numpy.clip(samples, 0, 65535).astype(numpy.uint16)
+        grey = Image.fromarray((samples >> 8).astype(numpy.uint8), "L")  # the high byte: 65535 is 255
         transparent = image.info.get("transparency")
         if isinstance(transparent, int):  # one grey value that is see-through (tRNS): an alpha channel
             grey = Image.merge("LA", (grey, Image.fromarray(numpy.where(samples == transparent, 0, 255)

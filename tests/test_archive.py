@@ -307,6 +307,51 @@ def test_a_spare_takes_the_first_call_says_what_it_raised_and_dies_past_its_limi
     assert late == "timeout" and spare.exitcode == -9
 
 
+class _ReadOnlyHere:
+    """A call that pickles in this process and cannot be read back in any other."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+
+    def __reduce__(self):
+        return (_read_back, (self.pid,))
+
+    def __call__(self) -> int:
+        return os.getpid()
+
+
+def _read_back(pid: int) -> _ReadOnlyHere:
+    if os.getpid() != pid:
+        raise RuntimeError("cannot be read back here")
+    return _ReadOnlyHere(pid)
+
+
+def test_a_spare_is_handed_a_large_call_at_once_and_answers_what_it_cannot(tmp_path, monkeypatch):
+    import tempfile
+    import time
+    from functools import partial
+
+    from publish import forkpool
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # where the calls are handed over
+
+    def why(index: int, reason: str) -> str:
+        return reason
+
+    # still loading (for ever): the hand-over of 4 MB does not wait for it, and the time limit stops it
+    stuck = forkpool.Spare(partial(time.sleep, 3600))
+    [(_, late, _)] = forkpool.run([partial(len, b"x" * 4_000_000)], 1, [0.5], why, spare=stuck)
+    assert late == "timeout" and stuck.exitcode == -9
+    # a call it cannot read back is forked as any other; a result it cannot send back is the call's failure
+    spare = forkpool.Spare(lambda: None)
+    [(_, pid, _)] = forkpool.run([_ReadOnlyHere(os.getpid())], 1, [60], why, spare=spare)
+    assert pid not in (spare.pid, os.getpid()) and spare.exitcode == 0
+    spare = forkpool.Spare(lambda: None)
+    [(_, unsent, _)] = forkpool.run([partial(eval, "lambda: 0")], 1, [60], why, spare=spare)
+    assert unsent.startswith("raised:") and "could not be sent back" in unsent, unsent
+    assert not list(tmp_path.glob("publish-spare-*"))  # every hand-over's file is gone, the stuck one's too
+
+
 def test_a_call_a_spare_cannot_take_is_forked_and_the_spare_is_stopped():
     from publish import forkpool
 

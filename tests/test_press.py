@@ -379,26 +379,45 @@ def test_printers_profile_and_condition_are_used(tmp_path):
     assert sum(cmyk) * 100 <= 240 - 3 + 1 and cmyk[0] > 0.3
 
 
-def test_a_profile_damaged_past_its_header_stops_the_press_build_with_its_line(tmp_path):
-    root = small_publication(tmp_path / "pub")
-    profile = bytearray(default_cmyk().read_bytes())
-    # whole, and every tag inside the file, but the colour tables' types gone: littleCMS cannot convert to it
-    for i in range(int.from_bytes(profile[128:132], "big")):
-        entry = profile[132 + 12 * i:144 + 12 * i]
+def _without_colour_tables(profile: bytes) -> bytes:
+    """The profile whole, every tag inside the file, but its colour tables' types gone: littleCMS cannot
+    convert to it."""
+    damaged = bytearray(profile)
+    for i in range(int.from_bytes(damaged[128:132], "big")):
+        entry = damaged[132 + 12 * i:144 + 12 * i]
         if entry[:3] in (b"A2B", b"B2A"):
             offset = int.from_bytes(entry[4:8], "big")
-            profile[offset:offset + 4] = bytes(4)
+            damaged[offset:offset + 4] = bytes(4)
+    return bytes(damaged)
+
+
+def test_a_profile_damaged_past_its_structure_stops_the_build_with_its_line(tmp_path):
+    root = small_publication(tmp_path / "pub")
     (root / "profiles").mkdir()
-    (root / "profiles/press.icc").write_bytes(bytes(profile))
+    (root / "profiles/press.icc").write_bytes(_without_colour_tables(default_cmyk().read_bytes()))
     text = (root / "publication.toml").read_text() + '\n[print]\noutput-intent = "profiles/press.icc"\n'
     (root / "publication.toml").write_text(text)
     result = run_cli(root, "build", "1112", "--format", "print")
     assert result.exit_code == 1, result.output
     number = text.splitlines().index('output-intent = "profiles/press.icc"') + 1
-    assert (f"publication.toml:{number}: output-intent profiles/press.icc: littleCMS cannot convert to this "
-            "profile") in result.output and "ask the printer for their CMYK profile" in result.output, result.output
+    assert (f"publication.toml:{number}: output-intent 'profiles/press.icc' cannot be used by littleCMS "
+            "(cannot build transform)") in result.output and "ask the printer for their CMYK" in result.output, \
+        result.output
     assert "internal error" not in result.output and "Traceback" not in result.output
     assert not list(root.rglob("*-print.pdf"))
+
+
+def test_an_installed_default_profile_damaged_inside_is_named(tmp_path, monkeypatch):
+    from publish.check import load_publication
+    from publish.errors import PublishError
+    from publish.products.press import setup
+
+    root = small_publication(tmp_path / "pub")
+    (tmp_path / "default.icc").write_bytes(_without_colour_tables(default_cmyk().read_bytes()))
+    monkeypatch.setattr(setup, "default_cmyk", lambda: tmp_path / "default.icc")
+    with pytest.raises(PublishError) as raised:
+        setup.press_inks(load_publication(root)[0])
+    assert f"{tmp_path / 'default.icc'}: littleCMS cannot convert to this profile" in raised.value.message
 
 
 def test_a_pictures_own_profile_that_cannot_be_used_is_taken_as_srgb():

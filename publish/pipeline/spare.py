@@ -26,7 +26,11 @@ def first_spare(root: Path, selectors: tuple[str, ...], formats: tuple[str, ...]
         return None
     if formats is not None and not set(formats) & set(PDF_FORMATS):
         return None
-    if not forkpool.can_begin() or not (root / LAYOUT / str(int(selectors[0]))).is_dir():
+    try:
+        laid_out = (root / LAYOUT / str(int(selectors[0]))).is_dir()
+    except (OSError, ValueError):  # a cache this user may not enter: the build says so itself, located
+        return None
+    if not laid_out or not forkpool.can_begin():
         return None
     return forkpool.spare(partial(_prepare, root))
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import math
@@ -133,9 +134,11 @@ class PreflightMemo:
 
     @classmethod
     def version(cls) -> str:
+        """What the kept measures depend on besides what they measure: the area, Pillow's and pikepdf's
+        versions, and the checks' own code (a changed check walks every page again)."""
         import PIL
 
-        return f"{cls.VERSION} {INK_AREA} {PIL.__version__}"
+        return f"{cls.VERSION} {INK_AREA} {PIL.__version__} {pikepdf.__version__} {_checks_digest()}"
 
     def get(self, digest: str) -> float | None:
         value = self.known.get(digest)
@@ -161,6 +164,16 @@ class PreflightMemo:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             write_text(self.path, json.dumps({"version": self.version(), "inks": dict(sorted(self.used.items())),
                                               "pages": dict(sorted(self.used_pages.items()))}))
+
+
+@functools.lru_cache(maxsize=1)
+def _checks_digest() -> str:
+    """The digest of the preflight's code: this module, the walk's (preflight.py) and the colour spaces'."""
+    digest = hashlib.sha256()
+    for name in ("preflight_parts.py", "preflight.py", "separate.py"):
+        with contextlib.suppress(OSError):
+            digest.update((Path(__file__).parent / name).read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def _findings(value) -> bool:

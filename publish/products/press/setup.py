@@ -34,6 +34,7 @@ def press_inks(pub: Publication) -> Inks:
     if icc_kind(profile) != "CMYK":
         raise PublishError(f"{shown}: not an ICC CMYK profile — {CMYK_HINT}")
     where = f"{_intent_line(pub)} output-intent " if settings.output_intent else ""
+    shown = repr(shown) if settings.output_intent else shown
     description = _description(profile, where + shown) or path.stem
     if not settings.output_intent:
         log.info("press PDF: no output-intent in [print]; using %s (%s)", description, shown)
