@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import hashlib
-from functools import lru_cache
 from pathlib import Path
 
 # ghostscript's CMYK profile, from Debian's libgs-common (installed by scripts/setup.sh)
 DEFAULT_CMYK = (Path("/usr/share/color/icc/ghostscript/default_cmyk.icc"),
                 Path("/usr/share/ghostscript/iccprofiles/default_cmyk.icc"))
+_LITTLECMS: dict[bytes, str | None] = {}  # a profile's digest → littlecms_problem()
 CMYK_HINT = "ask the printer for their CMYK profile (.icc) and put it in the publication, e.g. profiles/press.icc"
 
 
@@ -33,21 +33,19 @@ def icc_damage(data: bytes) -> str | None:
 def littlecms_problem(data: bytes) -> str | None:
     """Why littleCMS cannot convert sRGB to this CMYK profile (a profile damaged past its structure), or None.
     Kept per profile for the process: a build reads publication.toml more than once."""
-    return _littlecms_problem(hashlib.sha256(data).digest(), data)
-
-
-@lru_cache(maxsize=4)
-def _littlecms_problem(digest: bytes, data: bytes) -> str | None:
     import io
 
     from PIL import ImageCms
 
-    try:
-        ImageCms.buildTransform(ImageCms.createProfile("sRGB"), ImageCms.ImageCmsProfile(io.BytesIO(data)),
-                                "RGB", "CMYK")
-    except (OSError, ImageCms.PyCMSError) as exc:
-        return str(exc) or type(exc).__name__
-    return None
+    digest = hashlib.sha256(data).digest()
+    if digest not in _LITTLECMS:
+        try:
+            ImageCms.buildTransform(ImageCms.createProfile("sRGB"), ImageCms.ImageCmsProfile(io.BytesIO(data)),
+                                    "RGB", "CMYK")
+            _LITTLECMS[digest] = None
+        except (OSError, ImageCms.PyCMSError) as exc:
+            _LITTLECMS[digest] = str(exc) or type(exc).__name__
+    return _LITTLECMS[digest]
 
 
 def icc_kind(data: bytes) -> str | None:

@@ -365,8 +365,7 @@ def test_a_call_a_spare_cannot_take_is_forked_and_the_spare_is_stopped():
                                  before_fork=lambda: loaded.append(1))
     assert pid not in (spare.pid, os.getpid()) and loaded == [1] and spare.exitcode is not None
     dead = forkpool.Spare(lambda: os._exit(3))  # its loading crashed
-    while not dead._ended():
-        pass
+    dead.join()
     [(_, pid, _)] = forkpool.run([os.getpid], 1, [60], why, spare=dead)
     assert pid != dead.pid and dead.exitcode == 3
     unused = forkpool.Spare(lambda: None)

@@ -80,7 +80,7 @@ def build(root: Path, selectors: tuple[str, ...] = (), all_issues: bool = False,
         if progress and hasattr(progress, "start"):
             progress.start(len(folders))
         # an edit's layout process loads WeasyPrint while the plan hashes the sources and the issue is read
-        spare = spare or early_spare(root, pub, folders, issue_formats, options)
+        spare = spare or early_spare(root, folders, issue_formats, options)
         try:
             inputs = Inputs(pub)  # file hashes, shared by the plan and the site phase
             tasks = plan(pub, out, folders, issue_formats, options, summary, progress, inputs)

@@ -30,7 +30,7 @@ def build_issue(task: Task, spare=None) -> IssueOutcome:
     started = time.perf_counter()
     options = task.options
     pub, _ = load_publication(task.root, options.strict)
-    spare = _spare(task, pub, spare)
+    spare = _spare(task, spare)
     try:
         return _build(task, pub, spare, started)
     finally:
@@ -82,27 +82,28 @@ def _build(task: Task, pub, spare, started: float) -> IssueOutcome:
     return outcome
 
 
-def _spare(task: Task, pub, early=None):
-    """A process that loads WeasyPrint for the print layout while this one reads the issue, where the layout
-    is likely to be one part or two: the issue was laid out before and the build is not forced (an edit).
-    This process then never loads WeasyPrint unless it lays out more itself; a full layout is better served
-    by loading it here, before the forks (_read). `early` is one forked before the plan (early_spare)."""
-    if not task.layout_base or not _edit(task.root, task.number, task.formats, task.options):
-        if early is not None:
-            early.close()
+def _spare(task: Task, given=None):
+    """The spare process forked for this build (pipeline.spare, early_spare) if this task is an edit's: it loads
+    WeasyPrint for the print layout while this process reads the issue, and this process then never loads
+    WeasyPrint unless it lays out more itself. Any other task stops it: a full layout is better served by
+    loading WeasyPrint here, before the forks (_read)."""
+    if given is not None and (not task.layout_base or not _edit(task.root, task.number, task.formats,
+                                                                  task.options)):
+        given.close()
         return None
-    return early or early_spare(task.root, pub, [task.folder], task.formats, task.options)
+    return given
 
 
-def early_spare(root: Path, pub, folders: list[Path], formats, options):
+def early_spare(root: Path, folders: list[Path], formats, options):
     """A spare for a one-issue build that looks like an edit's, forked as soon as the issue is chosen (before
-    the plan hashes the sources); None otherwise. The caller closes it if no task takes it."""
+    the plan hashes the sources), where the command could not fork one sooner (pipeline.spare); None
+    otherwise. The caller closes it if no task takes it."""
     from publish import forkpool
-    from publish.products.print_layout.breaks import PDF_FORMATS
+    from publish.pipeline.spare import prepare
 
     if len(folders) != 1 or not _edit(root, int(folders[0].name), formats, options):
         return None
-    return forkpool.spare(partial(load_writers, set(formats) & set(PDF_FORMATS), (pub.language,)))
+    return forkpool.spare(partial(prepare, root))
 
 
 def _edit(root: Path, number: int, formats, options) -> bool:

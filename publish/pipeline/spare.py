@@ -32,10 +32,10 @@ def first_spare(root: Path, selectors: tuple[str, ...], formats: tuple[str, ...]
         return None
     if not laid_out or not forkpool.can_begin():
         return None
-    return forkpool.spare(partial(_prepare, root))
+    return forkpool.spare(partial(prepare, root))
 
 
-def _prepare(root: Path) -> None:
+def prepare(root: Path) -> None:
     """What a layout loads first: WeasyPrint, its C types, the hyphenation of the publication's language, and
     the print layout's and the press's code; no more (the pipeline is this process's to load, not the
     spare's). The language is read from publication.toml as it is (the build checks it); anything odd there
