@@ -1,14 +1,16 @@
 """An issue's article sources → warnings for characters neither the paper's fonts nor an installed fallback font has.
 
 Such characters would print as empty boxes in the PDF. The paper's fonts are
-read with fontTools (their cmaps), the fallback fonts through fontconfig's
-cache (publish.fallback), each once per process; an article whose characters
-are all in the paper's fonts costs one set difference.
+read with fontTools (their cmaps) and kept in .publish-cache/ while the files
+are unchanged, the fallback fonts through fontconfig's cache (publish.fallback),
+each once per process; an article whose characters are all in the paper's fonts
+costs one set difference.
 """
 
 from __future__ import annotations
 
 import unicodedata
+from pathlib import Path
 
 from publish import fonts_dir
 from publish.errors import Problem, rel
@@ -18,6 +20,7 @@ from publish.model import Article, Issue
 # characters no font draws: format controls (bidi marks, joiners), variation selectors, spaces and line ends
 _NO_GLYPH = frozenset({"Cc", "Cf", "Zs", "Zl", "Zp", "Cs"})
 SHOWN = 12  # the characters a warning names; the rest are counted
+FONT_MEMO = Path(".publish-cache") / "font-coverage.json"  # the paper's fonts' code points (fallback.covered)
 
 
 def _needs_glyph(char: str) -> bool:
@@ -54,7 +57,7 @@ def _article_problem(article: Article, text: str, paper: frozenset[int], root) -
 def missing_font_problems(issue: Issue) -> list[Problem]:
     """A warning per article (standing pages too) with characters no font can set, at their first line."""
     root = issue.publication.root
-    paper = covered((fonts_dir(root).resolve(),))
+    paper = covered((fonts_dir(root).resolve(),), memo=root / FONT_MEMO)
     problems = []
     for article in (*issue.articles, *issue.standing_pages):
         try:

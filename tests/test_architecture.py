@@ -161,3 +161,35 @@ def test_an_ebook_or_text_build_loads_nothing_of_the_pdf(tmp_path):
     assert done.returncode == 0, done.stdout + done.stderr
     assert json.loads(done.stdout.strip().splitlines()[-1]) == []
     assert (root / "dist/1112/weekly-worker-1112.epub").is_file()
+
+
+def test_a_spare_loads_what_a_part_is_laid_out_with_and_not_the_pipelines_templates(tmp_path):
+    # a spare (pipeline/spare.py) loads while the building process reads the issue, and an edit's layout
+    # waits for it: it loads WeasyPrint and the part's renderer, not the templates, Markdown and dates the
+    # building process renders the HTML with (0.06 s); a part's call, pickled, needs nothing more
+    import json
+    import os
+    import pickle
+    import subprocess
+    import sys
+    from functools import partial
+
+    from publish.products.print_layout.render import Job, render
+
+    job = Job("<html><body><p>Text</p></body></html>", tmp_path, ("screen",), {}, 60.0, label="part")
+    call = tmp_path / "call.pickle"
+    call.write_bytes(pickle.dumps(partial(render, job)))
+    (tmp_path / "publication.toml").write_text('language = "en-GB"\n', encoding="utf-8")
+    script = ("import json, pickle, sys\nfrom pathlib import Path\nfrom publish.pipeline.spare import prepare\n"
+              "prepare(Path(sys.argv[1]))\n"
+              "heavy = ('jinja2', 'markdown_it', 'babel.dates', 'publish.render', 'publish.products.print_layout.html')\n"
+              "loaded = [m for m in heavy if m in sys.modules]\n"
+              "ready = [m for m in ('weasyprint', 'publish.products.print_layout.render') if m in sys.modules]\n"
+              "result = pickle.loads(Path(sys.argv[2]).read_bytes())()\n"
+              "print(json.dumps([loaded, ready, result.pages, [m for m in heavy if m in sys.modules]]))\n")
+    done = subprocess.run([sys.executable, "-c", script, str(tmp_path), str(call)], capture_output=True, text=True,
+                          timeout=300, env={**os.environ, "SOURCE_DATE_EPOCH": "1606867200"})
+    assert done.returncode == 0, done.stdout + done.stderr
+    loaded, ready, pages, after = json.loads(done.stdout.strip().splitlines()[-1])
+    assert loaded == [] and after == [], (loaded, after)
+    assert ready == ["weasyprint", "publish.products.print_layout.render"] and pages == 1

@@ -16,7 +16,7 @@ from publish.products.print_layout import edition as pdf
 from publish.products.print_layout import html as pdf_html
 from publish.formats.pdf.check import check_press, check_screen, fonts
 from publish.products.print_layout.fetch import ConfinedFetcher, Refused
-from publish.products.print_layout.html import root_url
+from publish.products.print_layout.urls import root_url
 
 from helpers import invoke_at, REPO, write
 

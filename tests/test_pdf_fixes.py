@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from publish.products.print_layout.fetch import ConfinedFetcher
-from publish.products.print_layout.html import root_url
+from publish.products.print_layout.urls import root_url
 from publish.products.print_layout.render import Job, render
 
 from helpers import REPO, picture

@@ -162,3 +162,47 @@ def test_an_earlier_layout_with_the_machines_fonts_does_not_change_the_fallbacks
     fonts = _tool("pdffonts", str(next((root / "dist/1112").glob("*.pdf")))).splitlines()[2:]
     names = {re.sub(r"^[A-Z]{6}\+", "", line.split()[0]) for line in fonts}
     assert {"Noto-Serif-CJK-SC", "Noto-Serif-CJK-JP"} <= names, names
+
+
+def test_the_paper_fonts_code_points_are_kept_between_processes_while_the_files_are_unchanged(tmp_path):
+    # reading the cmaps needs fontTools (0.04 s to load) on the way to every PDF build's first layout; the
+    # memo gives the same code points without it, and a font added, changed or spoiled is read anew
+    import json
+    import sys
+
+    from helpers import REPO
+    from publish import fallback
+
+    fonts = tmp_path / "fonts"
+    fonts.mkdir()
+    shutil.copy(REPO / "fonts/RobotoCondensed-Regular.ttf", fonts)
+    memo = tmp_path / ".publish-cache/font-coverage.json"
+    folders = (fonts.resolve(),)
+    truth = fallback.covered(folders)
+    assert fallback.covered(folders, memo=memo) == truth and not memo.exists()  # `check` keeps nothing
+    memo.parent.mkdir()
+    assert fallback.covered(folders, memo=memo) == truth
+    kept = json.loads(memo.read_text())
+    assert list(kept["files"]) == [str(fonts.resolve() / "RobotoCondensed-Regular.ttf")]
+
+    script = ("import json, sys\nfrom pathlib import Path\nfrom publish.fallback import covered\n"
+              "points = covered((Path(sys.argv[1]),), memo=Path(sys.argv[2]))\n"
+              "print(json.dumps([len(points), 'fontTools' in sys.modules]))\n")
+    again = subprocess.run([sys.executable, "-c", script, str(folders[0]), str(memo)], capture_output=True,
+                           text=True, timeout=120, check=True)
+    assert json.loads(again.stdout) == [len(truth), False]
+
+    shutil.copy(REPO / "fonts/NotoSerif-Regular.ttf", fonts)  # a font added: read, and kept beside the other
+    wider = fallback.covered(folders, memo=memo)
+    assert wider > truth and len(json.loads(memo.read_text())["files"]) == 2
+    (fonts / "NotoSerif-Regular.ttf").unlink()
+    assert fallback.covered(folders, memo=memo) == truth and len(json.loads(memo.read_text())["files"]) == 1
+
+    for spoiled in ("{not json", json.dumps({"version": "1", "files": {str(fonts / "x.ttf"): "everything"}}),
+                    json.dumps({"version": "1", "files": {k: [v[0], [[0, 0x110000]]]
+                                                          for k, v in kept["files"].items()}})):
+        memo.write_text(spoiled)
+        assert fallback.covered(folders, memo=memo) == truth  # malformed entries are read from the font again
+    stale = {k: [[v[0][0], v[0][1] - 1, v[0][2]], [[0x4E00, 0x9FFF]]] for k, v in kept["files"].items()}
+    memo.write_text(json.dumps({"version": "1", "files": stale}))  # another file's stamp: not this one's
+    assert fallback.covered(folders, memo=memo) == truth

@@ -36,14 +36,15 @@ def first_spare(root: Path, selectors: tuple[str, ...], formats: tuple[str, ...]
 
 
 def prepare(root: Path) -> None:
-    """What a layout loads first: WeasyPrint, its C types, the hyphenation of the publication's language, and
-    the print layout's and the press's code; no more (the pipeline is this process's to load, not the
-    spare's). The language is read from publication.toml as it is (the build checks it); anything odd there
-    only leaves the dictionary to the layout."""
+    """What a part's layout loads first: WeasyPrint, its C types, the hyphenation of the publication's
+    language, and the code that lays a part out and separates it for the press (.render); no more. The
+    pipeline, its templates and Markdown are this process's to load, not the spare's: a call that needs
+    more (the lead story's chain, in .body) imports it as it is unpickled. The language is read from
+    publication.toml as it is (the build checks it); anything odd there only leaves the dictionary to the
+    layout."""
     import tomllib
 
-    from publish.products.print_layout import body  # noqa: F401 - what its call is made of
-    from publish.products.press import separate  # noqa: F401
+    from publish.products.print_layout import render  # noqa: F401 - what a part's call is made of
     from publish.products.print_layout.weasy_adapter import warm
 
     try:

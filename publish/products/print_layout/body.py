@@ -40,23 +40,24 @@ def body(issue: Issue, variants: tuple[str, ...], cache: PartCache, workers: int
 
     The lead story's part picks up where the front page stops, so it needs the measure first: the two are
     one task, laid out one after the other in one process, started first, while the other parts take the
-    other processes. Results come from the part cache unless `fresh` (--force). With `inks`, each part's
-    press variant is separated into CMYK in its own process. A `spare` process (forkpool.Spare) takes the
-    first task.
+    other processes. A measure in the part cache makes the lead's parts tasks like the others (an edit
+    of a lead part's other articles needs only .render, which a spare has loaded). Results come from the
+    part cache unless `fresh` (--force). With `inks`, each part's press variant is separated into CMYK in
+    its own process. A `spare` process (forkpool.Spare) takes the first task.
     """
     measure, jump = measure_job(issue)
     everything = pdf_html.split(issue)
     lead = [i for i, part in enumerate(everything) if any(a.key == jump.key for a in part.articles)]
     jobs = {i: _part_job(issue, everything[i], jump, variants, inks) for i in range(len(everything)) if i not in lead}
-    cached = {i: None if fresh else cache.get(job) for i, job in jobs.items()}
     known = None if fresh else cache.get(measure)
-    todo = [i for i, result in cached.items() if result is None]
-    # the lead's task, unless the measure and the lead's parts are all in the cache
     picked = _lead_jobs(issue, everything, lead, known, jump, variants, inks) if known else None
-    found = [cache.get(job) for job in picked[1].values()] if picked else [None]
-    ready = None if None in found else [(False, result) for result in found]
-    chain = [] if ready is not None else [
-        partial(_lead_parts, issue, everything, lead, measure, known, jump, variants, cache, fresh, inks)]
+    if picked:  # the measure is known: the lead's parts are laid out like any other (by .render alone)
+        jobs |= picked[1]
+    cached = {i: None if fresh else cache.get(job) for i, job in jobs.items()}
+    todo = [i for i, result in cached.items() if result is None]
+    # the measure, then the lead's parts from it, as one task: unless the measure is in the cache
+    chain = [] if picked else [
+        partial(_lead_parts, issue, everything, lead, measure, jump, variants, cache, fresh, inks)]
     tasks = [*chain, *(partial(render, jobs[i]) for i in todo)]
     limit = time_limit()
     first = len(chain)
@@ -65,9 +66,9 @@ def body(issue: Issue, variants: tuple[str, ...], cache: PartCache, workers: int
                 order=[*range(first),
                        *sorted(range(first, len(tasks)), key=lambda t: -len(jobs[todo[t - first]].html))],
                 spare=spare, languages=languages(issue))
-    if ready is None and isinstance(done[0], Result):  # the lead's task itself failed (time limit, crash)
+    if chain and isinstance(done[0], Result):  # the lead's task itself failed (time limit, crash)
         raise_errors([done[0]])
-    measured, leads = (known, ready) if ready is not None else done[0]
+    measured, leads = (known, []) if picked else done[0]
     results = dict(cached) | dict(zip(todo, done[first:]))
     raise_errors([measured, *(r for _, r in leads), *results.values()])
     for i in todo:
@@ -75,7 +76,7 @@ def body(issue: Issue, variants: tuple[str, ...], cache: PartCache, workers: int
     if known is None:
         cache.put(measure, measured)
     jump, lead_jobs = picked or _lead_jobs(issue, everything, lead, measured, jump, variants, inks)
-    for (i, job), (laid, result) in zip(lead_jobs.items(), leads):
+    for (i, job), (laid, result) in zip(lead_jobs.items(), leads):  # the chain's, when it ran
         jobs[i], results[i] = job, result
         if laid:
             cache.put(jobs[i], result)
@@ -126,11 +127,11 @@ def _lead_waiting(everything, lead: list[int], jump: Jump) -> list[int]:
     return [i for i in lead if any(a.key != told for a in everything[i].articles)]
 
 
-def _lead_parts(issue: Issue, everything, lead: list[int], measure: Job, known: Result | None, jump: Jump,
-                variants: tuple[str, ...], cache: PartCache, fresh: bool, inks) -> tuple[Result, list]:
-    """The measure (`known` if cached), then the lead's parts laid out from it: (measure, [(laid out now?,
-    result)]). Stops at the first error."""
-    measured = known or render(measure)
+def _lead_parts(issue: Issue, everything, lead: list[int], measure: Job, jump: Jump, variants: tuple[str, ...],
+                cache: PartCache, fresh: bool, inks) -> tuple[Result, list]:
+    """The measure, then the lead's parts laid out from it: (measure, [(laid out now?, result)]). Stops at
+    the first error."""
+    measured = render(measure)
     if measured.error:
         return measured, []
     made = []

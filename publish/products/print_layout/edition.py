@@ -30,7 +30,7 @@ from publish.products.print_layout.body import body, cached, languages, raise_er
 from publish.products.print_layout.breaks import LAYOUT_KEY, store_breaks, stored_breaks
 from publish.products.print_layout.front import front_html
 from publish.products.print_layout.furniture import BLOCK_ANCHOR, furnish
-from publish.products.print_layout.html import VIRTUAL_ROOT
+from publish.products.print_layout.urls import VIRTUAL_ROOT, root_url
 from publish.products.print_layout.join import Bookmark, join
 from publish.products.print_layout.parallel import call, run
 from publish.products.print_layout.partcache import PartCache
@@ -213,7 +213,7 @@ def _join_variants(issue: Issue, variants: tuple[str, ...], jobs: list[Job], mad
     toml = rel(issue.folder / "issue.toml", pub.root)
     document_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{pub.url or pub.slug}#{issue.number}@{source_date(issue)}"))
     content = hashlib.sha256()
-    here = pdf_html.root_url(pub.root)  # the folder's own path must not change the ID
+    here = root_url(pub.root)  # the folder's own path must not change the ID
     for job in jobs:
         content.update(job.html.replace(here, VIRTUAL_ROOT).encode())
     bleed_pt = pdf_html.length_mm(pub.print.bleed) * 72 / 25.4

@@ -36,7 +36,7 @@ from publish.errors import PublishError  # noqa: E402
 from publish.picture_clean import publishable
 from publish.raster_clean import clean_raster, eight_bit  # noqa: E402
 from publish.picture_kinds import sniff  # noqa: E402
-from publish.products.print_layout.html import VIRTUAL_ROOT  # noqa: E402,F401 - the fetcher's base URL
+from publish.products.print_layout.urls import VIRTUAL_ROOT  # noqa: E402,F401 - the fetcher's base URL
 
 
 PICTURE_TYPES = {"jpeg": "image/jpeg", "png": "image/png", "svg": "image/svg+xml"}

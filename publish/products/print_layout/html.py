@@ -11,15 +11,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from markupsafe import Markup, escape
 
 from publish.model import Article, Issue, Picture
 from publish.render import body_html, long_date, render_template, source_date
 
-# The base URL the PDF's HTML is laid out under, mapped to the publication folder by .fetch's fetcher.
-VIRTUAL_ROOT = "file:///publication/"
 MM = 96 / 25.4  # CSS px per millimetre
 SLUG_MM = 9.0  # room beyond the bleed for crop and registration marks
 SIDE_MARGIN_MM = 12.0  # must match @page in css/print.css
@@ -90,11 +87,6 @@ def split(issue: Issue, parts: int = PARTS) -> list[Part]:
         acc += weight
     cut[-1].standing = list(issue.standing_pages)
     return cut
-
-
-def root_url(root: Path) -> str:
-    """The base URL of a folder (the publication's), ending in a slash."""
-    return root.resolve().as_uri().rstrip("/") + "/"
 
 
 def picture_url(picture: Picture) -> str:

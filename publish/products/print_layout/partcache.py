@@ -21,7 +21,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 from publish.atomic import write_bytes, write_text
-from publish.products.print_layout.html import root_url
+from publish.products.print_layout.urls import root_url
 from publish.products.print_layout.render import Job, Result
 
 CACHE = Path(".publish-cache") / "layout"

@@ -22,7 +22,7 @@ from pathlib import Path
 from publish import lifeline
 from publish.products.press.inks import Inks
 from publish.products.press.separate import separate
-from publish.products.print_layout.html import VIRTUAL_ROOT, root_url
+from publish.products.print_layout.urls import VIRTUAL_ROOT, root_url
 from publish.products.print_layout.screen_copy import with_screen_pictures
 from publish.products.print_layout.weasy_adapter import (open_font_arrays, page_marks, screen_copies, set_image_dpi,
                                                           set_page_marks)
