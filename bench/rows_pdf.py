@@ -84,6 +84,7 @@ def main(argv: list[str]) -> int:
 
     from publish.check import load_issues
     from publish.products.print_layout import html as pdf_html
+    from publish.products.print_layout.urls import root_url
     ap = argparse.ArgumentParser(prog="python -m bench.rows_pdf")
     ap.add_argument("root", type=Path)
     ap.add_argument("issues", nargs="+")
@@ -93,7 +94,7 @@ def main(argv: list[str]) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     for issue in issues:
         html = pdf_html.part_html(issue, pdf_html.split(issue, 1)[0])
-        base = pdf_html.root_url(issue.publication.root)
+        base = root_url(issue.publication.root)
         HTML(string=html, base_url=base).write_pdf(args.out / f"{issue.number}.pdf")
     return 0
 

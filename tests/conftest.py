@@ -5,6 +5,7 @@ Plain helpers and sample sources live in tests/helpers.py (tests import them fro
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -21,6 +22,20 @@ from publish.cli import cli
 def pytest_addoption(parser):
     parser.addoption("--update-golden", action="store_true",
                      help="Rewrite the golden files from the current output (review the diff!).")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _user_cache(tmp_path_factory):
+    """The user's cache folder (where the hyphenation memo goes: publish.products.print_layout.hyphenation)
+    is the session's own, for builds in this process and in subprocesses: the suite writes nothing in
+    the home folder, and every session starts without a memo."""
+    before = os.environ.get("XDG_CACHE_HOME")
+    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("user-cache"))
+    yield
+    if before is None:
+        os.environ.pop("XDG_CACHE_HOME", None)
+    else:
+        os.environ["XDG_CACHE_HOME"] = before
 
 
 @pytest.fixture

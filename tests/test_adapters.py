@@ -208,3 +208,55 @@ def test_weasyprint_font_subsetter_arrays_are_made_open_with_the_same_items():
     assert list(ffi.new("hb_codepoint_t[3]", [7])) == [7, 0, 0]  # shorter: cffi's own zero fill
     assert ffi.string(ffi.new("char[]", b"ab")) == b"ab"
     assert weasy_adapter.open_font_arrays() and fonts.ffi is ffi  # wrapped once
+
+
+# --- pyphen ------------------------------------------------------------------------------------------------
+
+HYPHENATION = "publish/products/print_layout/hyphenation.py"
+WORDS = ("hyphenation", "newspaper", "redistribution", "internationalisation", "Birmingham", "co-operative",
+         "unconstitutional", "a", "")
+
+
+def test_a_kept_hyphenation_dictionary_hyphenates_as_pyphens_own_parse(tmp_path, monkeypatch):
+    import json
+
+    import pyphen
+
+    from publish.products.print_layout import hyphenation
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    path = pyphen.LANGUAGES["en_GB"]
+    parsed = pyphen.HyphDict(path)
+    assert {"patterns", "cache", "maxlen"} <= set(vars(parsed)), stale("pyphen", HYPHENATION,
+                                                                         "HyphDict's attributes changed")
+    truth = [list(parsed.positions(word)) for word in WORDS]
+
+    monkeypatch.setattr(pyphen, "hdcache", {})
+    hyphenation.load("en_GB")  # parsed by pyphen, and kept
+    assert pyphen.hdcache[path].patterns == parsed.patterns
+    (memo,) = (tmp_path / "publish/hyphenation").glob("hyph_en_GB-*.json")
+    monkeypatch.setattr(pyphen, "hdcache", {})
+    monkeypatch.setattr(pyphen.HyphDict, "__init__", lambda *a: pytest.fail("parsed again, not read back"))
+    hyphenation.load("en_GB")
+    kept = pyphen.hdcache[path]
+    assert [list(kept.positions(word)) for word in WORDS] == truth, stale("pyphen", HYPHENATION,
+                                                                          "HyphDict.positions reads more")
+    assert pyphen.Pyphen(lang="en_GB").inserted("newspaper") == pyphen.Pyphen(filename=path).inserted("newspaper")
+    monkeypatch.undo()
+
+    # a spoiled memo is parsed anew (and written again); a dictionary with non-standard hyphenation is never kept
+    for spoiled in ("{", "[]", json.dumps({"ab": [1, ["2"]]}), json.dumps({"ab": [1, []]})):
+        memo.write_text(spoiled)
+        monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+        monkeypatch.setattr(pyphen, "hdcache", {})
+        hyphenation.load("en_GB")
+        assert pyphen.hdcache[path].patterns == parsed.patterns
+        assert json.loads(memo.read_text()) == {k: [o, list(v)] for k, (o, v) in parsed.patterns.items()}
+        monkeypatch.undo()
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setattr(pyphen, "hdcache", {})
+    hyphenation.load("hu_HU")
+    assert any(getattr(v, "data", None) for _, values in pyphen.hdcache[pyphen.LANGUAGES["hu_HU"]].patterns.values()
+               for v in values)
+    assert not list((tmp_path / "publish/hyphenation").glob("hyph_hu_HU-*.json"))
+    hyphenation.load("xx_NOWHERE")  # no such dictionary: nothing to load

@@ -164,6 +164,8 @@ def warm(languages) -> None:
     import cffi
     import pyphen
 
+    from publish.products.print_layout import hyphenation
+
     load_weasyprint()
     from weasyprint.text.ffi import ffi
 
@@ -179,4 +181,4 @@ def warm(languages) -> None:
     for tag in dict.fromkeys(languages):
         code = pyphen.language_fallback(tag.replace("-", "_")) if tag else None
         if code:
-            pyphen.Pyphen(lang=code)
+            hyphenation.load(code)
