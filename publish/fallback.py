@@ -94,6 +94,7 @@ def covered(folders: tuple[Path, ...], memo: Path | None = None) -> frozenset[in
 
 
 MEMO_VERSION = "1"  # bump it when what a file's entry holds changes
+MEMO_LARGEST = 16 * 2**20  # a folder of CJK fonts keeps well under a megabyte
 
 
 def _stamp(path: Path) -> tuple[int, int, int]:
@@ -127,6 +128,8 @@ def _read_memo(memo: Path) -> dict:
     """The memo's entries {path: [[size, mtime_ns, inode], [[low, high], …]]}; anything malformed is left out
     (and its font read again)."""
     try:
+        if memo.stat().st_size > MEMO_LARGEST:  # not one this tool wrote
+            return {}
         kept = json.loads(memo.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}

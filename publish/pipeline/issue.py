@@ -135,6 +135,7 @@ def _read(task: Task, pub, spare=None) -> IssueResult:
         result = read()
         load_writers(set(task.formats), warm=False)
         return result
+    # the PDFs, and the ebooks (the formats with a page-list: epub, kindle, kepub)
     if not any(f in PDF_FORMATS or FORMATS[f].page_list for f in task.formats) or not forkpool.can_begin():
         return read()
     wait = forkpool.begin(read, lambda index, why: None)

@@ -24,6 +24,7 @@ import os
 from pathlib import Path
 
 FORMAT = "1"  # bump it when what a memo holds changes
+LARGEST = 16 * 2**20  # en_GB's memo is 0.3 MB
 
 
 def load(code: str) -> None:
@@ -73,6 +74,8 @@ def _read(memo: Path) -> dict | None:
     """The patterns kept in `memo`, as pyphen keeps them ({pattern: (offset, values)}, lists for tuples:
     pyphen only unpacks and iterates them); None if it is missing or anything in it is not so."""
     try:
+        if memo.stat().st_size > LARGEST:  # not one this module wrote
+            return None
         patterns = json.loads(memo.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
