@@ -13,6 +13,7 @@ import click
 from publish import schema
 from publish.errors import Problem, SourceError
 from publish.model import Issue, Publication
+from publish.pictures import keep_decoded
 from publish.source import ISSUE_FOLDER, Report, issue_folders, read_issue, read_publication
 from publish.sourcefiles import key_line, read_text
 
@@ -85,6 +86,7 @@ def read_issues(pub: Publication, folders: list[Path], print_checks: bool = True
         if print_checks and issue is not None and not report.errors:
             report.extend(_print_warnings(issue))
         results.append(IssueResult(folder, issue, report.problems))
+    keep_decoded(pub.root)
     return results
 
 

@@ -452,3 +452,56 @@ def test_a_source_named_like_a_temporary_file_is_refused(pub, run):
     result = run(pub, "check", "1112")
     assert result.exit_code == 1
     assert ".~publish-tmp~photo.jpg: the file name starts with '.~publish-tmp~'" in result.output
+
+
+def test_a_picture_decoded_whole_before_is_not_decoded_again_and_a_spoiled_one_always_is(pub, run, monkeypatch):
+    # decoding every picture was a third of reading an issue; the bytes that passed are known by their digest,
+    # so a picture replaced by a damaged one (whatever its name, size or time) is decoded, and refused, again
+    import json
+
+    from publish import pictures
+
+    photo = pub / "issues/1112/images/picket.jpg"
+    monkeypatch.setattr(pictures, "_memos", {})
+    assert run(pub, "check", "1112").exit_code == 0
+    assert not (pub / ".publish-cache").exists()  # `publish check` alone writes nothing
+    assert run(pub, "build", "1112", "--format", "text").exit_code == 0
+    kept = json.loads((pub / pictures.DECODED).read_text())
+    assert len(kept["sha256"]) == 1 and kept["version"] == pictures._decoded_version()
+
+    decoded = []
+    real = pictures._decode_bitmap
+    monkeypatch.setattr(pictures, "_decode_bitmap", lambda path: decoded.append(path.name) or real(path))
+    monkeypatch.setattr(pictures, "_memos", {})  # a new process: the memo is read from the file
+    assert run(pub, "check", "1112").exit_code == 0 and decoded == []
+
+    whole = photo.read_bytes()
+    stat = photo.stat()
+    photo.write_bytes(whole[: len(whole) // 2] + b"\0" * (len(whole) - len(whole) // 2))  # same size and time
+    os.utime(photo, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    result = run(pub, "check", "1112")
+    assert result.exit_code == 1 and "picket.jpg' is damaged or truncated" in result.output, (result.output, decoded)
+    assert decoded == ["picket.jpg"]
+    photo.write_bytes(whole)
+
+    for spoiled in ("{", json.dumps({"version": "0", "sha256": kept["sha256"]}),
+                    json.dumps({"version": kept["version"], "sha256": ["../../etc/passwd", 7]})):
+        (pub / pictures.DECODED).write_text(spoiled)
+        monkeypatch.setattr(pictures, "_memos", {})
+        decoded.clear()
+        assert run(pub, "build", "1112", "--format", "text", "--force").exit_code == 0 and decoded == ["picket.jpg"]
+    assert json.loads((pub / pictures.DECODED).read_text()) == kept  # written again as it should be
+
+
+def test_a_truncated_picture_is_refused_in_a_process_that_loaded_weasyprint(pub, run):
+    # WeasyPrint's import lets Pillow load truncated files, process-wide: a build's or serve's process that
+    # had loaded it let a cut-off photo through the check, to be published half grey
+    import weasyprint  # noqa: F401
+    from PIL import ImageFile
+
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is True
+    photo = pub / "issues/1112/images/picket.jpg"
+    photo.write_bytes(photo.read_bytes()[:-4000])
+    result = run(pub, "check", "1112")
+    assert result.exit_code == 1 and "picket.jpg' is damaged or truncated" in result.output, result.output
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is True  # WeasyPrint's own setting is left as it was
