@@ -120,7 +120,7 @@ def _locate(src: str, base: Path, root: Path) -> Path:
 
 def _inspect(path: Path, root: Path | None = None) -> str:
     """The checked kind of a located picture file: a single-named regular file that decodes (a bitmap whose
-    very bytes decoded before, in the publication `root`, is not decoded again: DecodedMemo)."""
+    very bytes decoded before, in the publication `root`, is not decoded again: _decoded_bitmap)."""
     try:
         info = os.stat(path)
     except OSError as exc:
@@ -190,7 +190,7 @@ def _decoded_version() -> str:
 
 def _read_decoded(path: Path) -> set[str]:
     try:
-        if path.stat().st_size > 8 * _DECODED_MOST:  # 65 characters a digest, and more: not one this tool wrote
+        if path.stat().st_size > 80 * _DECODED_MOST:  # 67 bytes a digest in the file: not one this tool wrote
             return set()
         kept = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):

@@ -505,3 +505,15 @@ def test_a_truncated_picture_is_refused_in_a_process_that_loaded_weasyprint(pub,
     result = run(pub, "check", "1112")
     assert result.exit_code == 1 and "picket.jpg' is damaged or truncated" in result.output, result.output
     assert ImageFile.LOAD_TRUNCATED_IMAGES is True  # WeasyPrint's own setting is left as it was
+
+
+def test_the_decoded_pictures_record_is_read_back_whole_at_its_largest(tmp_path):
+    import hashlib
+    import json
+
+    from publish import pictures
+
+    digests = sorted(hashlib.sha256(str(i).encode()).hexdigest() for i in range(pictures._DECODED_MOST))
+    record = tmp_path / "decoded.json"
+    record.write_text(json.dumps({"version": pictures._decoded_version(), "sha256": digests}))
+    assert pictures._read_decoded(record) == set(digests)
