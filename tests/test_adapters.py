@@ -245,7 +245,8 @@ def test_a_kept_hyphenation_dictionary_hyphenates_as_pyphens_own_parse(tmp_path,
     monkeypatch.undo()
 
     # a spoiled memo is parsed anew (and written again); a dictionary with non-standard hyphenation is never kept
-    for spoiled in ("{", "[]", json.dumps({"ab": [1, ["2"]]}), json.dumps({"ab": [1, []]})):
+    for spoiled in ("{", "[]", json.dumps({"ab": [1, ["2"]]}), json.dumps({"ab": [1, []]}),
+                    json.dumps({"ab": [-3, [1]]})):
         memo.write_text(spoiled)
         monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
         monkeypatch.setattr(pyphen, "hdcache", {})

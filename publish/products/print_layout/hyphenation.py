@@ -82,8 +82,8 @@ def _read(memo: Path) -> dict | None:
     if not isinstance(patterns, dict) or not patterns:
         return None
     for value in patterns.values():
-        if not (type(value) is list and len(value) == 2 and type(value[0]) is int and type(value[1]) is list
-                and value[1] and all(type(v) is int for v in value[1])):
+        if not (type(value) is list and len(value) == 2 and type(value[0]) is int and value[0] >= 0
+                and type(value[1]) is list and value[1] and all(type(v) is int for v in value[1])):
             return None
     return patterns
 
