@@ -131,7 +131,7 @@ def _read_memo(memo: Path) -> dict:
         if memo.stat().st_size > MEMO_LARGEST:  # not one this tool wrote
             return {}
         kept = json.loads(memo.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):  # RecursionError: JSON nested too deep
         return {}
     files = kept.get("files") if isinstance(kept, dict) and kept.get("version") == MEMO_VERSION else None
     if not isinstance(files, dict):

@@ -163,17 +163,23 @@ def _decoded_bitmap(path: Path, root: Path | None) -> tuple[str, str] | None:
         return _decode_bitmap(path)
     kept, passed = _memo(root)
     try:
-        with open(path, "rb") as handle:
-            digest = hashlib.file_digest(handle, "sha256").hexdigest()
+        digest = _sha256(path)
+        if digest in kept:
+            passed.add(digest)
+            return None
+        trouble = _decode_bitmap(path)
+        # the bytes decoded are those digested only if the file did not change meanwhile (an exporter
+        # still writing it, during `serve`): else nothing is kept
+        if trouble is None and _sha256(path) == digest:
+            passed.add(digest)
     except OSError as exc:
         return (f"cannot be read ({exc.strerror})", "check the file's permissions")
-    if digest in kept:
-        passed.add(digest)
-        return None
-    trouble = _decode_bitmap(path)
-    if trouble is None:
-        passed.add(digest)
     return trouble
+
+
+def _sha256(path: Path) -> str:
+    with open(path, "rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def _memo(root: Path) -> tuple[set[str], set[str]]:
@@ -193,7 +199,7 @@ def _read_decoded(path: Path) -> set[str]:
         if path.stat().st_size > 80 * _DECODED_MOST:  # 67 bytes a digest in the file: not one this tool wrote
             return set()
         kept = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):  # RecursionError: JSON nested too deep
         return set()
     if not isinstance(kept, dict) or kept.get("version") != _decoded_version():
         return set()

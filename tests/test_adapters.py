@@ -261,3 +261,12 @@ def test_a_kept_hyphenation_dictionary_hyphenates_as_pyphens_own_parse(tmp_path,
                for v in values)
     assert not list((tmp_path / "publish/hyphenation").glob("hyph_hu_HU-*.json"))
     hyphenation.load("xx_NOWHERE")  # no such dictionary: nothing to load
+
+
+@pytest.mark.parametrize("home", ["relative/home", ""])
+def test_no_hyphenation_memo_without_an_absolute_home(home, monkeypatch):
+    from publish.products.print_layout import hyphenation
+
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    monkeypatch.setenv("HOME", home)
+    assert hyphenation.cache_folder() is None  # never a folder under the current one

@@ -517,3 +517,23 @@ def test_the_decoded_pictures_record_is_read_back_whole_at_its_largest(tmp_path)
     record = tmp_path / "decoded.json"
     record.write_text(json.dumps({"version": pictures._decoded_version(), "sha256": digests}))
     assert pictures._read_decoded(record) == set(digests)
+
+
+def test_a_picture_rewritten_while_it_is_decoded_is_not_recorded_as_decoded(pub, run, monkeypatch):
+    import json
+
+    from publish import pictures
+
+    photo = pub / "issues/1112/images/picket.jpg"
+    (pub / ".publish-cache").mkdir()
+    real = pictures._decode_bitmap
+
+    def meanwhile(path):  # an exporter still saving it: what was digested is not what is decoded
+        verdict = real(path)
+        picture(photo, size=(1400, 901))
+        return verdict
+
+    monkeypatch.setattr(pictures, "_memos", {})
+    monkeypatch.setattr(pictures, "_decode_bitmap", meanwhile)
+    assert run(pub, "check", "1112").exit_code == 0
+    assert not (pub / pictures.DECODED).exists() or json.loads((pub / pictures.DECODED).read_text())["sha256"] == []

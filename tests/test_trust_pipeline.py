@@ -476,3 +476,28 @@ def test_counts_of_one_are_singular(pub, run):
     assert "removed 1 temporary file left by an interrupted build" in result.output
     assert "1 issue: 0 built, 0 unchanged, 1 failed" in result.output
     assert "1 issues:" not in result.output and "temporary file(s)" not in result.output
+
+
+def test_every_kept_record_nested_too_deep_is_read_as_none_and_the_build_is_the_same(pub, tmp_path, monkeypatch):
+    # the tool's records and memos (.publish-cache/, and the user's hyphenation memo) are files anyone who can
+    # write the folder can spoil; JSON nested deep enough makes json.loads raise RecursionError, which was an
+    # "internal error" in every build and check
+    from helpers import invoke_at
+
+    from publish.products.print_layout import hyphenation
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    epoch, formats = "1606867200", ("--format", "pdf,print,epub,text")
+    assert invoke_at(epoch, pub, "build", "1112", *formats).exit_code == 0
+    before = {p.name: p.read_bytes() for p in (pub / "dist/1112").iterdir()}
+    kept = [*(pub / ".publish-cache").rglob("*.json"), *hyphenation.cache_folder().glob("*.json")]
+    names = {p.name for p in kept}
+    assert {"hashes.json", "font-coverage.json", "decoded-pictures.json"} <= names, names
+    assert any(n.startswith("hyph_en_GB-") for n in names), names
+    for path in kept:
+        path.write_text('{"a": ' + "[" * 200_000)
+    checked = invoke_at(epoch, pub, "check", "1112")
+    assert checked.exit_code == 0, checked.output
+    built = invoke_at(epoch, pub, "build", "1112", *formats)
+    assert built.exit_code == 0 and "internal error" not in built.output, built.output
+    assert {p.name: p.read_bytes() for p in (pub / "dist/1112").iterdir()} == before

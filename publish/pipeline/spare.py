@@ -49,6 +49,6 @@ def prepare(root: Path) -> None:
 
     try:
         language = tomllib.loads((root / "publication.toml").read_text(encoding="utf-8")).get("language") or "en"
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
         language = "en"
     warm((language,) if isinstance(language, str) else ())

@@ -45,7 +45,7 @@ def find_audio(out_dir: Path, name: str) -> IssueAudio | None:
             return None
         chapters = json.loads(listing.read_text(encoding="utf-8"))["chapters"]
         spans = [(str(c["title"]), float(c["startTime"]), float(c["endTime"])) for c in chapters]
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError, RecursionError):
         return None
     tracks = []
     folder = out_dir / "audio"

@@ -202,6 +202,6 @@ def validate_site(out_root: Path) -> list[str]:
                         for p in catalogue.get("publications", [])))
         messages.append("ok: opds.json parses, with metadata, a self link and linked publications" if good
                         else "error: opds.json lacks metadata.title, a self link or publications' links")
-    except (OSError, ValueError, AttributeError) as exc:
+    except (OSError, ValueError, AttributeError, RecursionError) as exc:
         messages.append(f"error: opds.json does not parse: {exc}")
     return messages

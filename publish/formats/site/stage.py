@@ -158,7 +158,7 @@ class Records:
         for path in self._paths(name):
             try:
                 data = json.loads(path.read_text(encoding="utf-8"))
-            except (OSError, ValueError):
+            except (OSError, ValueError, RecursionError):  # RecursionError: JSON nested too deep
                 continue
             if isinstance(data, dict) and data.get("version") == self.version:
                 return data

@@ -122,7 +122,7 @@ class PreflightMemo:
         self.known: dict = {}
         self.pages: dict = {}
         if not fresh:
-            with contextlib.suppress(OSError, ValueError):
+            with contextlib.suppress(OSError, ValueError, RecursionError):  # RecursionError: nested too deep
                 kept = json.loads(path.read_text(encoding="utf-8"))
                 mine = isinstance(kept, dict) and kept.get("version") == self.version()
                 inks, pages = (kept.get("inks"), kept.get("pages")) if mine else (None, None)

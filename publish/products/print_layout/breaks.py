@@ -34,7 +34,7 @@ def breaks_path(root: Path, number: int) -> Path:
 def _read(path: Path, digest: str) -> list[tuple[int, str]] | None:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):  # RecursionError: JSON nested too deep
         return None
     if not isinstance(data, dict) or data.get("inputs") != digest or not isinstance(data.get("breaks"), list):
         return None

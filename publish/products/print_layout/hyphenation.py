@@ -51,13 +51,16 @@ def load(code: str) -> None:
 
 
 def cache_folder() -> Path | None:
-    """$XDG_CACHE_HOME/publish/hyphenation, else ~/.cache/publish/hyphenation; None without a home."""
+    """$XDG_CACHE_HOME/publish/hyphenation, else ~/.cache/publish/hyphenation; None without a home (or with a
+    relative one, which would put it in the current folder)."""
     base = os.environ.get("XDG_CACHE_HOME", "")
     if not os.path.isabs(base):  # the XDG rule: a relative value is ignored
         try:
             base = str(Path.home() / ".cache")
         except (RuntimeError, KeyError):
             return None
+    if not os.path.isabs(base) or base == "/.cache":  # a relative or empty HOME: none that is the user's
+        return None
     return Path(base) / "publish" / "hyphenation"
 
 
@@ -77,7 +80,7 @@ def _read(memo: Path) -> dict | None:
         if memo.stat().st_size > LARGEST:  # not one this module wrote
             return None
         patterns = json.loads(memo.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):  # RecursionError: JSON nested too deep
         return None
     if not isinstance(patterns, dict) or not patterns:
         return None

@@ -87,7 +87,7 @@ class PartCache:
                           pictures=[str(p) for p in data["pictures"]])
             self.used.add(key)
             return result
-        except (OSError, ValueError, KeyError, TypeError):
+        except (OSError, ValueError, KeyError, TypeError, RecursionError):  # RecursionError: JSON nested too deep
             return None
 
     def keep(self, job: Job) -> None:
