@@ -482,11 +482,14 @@ def test_every_kept_record_nested_too_deep_is_read_as_none_and_the_build_is_the_
     # the tool's records and memos (.publish-cache/, and the user's hyphenation memo) are files anyone who can
     # write the folder can spoil; JSON nested deep enough makes json.loads raise RecursionError, which was an
     # "internal error" in every build and check
+    import pyphen
     from helpers import invoke_at
 
+    from publish import pictures
     from publish.products.print_layout import hyphenation
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setattr(pyphen, "hdcache", {})  # whatever an earlier test loaded: this build parses and keeps it
     epoch, formats = "1606867200", ("--format", "pdf,print,epub,text")
     assert invoke_at(epoch, pub, "build", "1112", *formats).exit_code == 0
     before = {p.name: p.read_bytes() for p in (pub / "dist/1112").iterdir()}
@@ -496,6 +499,8 @@ def test_every_kept_record_nested_too_deep_is_read_as_none_and_the_build_is_the_
     assert any(n.startswith("hyph_en_GB-") for n in names), names
     for path in kept:
         path.write_text('{"a": ' + "[" * 200_000)
+    monkeypatch.setattr(pyphen, "hdcache", {})  # and these read the spoiled memos, as a new process would
+    monkeypatch.setattr(pictures, "_memos", {})
     checked = invoke_at(epoch, pub, "check", "1112")
     assert checked.exit_code == 0, checked.output
     built = invoke_at(epoch, pub, "build", "1112", *formats)
