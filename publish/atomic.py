@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import tempfile
@@ -56,6 +57,17 @@ def write_bytes(target: Path, data: bytes) -> Path:
 def write_text(target: Path, text: str) -> Path:
     """UTF-8 with LF line ends, whatever the platform."""
     return write_bytes(target, text.encode("utf-8"))
+
+
+def read_kept_json(path: Path, largest: int):
+    """A JSON file this tool wrote and reads back (a record, a memo), or None: missing, unreadable, larger
+    than `largest` bytes (not one it wrote), malformed, or nested too deep for json (RecursionError)."""
+    try:
+        if path.stat().st_size > largest:
+            return None
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError):
+        return None
 
 
 def remove_leftovers(folder: Path, recursive: bool = True) -> int:

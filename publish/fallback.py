@@ -127,12 +127,9 @@ def _covered_kept(memo: Path, files: tuple) -> frozenset[int]:
 def _read_memo(memo: Path) -> dict:
     """The memo's entries {path: [[size, mtime_ns, inode], [[low, high], …]]}; anything malformed is left out
     (and its font read again)."""
-    try:
-        if memo.stat().st_size > MEMO_LARGEST:  # not one this tool wrote
-            return {}
-        kept = json.loads(memo.read_text(encoding="utf-8"))
-    except (OSError, ValueError, RecursionError):  # RecursionError: JSON nested too deep
-        return {}
+    from publish.atomic import read_kept_json
+
+    kept = read_kept_json(memo, MEMO_LARGEST)
     files = kept.get("files") if isinstance(kept, dict) and kept.get("version") == MEMO_VERSION else None
     if not isinstance(files, dict):
         return {}

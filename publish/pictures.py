@@ -195,12 +195,9 @@ def _decoded_version() -> str:
 
 
 def _read_decoded(path: Path) -> set[str]:
-    try:
-        if path.stat().st_size > 80 * _DECODED_MOST:  # 67 bytes a digest in the file: not one this tool wrote
-            return set()
-        kept = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError, RecursionError):  # RecursionError: JSON nested too deep
-        return set()
+    from publish.atomic import read_kept_json
+
+    kept = read_kept_json(path, 80 * _DECODED_MOST)  # 67 bytes a digest in the file
     if not isinstance(kept, dict) or kept.get("version") != _decoded_version():
         return set()
     digests = kept.get("sha256")

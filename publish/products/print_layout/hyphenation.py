@@ -76,12 +76,9 @@ def _memo(dictionary, version: str) -> Path | None:
 def _read(memo: Path) -> dict | None:
     """The patterns kept in `memo`, as pyphen keeps them ({pattern: (offset, values)}, lists for tuples:
     pyphen only unpacks and iterates them); None if it is missing or anything in it is not so."""
-    try:
-        if memo.stat().st_size > LARGEST:  # not one this module wrote
-            return None
-        patterns = json.loads(memo.read_text(encoding="utf-8"))
-    except (OSError, ValueError, RecursionError):  # RecursionError: JSON nested too deep
-        return None
+    from publish.atomic import read_kept_json
+
+    patterns = read_kept_json(memo, LARGEST)
     if not isinstance(patterns, dict) or not patterns:
         return None
     for value in patterns.values():
