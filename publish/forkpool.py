@@ -42,8 +42,12 @@ def can_fork() -> bool:
     return "fork" in multiprocessing.get_all_start_methods()
 
 
-def _child(call: Callable, index: int, failure: Failure, conn, parent: int) -> None:  # pragma: no cover - forked
+def _child(call: Callable, index: int, failure: Failure, conn, parent: int,
+           heard: bool = False) -> None:  # pragma: no cover - forked
+    global _teller
     lifeline.die_with(parent)
+    # what the call tells (tell()) goes to run(), which hears it; a begin()'s call has no one to tell
+    _teller = (lambda news: conn.send(_Told(news))) if heard else None
     try:
         result = call()
     except BaseException as exc:  # noqa: BLE001 - everything must reach the parent
@@ -56,20 +60,33 @@ def _child(call: Callable, index: int, failure: Failure, conn, parent: int) -> N
 
 def run(calls: Sequence[Callable], workers: int, limits: Sequence[float], failure: Failure,
         order: Sequence[int] | None = None, spare: Spare | None = None,
-        before_fork: Callable[[], None] | None = None) -> Iterator[tuple[int, object, float]]:
+        before_fork: Callable[[], None] | None = None,
+        heard: Callable[[int, object], Sequence[tuple[Callable, float]]] | None = None,
+        ) -> Iterator[tuple[int, object, float]]:
     """(index, result, seconds) of each call, in the order they finish, at most `workers` at once.
 
     `order` is the order calls start in (default: as given). The caller runs calls
     inline when forking would not pay (one worker, one call). A `spare` (Spare, loaded
     ahead) takes the first call it can; `before_fork` runs once, before the first call
     this process forks for itself (to load here what its children would each load).
+
+    `heard(index, news)` hears what a running call tells (tell()) and may answer with more
+    (call, time limit) pairs, indexed after those given: they start first, up to `workers`
+    of them beside the calls still running (which, having told, are finishing).
     """
     context = multiprocessing.get_context("fork")
+    calls, limits = list(calls), list(limits)
     pending = list(order if order is not None else range(len(calls)))
     pending.reverse()
+    added: list[int] = []  # calls `heard` asked for, not yet started
+    given = len(calls)  # the calls from `given` on are `heard`'s
     running: dict = {}  # connection → (index, process, started)
     try:
-        while pending or running:
+        while pending or added or running:
+            while added and sum(index >= given for index, _, _ in running.values()) < workers:
+                index = added.pop(0)
+                running.update(_fork(context, calls[index], index, failure, before_fork))
+                before_fork = None
             while pending and len(running) < workers:
                 index = pending.pop()
                 if spare is not None and spare.give(calls[index]):
@@ -77,19 +94,17 @@ def run(calls: Sequence[Callable], workers: int, limits: Sequence[float], failur
                     spare = None
                     continue
                 spare = None  # one that cannot take a call takes none
-                if before_fork is not None:
-                    before_fork()
-                    before_fork = None
-                receiver, sender = context.Pipe(duplex=False)
-                process = context.Process(target=_child, daemon=True,
-                                          args=(calls[index], index, failure, sender, os.getpid()))
-                process.start()
-                sender.close()  # the child's end: EOF reaches us if it dies without answering
-                running[receiver] = (index, process, time.monotonic())
+                running.update(_fork(context, calls[index], index, failure, before_fork))
+                before_fork = None
             soonest = min(started + limits[index] for index, _, started in running.values())
             for conn in wait(list(running), timeout=max(0.0, soonest - time.monotonic())):
-                index, process, started = running.pop(conn)
-                result = _receive(conn, process, index, failure)
+                index, process, started = running[conn]
+                message = _message(conn)
+                if isinstance(message, _Told):  # news from a call still running
+                    added += _more(heard, index, message.news, calls, limits)
+                    continue
+                del running[conn]
+                result = _finish(conn, process, index, failure, message)
                 if isinstance(result, _NotTaken):  # a spare that could not take it: forked as any other
                     pending.append(index)
                     continue
@@ -103,6 +118,42 @@ def run(calls: Sequence[Callable], workers: int, limits: Sequence[float], failur
     finally:
         for conn, (_, process, _) in running.items():
             _stop(process, conn)
+
+
+def _more(heard, index: int, news, calls: list, limits: list) -> list[int]:
+    """The calls `heard` asks for on hearing `news`, added to `calls` and `limits`: their indices."""
+    more = list(heard(index, news)) if heard is not None else []
+    calls += [call for call, _ in more]
+    limits += [limit for _, limit in more]
+    return list(range(len(calls) - len(more), len(calls)))
+
+
+def _fork(context, call: Callable, index: int, failure: Failure, before_fork) -> dict:
+    """`call` started in a process forked for it: {its connection: (index, process, started)}."""
+    if before_fork is not None:
+        before_fork()
+    receiver, sender = context.Pipe(duplex=False)
+    process = context.Process(target=_child, daemon=True, args=(call, index, failure, sender, os.getpid(), True))
+    process.start()
+    sender.close()  # the child's end: EOF reaches us if it dies without answering
+    return {receiver: (index, process, time.monotonic())}
+
+
+class _Told:
+    """What a running call said through tell(): run() hands it to its `heard`."""
+
+    def __init__(self, news) -> None:
+        self.news = news
+
+
+_teller: Callable[[object], None] | None = None  # in a call run() forked: how tell() reaches run()
+
+
+def tell(news) -> None:
+    """Say `news` to the run() that forked this call, while the call goes on (a layout's page facts before it
+    writes its PDF, for the calls that wait for them); nothing where no run() listens (a call run inline)."""
+    if _teller is not None:
+        _teller(news)
 
 
 _NOTHING = object()
@@ -166,15 +217,21 @@ def begin(call: Callable, failure: Failure) -> Callable[[], object]:
     return wait
 
 
-def _receive(conn, process, index: int, failure: Failure):
+def _message(conn):
+    """The next thing a call's connection carries: a _Told, its result, or _NOTHING (it died unheard)."""
     try:
-        result = conn.recv()
+        return conn.recv()
     except (EOFError, OSError):
-        process.join()
-        result = failure(index, f"died: {process.exitcode}")
+        return _NOTHING
+
+
+def _finish(conn, process, index: int, failure: Failure, message):
+    """A call's result from its last message; its connection closed and its process reaped."""
     conn.close()
     process.join()
-    return failure(index, result.why) if isinstance(result, _Raised) else result
+    if message is _NOTHING:
+        return failure(index, f"died: {process.exitcode}")
+    return failure(index, message.why) if isinstance(message, _Raised) else message
 
 
 def _stop(process, conn) -> None:
@@ -311,6 +368,8 @@ def spare(prepare: Callable[[], None]) -> Spare | None:
 def _spare(prepare: Callable[[], None], calls, answers) -> None:  # pragma: no cover - forked
     import pickle
 
+    global _teller
+
     try:
         prepare()
     except BaseException:  # noqa: BLE001 - what could not be loaded ahead, the call loads itself
@@ -327,6 +386,7 @@ def _spare(prepare: Callable[[], None], calls, answers) -> None:  # pragma: no c
     except BaseException as exc:  # noqa: BLE001 - this process cannot run it: the caller forks it
         answers.send(_NotTaken(f"{type(exc).__name__}: {exc}"))
         return
+    _teller = lambda news: answers.send(_Told(news))  # noqa: E731 - heard by run(), as a forked call's
     try:
         result = call()
     except BaseException as exc:  # noqa: BLE001 - everything must reach the parent

@@ -390,3 +390,81 @@ def test_no_spare_where_no_process_can_be_had(monkeypatch):
 
     monkeypatch.setattr(forkpool.os, "fork", no_fork)
     assert forkpool.spare(lambda: None) is None  # the layouts are forked as before, later
+
+
+# --- calls that tell: news before they end, and the calls that wait for it ----------------------------------
+
+
+def _tell_then_wait(flag: str) -> str:
+    """Tell, then wait for the call started on hearing it: it can only end if that one runs beside it."""
+    from publish import forkpool
+
+    forkpool.tell(("laid out", os.getpid()))
+    deadline = time.monotonic() + 60
+    while not os.path.exists(flag):
+        if time.monotonic() > deadline:
+            return "the call it waits for never started"
+        time.sleep(0.01)
+    return "went on"
+
+
+def _touch(flag: str) -> str:
+    Path(flag).touch()
+    return "started beside it"
+
+
+def _begins_a_teller() -> str:
+    """A call that begins another which tells: that one's news is no one's (it must not reach run())."""
+    from functools import partial
+
+    from publish import forkpool
+
+    return forkpool.begin(partial(forkpool.tell, "from the begun call"), lambda index, why: why)() or "begun"
+
+
+@pytest.mark.parametrize("spare", [False, True])
+def test_what_a_call_tells_is_heard_and_the_calls_it_asks_for_start_beside_it(tmp_path, spare):
+    from functools import partial
+
+    from publish import forkpool
+
+    flag, heard = str(tmp_path / "flag"), []
+
+    def on(index: int, news) -> list:
+        heard.append((index, news[0], news[1] != os.getpid()))
+        return [(partial(_touch, flag), 60)]
+
+    def why(index: int, reason: str) -> str:
+        return reason
+
+    # one worker, and the call that told still running: what it asked for starts all the same
+    done = {index: result for index, result, _ in forkpool.run(
+        [partial(_tell_then_wait, flag)], 1, [120], why, spare=forkpool.Spare(lambda: None) if spare else None,
+        heard=on)}
+    assert heard == [(0, "laid out", True)]
+    assert done == {0: "went on", 1: "started beside it"}
+    # news from a call that a call began goes nowhere: run() hears only its own calls
+    assert [result for _, result, _ in forkpool.run([_begins_a_teller], 1, [60], why, heard=on)] == ["begun"]
+    assert len(heard) == 1
+
+
+def test_tasks_run_here_are_heard_as_each_ends_and_the_late_ones_run_last():
+    from publish import forkpool
+    from publish.products.print_layout import parallel
+
+    seen: list = []
+
+    def task(name: str):
+        def run():
+            forkpool.tell(f"{name} laid out")
+            seen.append(name)
+            return name
+        return run
+
+    def heard(index: int, news) -> list:
+        seen.append((index, news))
+        return [(task("late"), "late", 60)] if index == 1 else []
+
+    assert parallel.call([task("a"), task("b")], 1, ["a", "b"], [60, 60], heard=heard) == ["a", "b", "late"]
+    assert seen == ["a", (0, "a laid out"), "b", (1, "b laid out"), "late", (2, "late laid out")]
+    forkpool.tell("outside any run")  # heard by no one, and no error

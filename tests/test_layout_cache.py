@@ -156,3 +156,35 @@ def test_each_pdf_is_the_same_bytes_whichever_formats_a_run_builds(tmp_path):
     assert invoke_at(EPOCH, root, "build", "1112", "--format", "pdf,print", "--force").exit_code == 0
     assert invoke_at(EPOCH, root, "build", "1112", "--format", "print", "--out", str(root / "cached")).exit_code == 0
     assert _pdfs(root, "cached") == {k: v for k, v in _pdfs(root, "both").items() if k.endswith("-print.pdf")}
+
+
+def test_the_front_page_and_furniture_are_laid_out_in_the_bodys_run_the_same_as_one_at_a_time(tmp_path,
+                                                                                                monkeypatch):
+    """Each part tells its pages before it writes them; once all are known, the front page, the running heads
+    and the press's filler pages join the same run (forkpool.tell, body's `then`), beside the parts still
+    being written. Forked or one at a time here, the PDFs are the same bytes."""
+    from publish.check import load_issues
+    from publish.products.print_layout import body, edition
+
+    root = small_publication(tmp_path / "pub")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    [issue] = load_issues(root, ("1112",))[1]
+    runs: list[tuple[int, int]] = []
+    calls = body.call
+
+    def counted(tasks, *args, **kwargs):
+        results = calls(tasks, *args, **kwargs)
+        runs.append((len(tasks), len(results)))
+        return results
+
+    def no_run_of_its_own(*args, **kwargs):
+        raise AssertionError("the front page or the furniture was laid out after the body's run")
+
+    monkeypatch.setattr(body, "call", counted)
+    monkeypatch.setattr(edition, "cached", no_run_of_its_own)
+    forked = edition.lay_out(issue, ("press", "screen"), workers=2, fresh=True)
+    here = edition.lay_out(issue, ("press", "screen"), workers=1, fresh=True)
+    assert forked.pdfs == here.pdfs and forked.starts == here.starts and forked.breaks == here.breaks
+    gap = -forked.pages % 4
+    # the body's tasks (the lead's chain and the other parts), then the front page, the furniture, the filler
+    assert [late - given for given, late in runs] == [2 + bool(gap)] * 2, runs

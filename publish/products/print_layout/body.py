@@ -11,7 +11,9 @@ from __future__ import annotations
 import logging
 import os
 from functools import partial
+from typing import Callable
 
+from publish import forkpool
 from publish.errors import PublishError, rel
 from publish.model import Issue
 from publish.products.print_layout import front
@@ -22,6 +24,8 @@ from publish.products.print_layout.partcache import PartCache
 from publish.products.print_layout.render import Job, Result, render
 
 log = logging.getLogger("publish")
+# what waits for every part's pages: (jump, the parts, their layouts) → the jobs to lay out then
+Then = Callable[[Jump, list, list[Result]], list[Job]]
 DEFAULT_TIME_LIMIT = 300.0  # seconds for one layout; PUBLISH_PDF_TIME_LIMIT overrides
 
 
@@ -35,8 +39,8 @@ def time_limit() -> float:
 
 
 def body(issue: Issue, variants: tuple[str, ...], cache: PartCache, workers: int, fresh: bool, inks=None,
-         spare=None):
-    """The front page's measure and the body parts → (jump, parts, their jobs, their results).
+         spare=None, then: Then | None = None):
+    """The front page's measure and the body parts → (jump, parts, their jobs, their results, late).
 
     The lead story's part picks up where the front page stops, so it needs the measure first: the two are
     one task, laid out one after the other in one process, started first, while the other parts take the
@@ -44,6 +48,11 @@ def body(issue: Issue, variants: tuple[str, ...], cache: PartCache, workers: int
     of a lead part's other articles needs only .render, which a spare has loaded). Results come from the
     part cache unless `fresh` (--force). With `inks`, each part's press variant is separated into CMYK in
     its own process. A `spare` process (forkpool.Spare) takes the first task.
+
+    Each task tells its pages once laid out, before writing them (forkpool.tell); once every part's are
+    known, `then(jump, the parts, their layouts)` gives the jobs that wait for them (the front page, the
+    running heads), laid out beside the parts still being written: `late` is their results, in that
+    order (None if `then` was never reached).
     """
     measure, jump = measure_job(issue)
     everything = pdf_html.split(issue)
@@ -58,24 +67,27 @@ def body(issue: Issue, variants: tuple[str, ...], cache: PartCache, workers: int
     # the measure, then the lead's parts from it, as one task: unless the measure is in the cache
     chain = [] if picked else [
         partial(_lead_parts, issue, everything, lead, measure, jump, variants, cache, fresh, inks)]
-    tasks = [*chain, *(partial(render, jobs[i]) for i in todo)]
-    limit = time_limit()
     first = len(chain)
-    done = call(tasks, workers, [measure.label] * first + [jobs[i].label for i in todo],
-                [limit * (1 + len(lead))] * first + [limit] * len(todo),
-                order=[*range(first),
-                       *sorted(range(first, len(tasks)), key=lambda t: -len(jobs[todo[t - first]].html))],
-                spare=spare, languages=languages(issue))
+    pages = _Pages(lambda measured: _lead_jobs(issue, everything, lead, measured, jump, variants, inks),
+                   picked, {i: r for i, r in cached.items() if r is not None}, set(jobs), bool(chain),
+                   [*[None] * first, *todo],
+                   then and (lambda jump_, kept, laid: then(jump_, [everything[i] for i in kept], laid)))
+    tasks = [*chain, *(partial(render, jobs[i], forkpool.tell) for i in todo)]
+    limit = time_limit()
+    done = _call(issue, tasks, [measure.label] * first + [jobs[i].label for i in todo],
+                 [limit * (1 + len(lead))] * first + [limit] * len(todo),
+                 [*range(first), *sorted(range(first, len(tasks)), key=lambda t: -len(jobs[todo[t - first]].html))],
+                 pages, workers, spare)
     if chain and isinstance(done[0], Result):  # the lead's task itself failed (time limit, crash)
         raise_errors([done[0]])
     measured, leads = (known, []) if picked else done[0]
-    results = dict(cached) | dict(zip(todo, done[first:]))
+    results = dict(cached) | dict(zip(todo, done[first:len(tasks)]))
     raise_errors([measured, *(r for _, r in leads), *results.values()])
     for i in todo:
         cache.put(jobs[i], results[i])
     if known is None:
         cache.put(measure, measured)
-    jump, lead_jobs = picked or _lead_jobs(issue, everything, lead, measured, jump, variants, inks)
+    jump, lead_jobs = pages.lead or _lead_jobs(issue, everything, lead, measured, jump, variants, inks)
     for (i, job), (laid, result) in zip(lead_jobs.items(), leads):  # the chain's, when it ran
         jobs[i], results[i] = job, result
         if laid:
@@ -84,7 +96,55 @@ def body(issue: Issue, variants: tuple[str, ...], cache: PartCache, workers: int
             cache.keep(jobs[i])
     kept = sorted(jobs)
     log.debug("issue %s: %d part(s)", issue.number, len(kept))
-    return jump, [everything[i] for i in kept], [jobs[i] for i in kept], [results[i] for i in kept]
+    return (jump, [everything[i] for i in kept], [jobs[i] for i in kept], [results[i] for i in kept],
+            done[len(tasks):] if pages.given else None)
+
+
+def _call(issue: Issue, tasks: list, labels: list[str], limits: list[float], order: list[int], pages: _Pages,
+          workers: int, spare) -> list:
+    """The tasks' results (.parallel.call), the late jobs' after them: started first if no part is to be
+    waited for (all in the cache), else when `pages` has heard every part's."""
+    late = pages.ready()
+    return call([*tasks, *(task for task, _, _ in late)], workers, [*labels, *(label for _, label, _ in late)],
+                [*limits, *(limit for _, _, limit in late)], [*range(len(tasks), len(tasks) + len(late)), *order],
+                spare, languages(issue), pages.heard)
+
+
+class _Pages:
+    """The parts' pages as they become known, from the part cache or told by the tasks laying them out, and
+    the jobs `then` gives once all are, handed to the run once (body).
+
+    The lead's task (`chain`, the first) tells ("measure", its layout), then (n, layout) for its n-th part;
+    a part's task tells its layout. `parts` holds the parts' indices other than the lead's, `todo` the part
+    each task lays out (None for the chain).
+    """
+
+    def __init__(self, lead_jobs, picked, laid: dict, parts: set, chain: bool, todo: list, then):
+        self.lead_jobs, self.lead, self.laid, self.parts = lead_jobs, picked, dict(laid), set(parts)
+        self.chain, self.todo, self.then = chain, todo, then
+        self.given = False
+
+    def heard(self, index: int, news) -> list:
+        if self.chain and index == 0:
+            which, laid = news
+            if which == "measure":
+                self.lead = self.lead_jobs(laid)
+            elif self.lead is not None:
+                self.laid[list(self.lead[1])[which]] = laid
+        elif index < len(self.todo):
+            self.laid[self.todo[index]] = news
+        return self.ready()
+
+    def ready(self) -> list:
+        """The late jobs as tasks [(task, label, time limit)], once: when every part's pages are known."""
+        if self.given or self.then is None or self.lead is None:
+            return []
+        kept = sorted(self.parts | set(self.lead[1]))
+        if any(i not in self.laid for i in kept):
+            return []
+        self.given = True
+        return [(partial(render, job), job.label, job.time_limit)
+                for job in self.then(self.lead[0], kept, [self.laid[i] for i in kept])]
 
 
 def languages(issue: Issue) -> tuple[str, ...]:
@@ -134,13 +194,20 @@ def _lead_parts(issue: Issue, everything, lead: list[int], measure: Job, jump: J
     measured = render(measure)
     if measured.error:
         return measured, []
+    forkpool.tell(("measure", measured.laid()))
     made = []
-    for job in _lead_jobs(issue, everything, lead, measured, jump, variants, inks)[1].values():
+    for n, job in enumerate(_lead_jobs(issue, everything, lead, measured, jump, variants, inks)[1].values()):
         found = None if fresh else cache.get(job)
-        made.append((found is None, found or render(job)))
+        if found is not None:
+            forkpool.tell((n, found.laid()))
+        made.append((found is None, found or render(job, partial(_tell_lead, n))))
         if made[-1][1].error:
             break
     return measured, made
+
+
+def _tell_lead(n: int, laid: Result) -> None:
+    forkpool.tell((n, laid))
 
 
 def _part_job(issue: Issue, part, jump: Jump, variants: tuple[str, ...], inks) -> Job:

@@ -28,7 +28,7 @@ from publish.products.press.setup import press_inks
 from publish.products.print_layout import html as pdf_html
 from publish.products.print_layout.body import body, cached, languages, raise_errors, sources, time_limit
 from publish.products.print_layout.breaks import LAYOUT_KEY, store_breaks, stored_breaks
-from publish.products.print_layout.front import front_html
+from publish.products.print_layout.front import Jump, front_html
 from publish.products.print_layout.furniture import BLOCK_ANCHOR, furnish
 from publish.products.print_layout.urls import VIRTUAL_ROOT, root_url
 from publish.products.print_layout.join import Bookmark, join
@@ -134,58 +134,103 @@ def lay_out(issue: Issue, variants: tuple[str, ...], workers: int = 1, base: str
     With `base` (what every part depends on besides its HTML: the pipeline's Context.layout_base), parts
     laid out before from the same inputs come from the part cache (.partcache) instead; `fresh`
     (--force) lays every part out again and renews the cache. A `spare` process (forkpool.Spare, loaded
-    while the issue was read) takes the first layout.
+    while the issue was read) takes the first layout. The front page and the furniture start as soon as
+    every body page is laid out, while the last parts are still being written (body's `then`).
     """
-    started, pub, limit = time.perf_counter(), issue.publication, time_limit()
-    layout = f"layouts/{pub.layout}"
+    started, pub = time.perf_counter(), issue.publication
     cache = PartCache(pub.root, issue.number, base)
     inks = _inks(issue, variants, base, fresh)
-    jump, parts, jobs, results = body(issue, variants, cache, workers, fresh, inks, spare)
+    tails: list[_Tail] = []
+
+    def then(jump: Jump, parts: list, laid: list[Result]) -> list[Job]:
+        tails.append(_tail(issue, variants, inks, jump, parts, laid))
+        tails[0].results = [None if fresh else cache.get(job) for job in tails[0].jobs]
+        return [job for job, result in zip(tails[0].jobs, tails[0].results) if result is None]
+
+    jump, parts, jobs, results, late = body(issue, variants, cache, workers, fresh, inks, spare, then)
     laid = time.perf_counter()
+    tail = tails[0] if late is not None else _tail(issue, variants, inks, jump, parts, results)
+    if not variants:  # only where the pages begin (an EPUB-only run): no front page, no PDF
+        laid = time.perf_counter() - started
+        return Edition({}, tail.starts, tail.pages, {"parts": laid, "total": laid}, tail.breaks, _warnings(results))
+    hyphenated = languages(issue)
+    if late is None:
+        front, furniture, *filler = cached(cache, tail.jobs, workers, fresh, spare, hyphenated)
+    else:
+        front, furniture, *filler = _late(cache, tail, late)
+    front_job = tail.jobs[0]
+    if front.pages != 1 and jump.room:  # the measured height did not hold after all: columns as tall as needed
+        front_job = replace(front_job, html=front_html(issue, replace(jump, room=0.0), tail.starts,
+                                                       pdf_html.page_css(issue, front=True), pdf_html.picture_url))
+        front = cached(cache, [front_job], workers, fresh, hyphenated=hyphenated)[0]
+    cache.prune()
+    filler_pdf, filler = _filler(issue, filler, tail.gap, tail.jobs[2:], workers)
+    if inks is not None and inks.store is not None:  # the store keeps the pictures of this layout's pages
+        inks.store.used.update(key for r in [*results, front, furniture, *filler] for key in r.pictures)
+        inks.store.prune()
+    if front.pages != 1:
+        raise PublishError(f"{tail.toml}: the front page does not fit on one page ({front.pages} pages) — shorten "
+                           "the cover headline or the cover story's standfirst, or use a smaller cover picture")
+    fronted = time.perf_counter()
+
+    pdfs = _join_variants(issue, variants, [*jobs, front_job, tail.jobs[1]], (front, furniture, results, filler_pdf),
+                          tail.outline, workers)
+    done = time.perf_counter()
+    timings = {"parts": laid - started, "front": fronted - laid, "join": done - fronted, "total": done - started}
+    log.debug("issue %s: PDF in %d part(s), %d pages: %s", issue.number, len(parts), tail.pages,
+              ", ".join(f"{k} {v:.2f}s" for k, v in timings.items()))
+    return Edition(pdfs, tail.starts, tail.pages, timings, tail.breaks, _warnings([*results, front, furniture]))
+
+
+@dataclass
+class _Tail:
+    """What waits for every body page: where each article starts, the bookmarks, the page breaks, and the
+    jobs of the front page, the running heads and the press's filler pages (none in an EPUB-only run)."""
+
+    starts: dict[str, int]
+    outline: list[Bookmark]
+    breaks: list[tuple[int, str]]
+    pages: int  # the edition's, front page included
+    gap: int  # the press's filler pages
+    toml: str
+    jobs: list[Job]
+    results: list[Result | None] = field(default_factory=list)  # the jobs' from the part cache, where found
+
+
+def _tail(issue: Issue, variants: tuple[str, ...], inks, jump: Jump, parts, results: list[Result]) -> _Tail:
+    """The tail of the layout, from the body's pages (their layouts: laid out, or told before being written)."""
+    pub = issue.publication
+    layout, limit = f"layouts/{pub.layout}", time_limit()
     starts, folios, outline = _pages(issue, parts, results)
     if jump.key and not jump.continues:  # the whole lead story is on the front page
         starts[next(a.slug for a in issue.articles if a.key == jump.key)] = 1
     breaks = _breaks(issue, results)
+    body_pages = sum(r.pages for r in results)
+    toml = rel(issue.folder / "issue.toml", pub.root)
+    if not variants:
+        return _Tail(starts, outline, breaks, body_pages + 1, 0, toml, [])
     height = results[0].height if results and results[0].pages else 0.0
     folios = furnish(issue, folios, [b for r in results for b in r.bottoms], breaks, starts, height)
-    if not variants:  # only where the pages begin (an EPUB-only run): no front page, no PDF
-        laid = time.perf_counter() - started
-        return Edition({}, starts, sum(r.pages for r in results) + 1, {"parts": laid, "total": laid}, breaks,
-                       _warnings(results))
-    toml = rel(issue.folder / "issue.toml", pub.root)
     front_job = Job(front_html(issue, jump, starts, pdf_html.page_css(issue, front=True), pdf_html.picture_url),
                     pub.root, variants, sources(issue, list(issue.articles)), limit, label=toml, layout=layout,
                     kind="front", inks=inks)
     folios_job = Job(pdf_html.folios_html(issue, folios), pub.root, variants, {}, limit, label=toml,
                      layout=layout, kind="folios", inks=inks)
-    body_pages = sum(r.pages for r in results)
     gap = -(body_pages + 1) % 4 if "press" in variants else 0  # the press prints folded sheets of 4 pages
     filler_jobs = [Job(pdf_html.filler_html(issue, gap), pub.root, ("press",), {}, limit, label=toml,
                        layout=layout, inks=inks)] if gap else []
-    hyphenated = languages(issue)
-    front, furniture, *filler = cached(cache, [front_job, folios_job, *filler_jobs], workers, fresh, spare,
-                                       hyphenated)
-    if front.pages != 1 and jump.room:  # the measured height did not hold after all: columns as tall as needed
-        front_job = replace(front_job, html=front_html(issue, replace(jump, room=0.0), starts,
-                                                       pdf_html.page_css(issue, front=True), pdf_html.picture_url))
-        front = cached(cache, [front_job], workers, fresh, hyphenated=hyphenated)[0]
-    cache.prune()
-    filler_pdf, filler = _filler(issue, filler, gap, filler_jobs, workers)
-    if inks is not None and inks.store is not None:  # the store keeps the pictures of this layout's pages
-        inks.store.used.update(key for r in [*results, front, furniture, *filler] for key in r.pictures)
-        inks.store.prune()
-    if front.pages != 1:
-        raise PublishError(f"{toml}: the front page does not fit on one page ({front.pages} pages) — shorten the "
-                           "cover headline or the cover story's standfirst, or use a smaller cover picture")
-    fronted = time.perf_counter()
+    return _Tail(starts, outline, breaks, body_pages + 1, gap, toml, [front_job, folios_job, *filler_jobs])
 
-    pdfs = _join_variants(issue, variants, [*jobs, front_job, folios_job], (front, furniture, results, filler_pdf),
-                          outline, workers)
-    done = time.perf_counter()
-    timings = {"parts": laid - started, "front": fronted - laid, "join": done - fronted, "total": done - started}
-    log.debug("issue %s: PDF in %d part(s), %d pages: %s", issue.number, len(parts), body_pages + 1,
-              ", ".join(f"{k} {v:.2f}s" for k, v in timings.items()))
-    return Edition(pdfs, starts, body_pages + 1, timings, breaks, _warnings([*results, front, furniture]))
+
+def _late(cache: PartCache, tail: _Tail, late: list[Result]) -> list[Result]:
+    """The tail's results: those found in the part cache, and those laid out beside the body (kept now)."""
+    laid = iter(late)
+    results = [found if found is not None else next(laid) for found in tail.results]
+    raise_errors(results)
+    for job, found, result in zip(tail.jobs, tail.results, results):
+        if found is None:
+            cache.put(job, result)
+    return results
 
 
 def _inks(issue: Issue, variants: tuple[str, ...], base: str, fresh: bool):

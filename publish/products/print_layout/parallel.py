@@ -16,6 +16,7 @@ from publish.forkpool import died_why
 from publish.products.print_layout.render import Job, Result, render
 
 log = logging.getLogger("publish")
+Heard = Callable[[int, object], list]  # (index, news) → more tasks: [(task, label, time limit)]
 GRACE = 15.0  # seconds after the limit before a silent child is killed
 
 
@@ -30,7 +31,7 @@ def run(jobs: list[Job], workers: int, spare: forkpool.Spare | None = None,
 
 def call(tasks: list[Callable], workers: int, labels: list[str], limits: list[float],
          order: list[int] | None = None, spare: forkpool.Spare | None = None,
-         languages: tuple[str, ...] | None = None) -> list:
+         languages: tuple[str, ...] | None = None, heard: Heard | None = None) -> list:
     """Each task's return value, in order. With one worker or no fork, tasks run here, one after another.
 
     A task alone still runs in a process of its own: the building process keeps no layout's state. The
@@ -38,9 +39,14 @@ def call(tasks: list[Callable], workers: int, labels: list[str], limits: list[fl
     lay out (`languages` given) have this process load WeasyPrint, the C types and the hyphenation
     dictionaries of `languages` before it forks the first of them itself, once, for every child to inherit
     (weasy_adapter.warm). Tasks go to a spare pickled: functools.partial of a module's function.
+
+    `heard(index, news)` hears what a task tells while it runs (forkpool.tell: a layout's pages, before it is
+    written), and may answer with more tasks, (task, label, time limit), which start at once, before the
+    tasks not yet started; their values follow the given tasks'. A task run here tells when it has ended.
     """
+    tasks, labels, limits = list(tasks), list(labels), list(limits)
     if workers <= 1 or not tasks or not forkpool.can_fork():
-        return [task() for task in tasks]
+        return _inline(tasks, labels, limits, heard)
     log.debug("pdf: %d task(s) for %s in up to %d worker process(es)", len(tasks), labels[0], workers)
 
     def failure(index: int, why: str) -> Result:
@@ -52,7 +58,12 @@ def call(tasks: list[Callable], workers: int, labels: list[str], limits: list[fl
             return Result(error=f"{labels[index]}: the PDF process {died_why(why)} — is the machine out of memory?")
         return Result(error=f"{labels[index]}: making the PDF failed ({why.partition(': ')[2]})")
 
-    results: list = [None] * len(tasks)
+    def more(index: int, news) -> list[tuple[Callable, float]]:
+        added = heard(index, news) if heard is not None else []
+        labels.extend(label for _, label, _ in added)
+        limits.extend(limit for _, _, limit in added)
+        return [(task, limit + GRACE) for task, _, limit in added]
+
     def warm_here() -> None:
         from publish.products.print_layout.weasy_adapter import warm
 
@@ -61,8 +72,30 @@ def call(tasks: list[Callable], workers: int, labels: list[str], limits: list[fl
         except (ImportError, OSError):  # WeasyPrint cannot start here: each layout says so, located
             pass
 
+    results: dict[int, object] = {}
     for index, result, seconds in forkpool.run(tasks, workers, [limit + GRACE for limit in limits], failure, order,
-                                               spare, None if languages is None else warm_here):
+                                               spare, None if languages is None else warm_here, more):
         log.debug("pdf: %s done in %.2f s", labels[index], seconds)
         results[index] = result
-    return results
+    return [results[index] for index in range(len(results))]
+
+
+def _inline(tasks: list[Callable], labels: list[str], limits: list[float], heard: Heard | None) -> list:
+    """call() without forking: each task here, in turn; what one tells is heard when it has ended, and the
+    tasks heard asks for are run after the others."""
+    told: list = []
+    saved, forkpool._teller = forkpool._teller, told.append
+    try:
+        results = []
+        while len(results) < len(tasks):
+            results.append(tasks[len(results)]())
+            index, news = len(results) - 1, list(told)
+            told.clear()
+            for item in news:
+                for task, label, limit in (heard(index, item) if heard is not None else ()):
+                    tasks.append(task)
+                    labels.append(label)
+                    limits.append(limit)
+        return results
+    finally:
+        forkpool._teller = saved

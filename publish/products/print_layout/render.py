@@ -18,6 +18,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from publish import lifeline
 from publish.products.press.inks import Inks
@@ -60,6 +61,10 @@ class Result:
     error: str = ""
     warnings: list[str] = field(default_factory=list)  # located, e.g. a character the fonts do not have
     pictures: list[str] = field(default_factory=list)  # the press's converted pictures (PictureStore keys)
+
+    def laid(self) -> Result:
+        """What the layout tells before anything is written: pages, size, anchors, bottoms, a measure's boxes."""
+        return Result(self.pages, self.width, self.height, self.anchors, self.bottoms, self.boxes)
 
 
 class TimeLimit(BaseException):
@@ -138,8 +143,9 @@ def _names(html: str, anchor: str, url: str, tail: str) -> bool:
     return url in chunk or (bool(tail) and tail in chunk)
 
 
-def render(job: Job) -> Result:
-    """Lay the document out once and write the requested variants; errors come back in Result.error."""
+def render(job: Job, told: Callable[[Result], None] | None = None) -> Result:
+    """Lay the document out once and write the requested variants; errors come back in Result.error.
+    `told` hears the layout (Result.laid) before the pages are written: what waits for them starts then."""
     # WeasyPrint is loaded where a layout runs (a forked process inherits it): the building process that only
     # joins cached parts never loads it
     from weasyprint.urls import FatalURLFetchingError
@@ -150,7 +156,7 @@ def render(job: Job) -> Result:
     timer = _Timer()
     try:
         with isolated_fonts(job.root) as fonts, _alarm(job.time_limit, timer):
-            _lay_out_and_write(job, fonts, result)
+            _lay_out_and_write(job, fonts, result, told)
     except TimeLimit:
         pass  # reported below
     except FatalURLFetchingError as exc:
@@ -166,7 +172,7 @@ def render(job: Job) -> Result:
     return result
 
 
-def _lay_out_and_write(job: Job, fonts, result: Result) -> None:
+def _lay_out_and_write(job: Job, fonts, result: Result, told) -> None:
     """The layout and the variants' bytes, into `result`."""
     from weasyprint import HTML
 
@@ -179,10 +185,10 @@ def _lay_out_and_write(job: Job, fonts, result: Result) -> None:
     html = HTML(string=page, base_url=VIRTUAL_ROOT, url_fetcher=ConfinedFetcher(job.root))
     images: dict = {}  # url → WeasyPrint image; their resolution is set per variant below
     with _missing_glyphs(job, html.etree_element, result.warnings):
-        _write_variants(job, html, fonts, images, result)
+        _write_variants(job, html, fonts, images, result, told)
 
 
-def _write_variants(job: Job, html, fonts, images: dict, result: Result) -> None:
+def _write_variants(job: Job, html, fonts, images: dict, result: Result, told=None) -> None:
     """Lay `html` out once, then write each variant the job asks for."""
     started = time.perf_counter()
     lifeline.crash_point(f"laying-out:{job.kind}")  # in a worker, while the others lay out their parts
@@ -196,6 +202,8 @@ def _write_variants(job: Job, html, fonts, images: dict, result: Result) -> None
     result.bottoms = [_content_bottom(page) for page in document.pages]
     if job.kind == "measure":
         result.boxes = _boxes_with_ids(document)
+    if told is not None:
+        told(result.laid())
     _write(job, document, images, result)
     if job.inks is not None and "press" in result.pdf:  # the press's pages in the printer's CMYK, here
         t0 = time.perf_counter()
