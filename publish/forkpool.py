@@ -1,12 +1,11 @@
 """Calls → their results, each run in a forked process of its own, a few at a time, each with its own time limit.
 
-The one process pool of publish: the pipeline runs issues in it, the print
-layout its render jobs. Forking keeps start-up near zero (the child inherits the
-imported WeasyPrint and the parsed issue), and a fresh process per call gives
-its memory back to the system when it ends. A call that raises, crashes, runs
-out of memory or passes its time limit fails alone: `failure` turns what went
-wrong into that call's result. Every child dies with its parent (lifeline), so
-a killed build leaves no worker running.
+The one process pool of publish: the pipeline runs issues in it, the print layout its
+render jobs. Forking keeps start-up near zero (the child inherits the imported WeasyPrint
+and the parsed issue), and a fresh process per call gives its memory back when it ends.
+A call that raises, crashes, runs out of memory or passes its time limit fails alone:
+`failure` turns what went wrong into that call's result. Every child dies with its
+parent (lifeline), so a killed build leaves no worker running.
 
 pebble offers the same (a fresh process per task, per-task time limits) but
 forks its workers from a management thread; forking only from the main thread
@@ -16,6 +15,7 @@ keeps fontconfig's and logging's locks out of the children.
 from __future__ import annotations
 
 import contextlib
+import gc
 import multiprocessing
 import os
 import signal
@@ -140,9 +140,7 @@ def _fork(context, call: Callable, index: int, failure: Failure, before_fork) ->
 
 
 class _Told:
-    """What a running call said through tell(): run() hands it to its `heard`."""
-
-    def __init__(self, news) -> None:
+    def __init__(self, news) -> None:  # what a running call said (tell()), for run()'s `heard`
         self.news = news
 
 
@@ -157,6 +155,9 @@ def tell(news) -> None:
 
 
 _NOTHING = object()
+# a child shares its parent's memory until it writes to it, as the garbage collector does to each object it
+# visits: it never visits the parent's in the child (7 % less CPU in a forced PDF build); the parent goes on as before
+os.register_at_fork(before=gc.freeze, after_in_parent=gc.unfreeze)
 _shared = False  # this process is one of an archive's workers, which share the cores (share_cores)
 
 

@@ -468,3 +468,17 @@ def test_tasks_run_here_are_heard_as_each_ends_and_the_late_ones_run_last():
     assert parallel.call([task("a"), task("b")], 1, ["a", "b"], [60, 60], heard=heard) == ["a", "b", "late"]
     assert seen == ["a", (0, "a laid out"), "b", (1, "b laid out"), "late", (2, "late laid out")]
     forkpool.tell("outside any run")  # heard by no one, and no error
+
+
+def test_a_child_never_collects_its_parents_objects_and_the_parent_collects_as_before():
+    import gc
+
+    from publish import forkpool
+
+    def why(index: int, reason: str) -> str:
+        return reason
+
+    gc.collect()
+    [(_, frozen, _)] = forkpool.run([gc.get_freeze_count], 1, [60], why)
+    assert frozen > 1000  # the parent's objects, out of the child's collector's way: no copy of their pages
+    assert gc.get_freeze_count() == 0  # here they are collected as ever
