@@ -59,22 +59,22 @@ def _child(call: Callable, index: int, failure: Failure, conn, parent: int,
 
 
 def run(calls: Sequence[Callable], workers: int, limits: Sequence[float], failure: Failure,
-        order: Sequence[int] | None = None, spare: Spare | None = None,
-        before_fork: Callable[[], None] | None = None,
+        order: Sequence[int] | None = None, spare=None, before_fork: Callable[[], None] | None = None,
         heard: Callable[[int, object], Sequence[tuple[Callable, float]]] | None = None,
         ) -> Iterator[tuple[int, object, float]]:
     """(index, result, seconds) of each call, in the order they finish, at most `workers` at once.
 
     `order` is the order calls start in (default: as given). The caller runs calls
-    inline when forking would not pay (one worker, one call). A `spare` (Spare, loaded
-    ahead) takes the first call it can; `before_fork` runs once, before the first call
-    this process forks for itself (to load here what its children would each load).
+    inline when forking would not pay (one worker, one call). A `spare` (publish.ahead:
+    a Spare takes the first call, a Zygote every one) is loaded ahead; `before_fork` runs
+    once, before the first call this process forks for itself (to load here what its
+    children would each load).
 
     `heard(index, news)` hears what a running call tells (tell()) and may answer with more
     (call, time limit) pairs, indexed after those given: they start first, up to `workers`
     of them beside the calls still running (which, having told, are finishing).
     """
-    context = multiprocessing.get_context("fork")
+    starter = _Starter(failure, spare, before_fork)
     calls, limits = list(calls), list(limits)
     pending = list(order if order is not None else range(len(calls)))
     pending.reverse()
@@ -84,18 +84,9 @@ def run(calls: Sequence[Callable], workers: int, limits: Sequence[float], failur
     try:
         while pending or added or running:
             while added and sum(index >= given for index, _, _ in running.values()) < workers:
-                index = added.pop(0)
-                running.update(_fork(context, calls[index], index, failure, before_fork))
-                before_fork = None
+                running.update(starter.start(calls, added.pop(0)))
             while pending and len(running) < workers:
-                index = pending.pop()
-                if spare is not None and spare.give(calls[index]):
-                    running[spare.receiver] = (index, spare, time.monotonic())
-                    spare = None
-                    continue
-                spare = None  # one that cannot take a call takes none
-                running.update(_fork(context, calls[index], index, failure, before_fork))
-                before_fork = None
+                running.update(starter.start(calls, pending.pop()))
             soonest = min(started + limits[index] for index, _, started in running.values())
             for conn in wait(list(running), timeout=max(0.0, soonest - time.monotonic())):
                 index, process, started = running[conn]
@@ -105,7 +96,8 @@ def run(calls: Sequence[Callable], workers: int, limits: Sequence[float], failur
                     continue
                 del running[conn]
                 result = _finish(conn, process, index, failure, message)
-                if isinstance(result, _NotTaken):  # a spare that could not take it: forked as any other
+                if isinstance(result, _NotTaken):  # a spare that could not take it: forked here as any other
+                    starter.here.add(index)
                     pending.append(index)
                     continue
                 yield index, result, time.monotonic() - started
@@ -120,23 +112,40 @@ def run(calls: Sequence[Callable], workers: int, limits: Sequence[float], failur
             _stop(process, conn)
 
 
+class _Starter:
+    """Starts run()'s calls: in the spare while it takes them, else in a process forked here for each (after
+    `before_fork`, once)."""
+
+    def __init__(self, failure: Failure, spare, before_fork) -> None:
+        self.context = multiprocessing.get_context("fork")
+        self.failure, self.spare, self.before_fork = failure, spare, before_fork
+        self.here: set[int] = set()  # calls the spare could not read back: forked here
+
+    def start(self, calls: list, index: int) -> dict:
+        """Call `index` started: {its connection: (index, process, started)}."""
+        if self.spare is not None and index not in self.here:
+            handed = self.spare.give(calls[index])
+            if handed is not None:
+                self.spare = self.spare if self.spare.lasts else None
+                return {handed[0]: (index, handed[1], time.monotonic())}
+        self.spare = None  # one that cannot take a call takes none
+        if self.before_fork is not None:
+            self.before_fork()
+            self.before_fork = None
+        receiver, sender = self.context.Pipe(duplex=False)
+        process = self.context.Process(target=_child, daemon=True,
+                                       args=(calls[index], index, self.failure, sender, os.getpid(), True))
+        process.start()
+        sender.close()  # the child's end: EOF reaches us if it dies without answering
+        return {receiver: (index, process, time.monotonic())}
+
+
 def _more(heard, index: int, news, calls: list, limits: list) -> list[int]:
     """The calls `heard` asks for on hearing `news`, added to `calls` and `limits`: their indices."""
     more = list(heard(index, news)) if heard is not None else []
     calls += [call for call, _ in more]
     limits += [limit for _, limit in more]
     return list(range(len(calls) - len(more), len(calls)))
-
-
-def _fork(context, call: Callable, index: int, failure: Failure, before_fork) -> dict:
-    """`call` started in a process forked for it: {its connection: (index, process, started)}."""
-    if before_fork is not None:
-        before_fork()
-    receiver, sender = context.Pipe(duplex=False)
-    process = context.Process(target=_child, daemon=True, args=(call, index, failure, sender, os.getpid(), True))
-    process.start()
-    sender.close()  # the child's end: EOF reaches us if it dies without answering
-    return {receiver: (index, process, time.monotonic())}
 
 
 class _Told:
@@ -263,138 +272,3 @@ class _NotTaken:
 
     def __init__(self, why: str) -> None:
         self.why = why
-
-
-class Spare:
-    """A process forked ahead of its call: it loads what calls need (`prepare`, e.g. WeasyPrint) while this
-    process goes on (reading the issue), then runs the one call it is given and answers as run()'s children
-    do. run() hands it its first call; one never given a call is stopped by close().
-
-    The call goes to it pickled (a function of a module with its arguments, functools.partial, not a
-    closure), through a private temporary file: the pipe carries only the file's name, so handing it over
-    never waits for the spare, whatever the call's size and however long the spare is still loading. A call
-    that cannot be pickled here, or a spare that has died, is no spare: give() says so and the call is forked
-    as any other; one the spare cannot read back is forked too (_NotTaken). After the hand-over, the spare is
-    a layout process like the others: its time limit runs from then, and its death is the layout's.
-    """
-
-    def __init__(self, prepare: Callable[[], None]) -> None:
-        parent = os.getpid()
-        self.given, self.exitcode, self._file = False, None, ""
-        ends: list = []
-        try:
-            self.receiver, answers = multiprocessing.Pipe(duplex=False)
-            ends += [self.receiver, answers]
-            calls, self._sender = multiprocessing.Pipe(duplex=False)
-            ends += [calls, self._sender]
-            self.pid = os.fork()
-        except OSError:  # no descriptor or process to be had: nothing left open
-            for end in ends:
-                end.close()
-            raise
-        if self.pid == 0:  # pragma: no cover - the child
-            try:
-                self.receiver.close()
-                self._sender.close()
-                lifeline.die_with(parent)
-                _spare(prepare, calls, answers)
-            finally:
-                os._exit(0)
-        answers.close()
-        calls.close()
-
-    def give(self, call: Callable) -> bool:
-        """Hand it `call`; False if it cannot take it (not picklable, or the spare is gone)."""
-        import pickle
-        import tempfile
-
-        if self.given or self._ended():
-            self.close()
-            return False
-        try:
-            data = pickle.dumps(call, protocol=pickle.HIGHEST_PROTOCOL)
-            handle, self._file = tempfile.mkstemp(prefix="publish-spare-")  # readable by this user alone
-            with os.fdopen(handle, "wb") as out:
-                out.write(data)
-            self._sender.send_bytes(self._file.encode())
-        except Exception:  # noqa: BLE001 - a call that will not pickle, no room, a dead spare: fork instead
-            self.close()
-            return False
-        self._sender.close()
-        self.given = True
-        return True
-
-    def _ended(self) -> bool:
-        """Whether it has died already (its loading crashed, or it was killed): reaped here if so."""
-        if self.exitcode is None:
-            with contextlib.suppress(ChildProcessError):
-                pid, status = os.waitpid(self.pid, os.WNOHANG)
-                if pid:
-                    self.exitcode = os.waitstatus_to_exitcode(status)
-        return self.exitcode is not None
-
-    def kill(self) -> None:
-        if self.exitcode is None:
-            with contextlib.suppress(ChildProcessError, ProcessLookupError):
-                os.kill(self.pid, signal.SIGKILL)
-
-    def join(self) -> None:
-        if self.exitcode is None:
-            with contextlib.suppress(ChildProcessError, ProcessLookupError):
-                self.exitcode = os.waitstatus_to_exitcode(os.waitpid(self.pid, 0)[1])
-        if self._file:  # a spare that died before it read its call leaves it
-            with contextlib.suppress(OSError):
-                os.unlink(self._file)
-            self._file = ""
-
-    def close(self) -> None:
-        """Stop it if it was never given a call (a given one is run()'s, which waits for it)."""
-        if not self.given:
-            self._sender.close()
-            self.kill()
-            self.join()
-            self.receiver.close()
-            self.given = True
-
-
-def spare(prepare: Callable[[], None]) -> Spare | None:
-    """A Spare loading `prepare`, or None where no process can be had now (EAGAIN, ENOMEM, no descriptor left):
-    the layouts are then forked as before."""
-    try:
-        return Spare(prepare)
-    except OSError:
-        return None
-
-
-def _spare(prepare: Callable[[], None], calls, answers) -> None:  # pragma: no cover - forked
-    import pickle
-
-    global _teller
-
-    try:
-        prepare()
-    except BaseException:  # noqa: BLE001 - what could not be loaded ahead, the call loads itself
-        pass
-    try:
-        name = calls.recv_bytes().decode()
-    except (EOFError, OSError):  # closed without a call
-        return
-    try:
-        with open(name, "rb") as handle:
-            data = handle.read()
-        os.unlink(name)
-        call = pickle.loads(data)
-    except BaseException as exc:  # noqa: BLE001 - this process cannot run it: the caller forks it
-        answers.send(_NotTaken(f"{type(exc).__name__}: {exc}"))
-        return
-    _teller = lambda news: answers.send(_Told(news))  # noqa: E731 - heard by run(), as a forked call's
-    try:
-        result = call()
-    except BaseException as exc:  # noqa: BLE001 - everything must reach the parent
-        result = _Raised(f"raised: {type(exc).__name__}: {exc}")
-    try:
-        answers.send(result)
-    except Exception as exc:  # noqa: BLE001 - a result that will not pickle is this call's failure
-        answers.send(_Raised(f"raised: {type(exc).__name__}: the result could not be sent back ({exc})"))
-    finally:
-        answers.close()

@@ -205,7 +205,7 @@ def test_an_archive_worker_shares_the_cores_and_the_building_process_does_not(mo
     process may use every core."""
     import types
 
-    from publish import forkpool
+    from publish import ahead, forkpool
     from publish.pipeline import executors
     from publish.pipeline.types import IssueOutcome
     from publish.products.print_layout import edition
@@ -244,7 +244,7 @@ def test_archive_workers_inherit_the_formats_code_instead_of_importing_it_each(m
 def test_an_issue_laid_out_for_print_is_read_beside_the_import_and_read_again_if_that_fails(tmp_path, monkeypatch):
     from helpers import small_publication
 
-    from publish import forkpool
+    from publish import ahead, forkpool
     from publish.check import load_publication, read_issues
     from publish.pipeline import issue as issue_module
     from publish.pipeline.types import Options, Task
@@ -290,19 +290,19 @@ def test_a_spare_takes_the_first_call_says_what_it_raised_and_dies_past_its_limi
     import time
     from functools import partial
 
-    from publish import forkpool
+    from publish import ahead, forkpool
 
     def why(index: int, reason: str) -> str:
         return reason
 
-    spare = forkpool.Spare(lambda: None)
+    spare = ahead.Spare(lambda: None)
     done = {index: result for index, result, _ in forkpool.run([partial(os.getpid), partial(os.getpid)], 2,
                                                                [60, 60], why, spare=spare)}
     assert done[0] == spare.pid and done[1] not in (spare.pid, os.getpid()) and spare.exitcode == 0
-    spare = forkpool.Spare(lambda: None)
+    spare = ahead.Spare(lambda: None)
     [(_, raised, _)] = forkpool.run([partial(int, "x")], 1, [60], why, spare=spare)
     assert raised.startswith("raised: ValueError: invalid literal")
-    spare = forkpool.Spare(lambda: None)
+    spare = ahead.Spare(lambda: None)
     [(_, late, _)] = forkpool.run([partial(time.sleep, 60)], 1, [0.5], why, spare=spare)
     assert late == "timeout" and spare.exitcode == -9
 
@@ -331,7 +331,7 @@ def test_a_spare_is_handed_a_large_call_at_once_and_answers_what_it_cannot(tmp_p
     import time
     from functools import partial
 
-    from publish import forkpool
+    from publish import ahead, forkpool
 
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # where the calls are handed over
 
@@ -339,36 +339,36 @@ def test_a_spare_is_handed_a_large_call_at_once_and_answers_what_it_cannot(tmp_p
         return reason
 
     # still loading (for ever): the hand-over of 4 MB does not wait for it, and the time limit stops it
-    stuck = forkpool.Spare(partial(time.sleep, 3600))
+    stuck = ahead.Spare(partial(time.sleep, 3600))
     [(_, late, _)] = forkpool.run([partial(len, b"x" * 4_000_000)], 1, [0.5], why, spare=stuck)
     assert late == "timeout" and stuck.exitcode == -9
     # a call it cannot read back is forked as any other; a result it cannot send back is the call's failure
-    spare = forkpool.Spare(lambda: None)
+    spare = ahead.Spare(lambda: None)
     [(_, pid, _)] = forkpool.run([_ReadOnlyHere(os.getpid())], 1, [60], why, spare=spare)
     assert pid not in (spare.pid, os.getpid()) and spare.exitcode == 0
-    spare = forkpool.Spare(lambda: None)
+    spare = ahead.Spare(lambda: None)
     [(_, unsent, _)] = forkpool.run([partial(eval, "lambda: 0")], 1, [60], why, spare=spare)
     assert unsent.startswith("raised:") and "could not be sent back" in unsent, unsent
     assert not list(tmp_path.glob("publish-spare-*"))  # every hand-over's file is gone, the stuck one's too
 
 
 def test_a_call_a_spare_cannot_take_is_forked_and_the_spare_is_stopped():
-    from publish import forkpool
+    from publish import ahead, forkpool
 
     def why(index: int, reason: str) -> str:
         return reason
 
     loaded = []
-    spare = forkpool.Spare(lambda: None)
+    spare = ahead.Spare(lambda: None)
     # a closure does not pickle: forked as any other call, after what the caller loads first
     [(_, pid, _)] = forkpool.run([lambda: os.getpid()], 1, [60], why, spare=spare,
                                  before_fork=lambda: loaded.append(1))
     assert pid not in (spare.pid, os.getpid()) and loaded == [1] and spare.exitcode is not None
-    dead = forkpool.Spare(lambda: os._exit(3))  # its loading crashed
+    dead = ahead.Spare(lambda: os._exit(3))  # its loading crashed
     dead.join()
     [(_, pid, _)] = forkpool.run([os.getpid], 1, [60], why, spare=dead)
     assert pid != dead.pid and dead.exitcode == 3
-    unused = forkpool.Spare(lambda: None)
+    unused = ahead.Spare(lambda: None)
     unused.close()
     assert unused.exitcode is not None
     with pytest.raises(ChildProcessError):  # reaped: no process is left behind
@@ -383,13 +383,13 @@ def test_the_first_spares_guess_looks_where_the_part_cache_is():
 
 
 def test_no_spare_where_no_process_can_be_had(monkeypatch):
-    from publish import forkpool
+    from publish import ahead, forkpool
 
     def no_fork():
         raise BlockingIOError(11, "Resource temporarily unavailable")
 
     monkeypatch.setattr(forkpool.os, "fork", no_fork)
-    assert forkpool.spare(lambda: None) is None  # the layouts are forked as before, later
+    assert ahead.spare(lambda: None) is None  # the layouts are forked as before, later
 
 
 # --- calls that tell: news before they end, and the calls that wait for it ----------------------------------
@@ -397,7 +397,7 @@ def test_no_spare_where_no_process_can_be_had(monkeypatch):
 
 def _tell_then_wait(flag: str) -> str:
     """Tell, then wait for the call started on hearing it: it can only end if that one runs beside it."""
-    from publish import forkpool
+    from publish import ahead, forkpool
 
     forkpool.tell(("laid out", os.getpid()))
     deadline = time.monotonic() + 60
@@ -408,7 +408,7 @@ def _tell_then_wait(flag: str) -> str:
     return "went on"
 
 
-def _touch(flag: str) -> str:
+def _raise_flag(flag: str) -> str:
     Path(flag).touch()
     return "started beside it"
 
@@ -417,7 +417,7 @@ def _begins_a_teller() -> str:
     """A call that begins another which tells: that one's news is no one's (it must not reach run())."""
     from functools import partial
 
-    from publish import forkpool
+    from publish import ahead, forkpool
 
     return forkpool.begin(partial(forkpool.tell, "from the begun call"), lambda index, why: why)() or "begun"
 
@@ -426,20 +426,20 @@ def _begins_a_teller() -> str:
 def test_what_a_call_tells_is_heard_and_the_calls_it_asks_for_start_beside_it(tmp_path, spare):
     from functools import partial
 
-    from publish import forkpool
+    from publish import ahead, forkpool
 
     flag, heard = str(tmp_path / "flag"), []
 
     def on(index: int, news) -> list:
         heard.append((index, news[0], news[1] != os.getpid()))
-        return [(partial(_touch, flag), 60)]
+        return [(partial(_raise_flag, flag), 60)]
 
     def why(index: int, reason: str) -> str:
         return reason
 
     # one worker, and the call that told still running: what it asked for starts all the same
     done = {index: result for index, result, _ in forkpool.run(
-        [partial(_tell_then_wait, flag)], 1, [120], why, spare=forkpool.Spare(lambda: None) if spare else None,
+        [partial(_tell_then_wait, flag)], 1, [120], why, spare=ahead.Spare(lambda: None) if spare else None,
         heard=on)}
     assert heard == [(0, "laid out", True)]
     assert done == {0: "went on", 1: "started beside it"}
@@ -449,7 +449,7 @@ def test_what_a_call_tells_is_heard_and_the_calls_it_asks_for_start_beside_it(tm
 
 
 def test_tasks_run_here_are_heard_as_each_ends_and_the_late_ones_run_last():
-    from publish import forkpool
+    from publish import ahead, forkpool
     from publish.products.print_layout import parallel
 
     seen: list = []
@@ -473,7 +473,7 @@ def test_tasks_run_here_are_heard_as_each_ends_and_the_late_ones_run_last():
 def test_a_child_never_collects_its_parents_objects_and_the_parent_collects_as_before():
     import gc
 
-    from publish import forkpool
+    from publish import ahead, forkpool
 
     def why(index: int, reason: str) -> str:
         return reason
@@ -482,3 +482,55 @@ def test_a_child_never_collects_its_parents_objects_and_the_parent_collects_as_b
     [(_, frozen, _)] = forkpool.run([gc.get_freeze_count], 1, [60], why)
     assert frozen > 1000  # the parent's objects, out of the child's collector's way: no copy of their pages
     assert gc.get_freeze_count() == 0  # here they are collected as ever
+
+
+# --- the zygote: loaded ahead, it forks a process of its own for each call ----------------------------------
+
+
+def _parent_and_self() -> tuple[int, int]:
+    return os.getppid(), os.getpid()
+
+
+def test_a_zygote_forks_each_call_and_says_how_each_ended():
+    from functools import partial
+
+    from publish import ahead, forkpool
+
+    def why(index: int, reason: str) -> str:
+        return reason
+
+    zygote = ahead.Zygote(lambda: None)
+    calls = [_parent_and_self, _parent_and_self, partial(int, "x"), partial(os._exit, 3),
+             partial(time.sleep, 60), lambda: "a closure"]
+    done = {index: result for index, result, _ in forkpool.run(calls, 2, [60, 60, 60, 60, 0.5, 60], why,
+                                                               spare=zygote)}
+    (parent, first), (other, second) = done[0], done[1]
+    assert parent == other == zygote.pid and len({first, second, zygote.pid, os.getpid()}) == 4
+    assert done[2].startswith("raised: ValueError: invalid literal")
+    assert done[3] == "died: 3"  # the zygote says how its process ended
+    assert done[4] == "timeout"
+    assert done[5] == "a closure"  # it does not pickle: forked here, and the zygote goes on
+    # news from a zygote's process is heard as from any other, and the calls asked for go to the zygote too
+    heard: list = []
+    done = {index: result for index, result, _ in forkpool.run(
+        [partial(forkpool.tell, "laid out")], 1, [60], why, spare=zygote,
+        heard=lambda index, news: heard.append(news) or [(_parent_and_self, 60)])}
+    assert heard == ["laid out"] and done[1][0] == zygote.pid
+    zygote.close()
+    assert zygote.exitcode == 0
+    with pytest.raises(ChildProcessError):  # reaped: nothing is left behind
+        os.waitpid(zygote.pid, os.WNOHANG)
+
+
+def test_calls_given_to_a_dead_or_unused_zygote_are_forked_here():
+    from publish import ahead, forkpool
+
+    def why(index: int, reason: str) -> str:
+        return reason
+
+    dead = ahead.Zygote(lambda: os._exit(3))  # its loading crashed
+    [(_, (parent, _), _)] = forkpool.run([_parent_and_self], 1, [60], why, spare=dead)
+    assert parent == os.getpid() and dead.exitcode is not None
+    unused = ahead.Zygote(lambda: time.sleep(3600))  # never given a call: stopped, not waited for
+    unused.close()
+    assert unused.exitcode == -9

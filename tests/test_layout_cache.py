@@ -188,3 +188,31 @@ def test_the_front_page_and_furniture_are_laid_out_in_the_bodys_run_the_same_as_
     gap = -forked.pages % 4
     # the body's tasks (the lead's chain and the other parts), then the front page, the furniture, the filler
     assert [late - given for given, late in runs] == [2 + bool(gap)] * 2, runs
+
+
+FULL_BUILD = """
+import json, sys
+from publish import forkpool
+from publish.cli import cli
+cli.main(["--root", sys.argv[1], "build", "1112", "--format", "pdf,print", *sys.argv[2:]], standalone_mode=False)
+print(json.dumps({"weasyprint": "weasyprint" in sys.modules, "forks": forkpool.can_begin()}))
+"""
+
+
+def test_a_whole_layout_is_forked_from_a_zygote_and_the_building_process_never_loads_weasyprint(tmp_path):
+    """The first build of an issue, and a forced one: every layout is forked from a zygote, loaded while this
+    process read the issue; the PDFs are the same bytes as those laid out one at a time."""
+    root = small_publication(tmp_path / "pub")
+    env = {**os.environ, "SOURCE_DATE_EPOCH": EPOCH}
+    for args in ([], ["--force"]):
+        run = subprocess.run([sys.executable, "-c", FULL_BUILD, str(root), *args], capture_output=True, text=True,
+                             env=env, timeout=600)
+        assert run.returncode == 0, run.stdout + run.stderr
+        loaded = json.loads(run.stdout.strip().splitlines()[-1])
+        # without a second core there is no zygote: the building process loads WeasyPrint and forks as before
+        assert loaded["weasyprint"] is not loaded["forks"], loaded
+    one = subprocess.run(["taskset", "-c", "0", sys.executable, "-c", FULL_BUILD, str(root), "--force", "--out",
+                          str(root / "one")], capture_output=True, text=True, env=env, timeout=600)
+    assert one.returncode == 0, one.stdout + one.stderr
+    assert json.loads(one.stdout.strip().splitlines()[-1]) == {"weasyprint": True, "forks": False}
+    assert _pdfs(root, "one") == _pdfs(root)

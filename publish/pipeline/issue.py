@@ -83,40 +83,46 @@ def _build(task: Task, pub, spare, started: float) -> IssueOutcome:
 
 
 def _spare(task: Task, given=None):
-    """The spare process forked for this build (pipeline.spare, early_spare) if this task is an edit's: it loads
-    WeasyPrint for the print layout while this process reads the issue, and this process then never loads
-    WeasyPrint unless it lays out more itself. Any other task stops it: a full layout is better served by
-    loading WeasyPrint here, before the forks (_read)."""
-    if given is not None and (not task.layout_base or not _edit(task.root, task.number, task.formats,
-                                                                  task.options)):
+    """The process forked ahead for this build (pipeline.spare, early_spare) if this task has a use for it,
+    else stopped: a Spare for an edit's task (it loads WeasyPrint for the one layout while this process
+    reads the issue), a Zygote for any task that lays the print edition out (every layout is forked from
+    it: this process never loads WeasyPrint)."""
+    if given is None:
+        return None
+    kind = _ahead(task.root, task.number, task.formats, task.options)
+    if kind is None or (kind == "spare") != (not given.lasts) or (kind == "spare" and not task.layout_base):
         given.close()
         return None
     return given
 
 
 def early_spare(root: Path, folders: list[Path], formats, options):
-    """A spare for a one-issue build that looks like an edit's, forked as soon as the issue is chosen (before
-    the plan hashes the sources), where the command could not fork one sooner (pipeline.spare); None
-    otherwise. The caller closes it if no task takes it."""
-    from publish import forkpool
+    """The process to fork ahead (_ahead) for a one-issue build, as soon as the issue is chosen (before the
+    plan hashes the sources), where the command could not fork one sooner (pipeline.spare); None otherwise.
+    The caller closes it if no task takes it."""
+    from publish import ahead
     from publish.pipeline.spare import prepare
 
-    if len(folders) != 1 or not _edit(root, int(folders[0].name), formats, options):
+    kind = _ahead(root, int(folders[0].name), formats, options) if len(folders) == 1 else None
+    if kind is None:
         return None
-    return forkpool.spare(partial(prepare, root))
+    if kind == "spare":
+        return ahead.spare(partial(prepare, root))
+    return ahead.zygote(partial(prepare, root, "print" in formats))
 
 
-def _edit(root: Path, number: int, formats, options) -> bool:
-    """Whether a build of this issue's formats is likely to lay out one part or two: it makes a PDF, is not
-    forced, runs here with a second core, and the issue has been laid out before."""
+def _ahead(root: Path, number: int, formats, options) -> str | None:
+    """What to fork ahead for a build of this issue's formats: "spare" where it is likely to lay out one part
+    or two (it makes a PDF, is not forced, and the issue has been laid out before), "zygote" where it lays
+    the whole edition out; None for a build without a PDF, on a Dask cluster, or without a second core."""
     from publish import forkpool
     from publish.products.print_layout.breaks import PDF_FORMATS
 
-    if not set(formats) & set(PDF_FORMATS) or options.force or options.scheduler or not forkpool.can_begin():
-        return False
+    if not set(formats) & set(PDF_FORMATS) or options.scheduler or not forkpool.can_begin():
+        return None
     from publish.products.print_layout.partcache import PartCache  # not loaded by a build without a PDF
 
-    return PartCache(root, number, "").holds_any()
+    return "spare" if not options.force and PartCache(root, number, "").holds_any() else "zygote"
 
 
 def _read(task: Task, pub, spare=None) -> IssueResult:

@@ -1,11 +1,12 @@
-"""`publish build N` that looks like an edit's → a spare layout process, forked before the build loads anything.
+"""`publish build N` of a PDF → a process forked ahead to lay it out, before the build loads anything.
 
 An editor's `publish build N` after changing an article lays out one part of
 the print edition or two. The process that lays it out must load WeasyPrint
 first (a third of a second); forked here, at the very start, it does that while
 this process loads the pipeline, hashes the sources and reads the issue
-(forkpool.Spare). Only a cheap guess is made here; pipeline.issue decides
-whether the build's one task takes it, and stops it otherwise.
+(publish.ahead.Spare); for a whole layout, a zygote that every layout is forked
+from (publish.ahead.Zygote). Only a cheap guess is made here; pipeline.issue
+decides whether the build's one task takes it, and stops it otherwise.
 """
 
 from __future__ import annotations
@@ -18,11 +19,13 @@ LAYOUT = Path(".publish-cache") / "layout"  # products.print_layout.partcache.CA
 
 def first_spare(root: Path, selectors: tuple[str, ...], formats: tuple[str, ...] | None, force: bool,
                 scheduler: str | None):
-    """A Spare for `publish build N` of a PDF, not forced, of an issue laid out before; None otherwise."""
-    from publish import forkpool
+    """For `publish build N` of a PDF: a Spare if the issue was laid out before and the build is not forced (an
+    edit's, likely one part or two), else a Zygote (the whole edition: each layout forked from it); None
+    for anything else."""
+    from publish import ahead, forkpool
     from publish.products.print_layout.breaks import PDF_FORMATS
 
-    if force or scheduler or len(selectors) != 1 or not selectors[0].isdigit():
+    if scheduler or len(selectors) != 1 or not selectors[0].isdigit():
         return None
     if formats is not None and not set(formats) & set(PDF_FORMATS):
         return None
@@ -30,19 +33,25 @@ def first_spare(root: Path, selectors: tuple[str, ...], formats: tuple[str, ...]
         laid_out = (root / LAYOUT / str(int(selectors[0]))).is_dir()
     except (OSError, ValueError):  # a cache this user may not enter: the build says so itself, located
         return None
-    if not laid_out or not forkpool.can_begin():
+    if not forkpool.can_begin():
         return None
-    return forkpool.spare(partial(prepare, root))
+    if laid_out and not force:
+        return ahead.spare(partial(prepare, root))
+    return ahead.zygote(partial(prepare, root, formats is None or "print" in formats))
 
 
-def prepare(root: Path) -> None:
+def prepare(root: Path, pictures: bool = False) -> None:
     """What a part's layout loads first: WeasyPrint, its C types, the hyphenation of the publication's
-    language, and the code that lays a part out and separates it for the press (.render); no more. The
-    pipeline, its templates and Markdown are this process's to load, not the spare's: a call that needs
-    more (the lead story's chain, in .body) imports it as it is unpickled. The language is read from
-    publication.toml as it is (the build checks it); anything odd there only leaves the dictionary to the
-    layout."""
+    language, and the code that lays a part out and separates it for the press (.render); with `pictures`,
+    numpy too, which converting the press's pictures needs (Inks.warm: a whole layout converts them all).
+    No more: the pipeline, its templates and Markdown are this process's to load, not the spare's: a call
+    that needs more (the lead story's chain, in .body) imports it as it is unpickled. The language is read
+    from publication.toml as it is (the build checks it); anything odd there only leaves the dictionary to
+    the layout."""
     import tomllib
+
+    if pictures:
+        import numpy  # noqa: F401
 
     from publish.products.print_layout import render  # noqa: F401 - what a part's call is made of
     from publish.products.print_layout.weasy_adapter import warm

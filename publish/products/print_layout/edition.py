@@ -139,7 +139,7 @@ def lay_out(issue: Issue, variants: tuple[str, ...], workers: int = 1, base: str
     """
     started, pub = time.perf_counter(), issue.publication
     cache = PartCache(pub.root, issue.number, base)
-    inks = _inks(issue, variants, base, fresh)
+    inks = _inks(issue, variants, base, fresh, here=spare is None or not spare.lasts)
     tails: list[_Tail] = []
 
     def then(jump: Jump, parts: list, laid: list[Result]) -> list[Job]:
@@ -162,9 +162,9 @@ def lay_out(issue: Issue, variants: tuple[str, ...], workers: int = 1, base: str
     if front.pages != 1 and jump.room:  # the measured height did not hold after all: columns as tall as needed
         front_job = replace(front_job, html=front_html(issue, replace(jump, room=0.0), tail.starts,
                                                        pdf_html.page_css(issue, front=True), pdf_html.picture_url))
-        front = cached(cache, [front_job], workers, fresh, hyphenated=hyphenated)[0]
+        front = cached(cache, [front_job], workers, fresh, spare, hyphenated)[0]
     cache.prune()
-    filler_pdf, filler = _filler(issue, filler, tail.gap, tail.jobs[2:], workers)
+    filler_pdf, filler = _filler(issue, filler, tail.gap, tail.jobs[2:], workers, spare)
     if inks is not None and inks.store is not None:  # the store keeps the pictures of this layout's pages
         inks.store.used.update(key for r in [*results, front, furniture, *filler] for key in r.pictures)
         inks.store.prune()
@@ -233,15 +233,16 @@ def _late(cache: PartCache, tail: _Tail, late: list[Result]) -> list[Result]:
     return results
 
 
-def _inks(issue: Issue, variants: tuple[str, ...], base: str, fresh: bool):
+def _inks(issue: Issue, variants: tuple[str, ...], base: str, fresh: bool, here: bool = True):
     """The printer's inks if the press variant is made (each layout separates its own press pages), with the
-    store of pictures in CMYK that is kept with the parts' layouts."""
+    store of pictures in CMYK that is kept with the parts' layouts. Unless the layouts are forked elsewhere
+    (`here` False: from a zygote, which loaded it), what converting the pictures needs is loaded here."""
     if "press" not in variants:
         return None
     inks = press_inks(issue.publication)
     if base:
         inks.store = PictureStore(issue.publication.root / PICTURES / str(issue.number), fresh)
-    if inks.store is None or inks.store.empty():  # every picture is to be converted, in the layouts' processes
+    if here and (inks.store is None or inks.store.empty()):  # every picture is to be converted, in the layouts
         inks.warm()
     return inks
 
@@ -274,7 +275,7 @@ def _join_variants(issue: Issue, variants: tuple[str, ...], jobs: list[Job], mad
 
 
 def _filler(issue: Issue, filler: list[Result], gap: int, jobs: list[Job],
-            workers: int) -> tuple[list[bytes], list[Result]]:
+            workers: int, spare=None) -> tuple[list[bytes], list[Result]]:
     """The house adverts' PDF, and its layout; blank pages, with a warning, when the adverts do not fill the gap
     exactly."""
     if not gap:
@@ -283,7 +284,7 @@ def _filler(issue: Issue, filler: list[Result], gap: int, jobs: list[Job],
         return [filler[0].pdf["press"]], filler
     blank = Job(pdf_html.blank_html(issue, gap), jobs[0].root, ("press",), {}, jobs[0].time_limit,
                 label=jobs[0].label, layout=jobs[0].layout, inks=jobs[0].inks)
-    result = run([blank], workers, languages=languages(issue))[0]
+    result = run([blank], workers, spare, languages(issue))[0]
     raise_errors([result])
     log.warning("%s: warning: the press PDF has %d blank page(s) added to make its page count a multiple of 4 — "
                 "the house adverts did not fit one page each; check pdf/filler.html in the layout", jobs[0].label, gap)
