@@ -53,11 +53,37 @@ def prepare(root: Path, pictures: bool = False) -> None:
     if pictures:
         import numpy  # noqa: F401
 
-    from publish.products.print_layout import render  # noqa: F401 - what a part's call is made of
+    import email.policy  # noqa: F401 - what WeasyPrint's file fetching reads headers with
+    from PIL import Image
+
+    from publish.products.print_layout import fetch, render  # noqa: F401 - what a part's call is made of
     from publish.products.print_layout.weasy_adapter import warm
 
+    Image.preinit()  # the common picture formats' readers
+
     try:
-        language = tomllib.loads((root / "publication.toml").read_text(encoding="utf-8")).get("language") or "en"
+        settings = tomllib.loads((root / "publication.toml").read_text(encoding="utf-8"))
     except (OSError, ValueError, RecursionError):
-        language = "en"
+        settings = {}
+    language = settings.get("language") or "en"
     warm((language,) if isinstance(language, str) else ())
+    if pictures:
+        _press_transform(root, settings.get("print"))
+
+
+def _press_transform(root: Path, settings) -> None:
+    """The RGB → CMYK transform of the printer's profile named in [print] (else the installed one), built
+    here for the layouts forked from this process; a profile the build would refuse is left to it (press_inks
+    says what is wrong)."""
+    from publish.icc import default_cmyk, icc_profile_problem
+    from publish.products.press.inks import Inks
+
+    named = settings.get("output-intent") if isinstance(settings, dict) else None
+    if named is not None and (not isinstance(named, str) or icc_profile_problem(named, root)):
+        return
+    path = root / named.strip() if named else default_cmyk()
+    try:
+        if path is not None:
+            Inks(path.read_bytes(), "", "").transform()
+    except Exception:  # noqa: BLE001 - not a profile littleCMS reads: the build says so, located
+        pass

@@ -28,6 +28,11 @@ def _conversion() -> str:
 CONVERSION = _conversion()  # bump its first figure when this module converts pictures differently
 
 
+# (the printer's profile's digest, a picture's own profile or None) → its transform: built once in a process,
+# and inherited by the processes it forks (a zygote builds the publication's own ahead: pipeline.spare)
+_BUILT: dict = {}
+
+
 @dataclass
 class Inks:
     """The printer's profile (ICC bytes), its condition name, the ink limit and the layout's own CMYK colours."""
@@ -81,15 +86,17 @@ class Inks:
 
         key = ("transform", source_icc)
         if key not in self._cache:
-            srgb, cmyk = self._transforms
-            try:
-                source = ImageCms.ImageCmsProfile(io.BytesIO(source_icc)) if source_icc else srgb
-                made = self._build(source, cmyk)
-            except (OSError, ImageCms.PyCMSError):
-                if not source_icc:  # the printer's profile itself: press_inks has said which (setup._usable)
-                    raise
-                made = self.transform()  # a picture's own profile that littleCMS cannot use: taken as sRGB
-            self._cache[key] = made
+            built = (hashlib.sha256(self.profile).digest(), source_icc)
+            if built not in _BUILT:
+                srgb, cmyk = self._transforms
+                try:
+                    source = ImageCms.ImageCmsProfile(io.BytesIO(source_icc)) if source_icc else srgb
+                    _BUILT[built] = self._build(source, cmyk)
+                except (OSError, ImageCms.PyCMSError):
+                    if not source_icc:  # the printer's profile itself: press_inks has said which (setup._usable)
+                        raise
+                    _BUILT[built] = self.transform()  # a picture's own profile littleCMS cannot use: as sRGB
+            self._cache[key] = _BUILT[built]
         return self._cache[key]
 
     @staticmethod

@@ -139,7 +139,7 @@ def lay_out(issue: Issue, variants: tuple[str, ...], workers: int = 1, base: str
     """
     started, pub = time.perf_counter(), issue.publication
     cache = PartCache(pub.root, issue.number, base)
-    inks = _inks(issue, variants, base, fresh, here=spare is None or not spare.lasts)
+    inks = _inks(issue, variants, base, fresh)
     tails: list[_Tail] = []
 
     def then(jump: Jump, parts: list, laid: list[Result]) -> list[Job]:
@@ -233,16 +233,16 @@ def _late(cache: PartCache, tail: _Tail, late: list[Result]) -> list[Result]:
     return results
 
 
-def _inks(issue: Issue, variants: tuple[str, ...], base: str, fresh: bool, here: bool = True):
+def _inks(issue: Issue, variants: tuple[str, ...], base: str, fresh: bool):
     """The printer's inks if the press variant is made (each layout separates its own press pages), with the
-    store of pictures in CMYK that is kept with the parts' layouts. Unless the layouts are forked elsewhere
-    (`here` False: from a zygote, which loaded it), what converting the pictures needs is loaded here."""
+    store of pictures in CMYK that is kept with the parts' layouts. What converting the pictures needs is
+    loaded here (for the layouts forked here; with a zygote, for the preflight, while the zygote loads)."""
     if "press" not in variants:
         return None
     inks = press_inks(issue.publication)
     if base:
         inks.store = PictureStore(issue.publication.root / PICTURES / str(issue.number), fresh)
-    if here and (inks.store is None or inks.store.empty()):  # every picture is to be converted, in the layouts
+    if inks.store is None or inks.store.empty():  # every picture is to be converted, in the layouts' processes
         inks.warm()
     return inks
 
