@@ -137,18 +137,19 @@ def _tag_links(out: Pdf, links: list) -> None:
     if root is None or not links:
         return
     document = root.K[0]
-    nums = root.ParentTree.Nums
+    kids, nums = list(document.K), list(root.ParentTree.Nums)  # pikepdf's arrays grow slowly: built here
     key = int(root.ParentTreeNextKey)
     for page, annot in links:
         objr = Dictionary(Type=Name.OBJR, Obj=annot, Pg=page.obj)
         element = out.make_indirect(Dictionary(Type=Name.StructElem, S=Name.Link, P=document, Pg=page.obj,
                                                K=Array([objr])))
-        document.K.append(element)
+        kids.append(element)
         annot.StructParent = key
         if "/Contents" not in annot:
             annot.Contents = String("Jump line: where the story goes on or came from")
-        nums.extend([key, element])
+        nums += [key, element]
         key += 1
+    document.K, root.ParentTree.Nums = Array(kids), Array(nums)
     root.ParentTreeNextKey = key
 
 
@@ -216,10 +217,8 @@ def _merge_dests(out: Pdf, sources: list[Pdf]) -> dict[str, Array]:
     for number, page in enumerate(out.pages, start=1):  # the targets of "Continued from page N"
         target = Array([page.obj, Name.XYZ, 0, int(float(page.trimbox[3])), 0])
         dests["front-page" if number == 1 else f"page-{number}"] = target
-    tree = Array()
-    for name in sorted(dests):
-        tree.extend([String(name), dests[name]])
-    out.Root.Names = Dictionary(Dests=out.make_indirect(Dictionary(Names=tree)))
+    tree = [item for name in sorted(dests) for item in (String(name), dests[name])]  # one array, made at once
+    out.Root.Names = Dictionary(Dests=out.make_indirect(Dictionary(Names=Array(tree))))
     return dests
 
 
@@ -274,7 +273,7 @@ def _merge_structure(out: Pdf, sources: list[Pdf], pages_of: list[list]) -> None
     root = out.make_indirect(Dictionary(Type=Name.StructTreeRoot))
     document = out.make_indirect(Dictionary(Type=Name.StructElem, S=Name.Document, P=root, K=Array()))
     root.K = Array([document])
-    nums = Array()
+    tops, nums = [], []  # pikepdf's arrays grow slowly: made at once at the end
     offset = 0
     for source, pages in zip(sources, pages_of):
         if "/StructTreeRoot" not in source.Root:
@@ -285,11 +284,11 @@ def _merge_structure(out: Pdf, sources: list[Pdf], pages_of: list[list]) -> None
         for kid in (top if isinstance(top, Array) else [top]):
             if isinstance(kid, Dictionary) and "/S" in kid:
                 kid.P = document
-            document.K.append(kid)
+            tops.append(kid)
         largest = -1
         for key, value in NumberTree(tree.ParentTree).items():
             largest = max(largest, key)
-            nums.extend([key + offset, value])
+            nums += [key + offset, value]
         for page in pages:
             if "/StructParents" in page.obj:
                 page.obj.StructParents = int(page.obj.StructParents) + offset
@@ -297,7 +296,8 @@ def _merge_structure(out: Pdf, sources: list[Pdf], pages_of: list[list]) -> None
                 if "/StructParent" in annot:
                     annot.StructParent = int(annot.StructParent) + offset
         offset += largest + 1
-    root.ParentTree = out.make_indirect(Dictionary(Nums=nums))
+    document.K = Array(tops)
+    root.ParentTree = out.make_indirect(Dictionary(Nums=Array(nums)))
     root.ParentTreeNextKey = offset
     out.Root.StructTreeRoot = root
 
