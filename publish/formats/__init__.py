@@ -52,6 +52,8 @@ REGISTRY: tuple[Format, ...] = (
            inputs=("pages/subscribe.md",)),  # it decides every page's menu (Subscribe, or Follow alone)
 )
 FORMATS: dict[str, Format] = {fmt.id: fmt for fmt in REGISTRY}
+# the formats whose build lays the issue out: those made from the print layout, the ebooks' page-list aside
+PDF_FORMATS = tuple(fmt.id for fmt in REGISTRY if "products/print_layout/" in fmt.shared and not fmt.page_list)
 ORDER = tuple(FORMATS)
 EXCLUSIVE_LAYOUT_PARTS = frozenset(part for fmt in REGISTRY for part in fmt.layout_parts)
 

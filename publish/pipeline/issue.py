@@ -116,7 +116,7 @@ def _ahead(root: Path, number: int, formats, options) -> str | None:
     or two (it makes a PDF, is not forced, and the issue has been laid out before), "zygote" where it lays
     the whole edition out; None for a build without a PDF, on a Dask cluster, or without a second core."""
     from publish import forkpool
-    from publish.products.print_layout.breaks import PDF_FORMATS
+    from publish.formats import PDF_FORMATS
 
     if not set(formats) & set(PDF_FORMATS) or options.scheduler or not forkpool.can_begin():
         return None
@@ -132,7 +132,7 @@ def _read(task: Task, pub, spare=None) -> IssueResult:
     the book. With a `spare` loading WeasyPrint (_spare), the reading is done here and WeasyPrint is left
     to it."""
     from publish import forkpool
-    from publish.products.print_layout.breaks import PDF_FORMATS
+    from publish.formats import PDF_FORMATS
 
     def read() -> IssueResult:
         return read_issues(pub, [task.folder], print_checks="print" in task.formats)[0]
@@ -157,7 +157,7 @@ def load_writers(formats: set[str], languages: tuple[str, ...] = (), warm: bool 
     """The formats' code imported here, once, before processes fork: each inherits it, where it would
     otherwise import it itself (WeasyPrint alone is half a second, once per issue of an archive). Without
     `warm`, WeasyPrint is not loaded (a spare process has it)."""
-    from publish.products.print_layout.breaks import PDF_FORMATS
+    from publish.formats import PDF_FORMATS
 
     for fmt in sorted(formats):
         if fmt in FORMATS:

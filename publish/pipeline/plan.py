@@ -18,10 +18,10 @@ from pathlib import Path
 
 from publish import BUILTIN_LAYOUTS, __version__, fonts_dir
 from publish.atomic import is_temp, write_text
-from publish.formats import EXCLUSIVE_LAYOUT_PARTS, FORMATS
+from publish.formats import EXCLUSIVE_LAYOUT_PARTS, FORMATS, PDF_FORMATS
 from publish.model import Publication
 from publish.pipeline.types import IssueOutcome, Options, Summary, Task
-from publish.products.print_layout.breaks import PDF_FORMATS, breaks_current
+from publish.products.print_layout.breaks import breaks_current
 
 STATE_FILE = ".publish-state.json"  # the old layout's name, inside dist/<n>/ (migrated on first use)
 CACHE_DIR = ".publish-cache"

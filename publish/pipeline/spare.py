@@ -23,7 +23,7 @@ def first_spare(root: Path, selectors: tuple[str, ...], formats: tuple[str, ...]
     edit's, likely one part or two), else a Zygote (the whole edition: each layout forked from it); None
     for anything else."""
     from publish import ahead, forkpool
-    from publish.products.print_layout.breaks import PDF_FORMATS
+    from publish.formats import PDF_FORMATS
 
     if scheduler or len(selectors) != 1 or not selectors[0].isdigit():
         return None

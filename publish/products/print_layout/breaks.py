@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 
 from publish.atomic import write_text
-from publish.formats import REGISTRY
+from publish.formats import PDF_FORMATS
 from publish.model import Issue
 from publish.pipeline.types import Context
 
@@ -22,8 +22,6 @@ from publish.pipeline.types import Context
 BREAKS_CACHE = Path(".publish-cache") / "page-breaks"
 
 
-# the formats whose build lays the issue out: those made from the print layout, the ebooks' page-list aside
-PDF_FORMATS = tuple(fmt.id for fmt in REGISTRY if "products/print_layout/" in fmt.shared and not fmt.page_list)
 LAYOUT_KEY = "pdf.edition"  # where the run's layout is kept in context.cache (publish.products.print_layout.edition)
 
 
