@@ -128,7 +128,8 @@ class _Starter:
             if handed is not None:
                 self.spare = self.spare if self.spare.lasts else None
                 return {handed[0]: (index, handed[1], time.monotonic())}
-        self.spare = None  # one that cannot take a call takes none
+        if not getattr(self.spare, "lasts", False) or self.spare.exitcode is not None:
+            self.spare = None  # a spare that cannot take a call takes none; a zygote, until it is gone
         if self.before_fork is not None:
             self.before_fork()
             self.before_fork = None

@@ -501,15 +501,15 @@ def test_a_zygote_forks_each_call_and_says_how_each_ended():
 
     zygote = ahead.Zygote(lambda: None)
     calls = [_parent_and_self, _parent_and_self, partial(int, "x"), partial(os._exit, 3),
-             partial(time.sleep, 60), lambda: "a closure"]
-    done = {index: result for index, result, _ in forkpool.run(calls, 2, [60, 60, 60, 60, 0.5, 60], why,
+             partial(time.sleep, 60), lambda: "a closure", _parent_and_self]
+    done = {index: result for index, result, _ in forkpool.run(calls, 2, [60, 60, 60, 60, 0.5, 60, 60], why,
                                                                spare=zygote)}
     (parent, first), (other, second) = done[0], done[1]
     assert parent == other == zygote.pid and len({first, second, zygote.pid, os.getpid()}) == 4
     assert done[2].startswith("raised: ValueError: invalid literal")
     assert done[3] == "died: 3"  # the zygote says how its process ended
     assert done[4] == "timeout"
-    assert done[5] == "a closure"  # it does not pickle: forked here, and the zygote goes on
+    assert done[5] == "a closure" and done[6][0] == zygote.pid  # it does not pickle: forked here; the zygote goes on
     # news from a zygote's process is heard as from any other, and the calls asked for go to the zygote too
     heard: list = []
     done = {index: result for index, result, _ in forkpool.run(

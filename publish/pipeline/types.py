@@ -58,7 +58,7 @@ class Context:
     failed: frozenset[int] = frozenset()  # issues whose build failed in this run: the site keeps their old pages
     state: Path | None = None  # the folder outside dist/ for the tool's records of `out` (plan.state_dir)
     issues: CheckedIssues | None = None  # for the publication-wide formats: every issue, checked by the pipeline
-    spare: object | None = None  # a process loaded for the print layout while the issue was read (forkpool.Spare)
+    spare: object | None = None  # loaded for the print layout while the issue was read (publish.ahead)
 
 
 @dataclass

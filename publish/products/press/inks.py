@@ -48,7 +48,7 @@ class Inks:
     store: object | None = field(default=None, repr=False)
 
     def __getstate__(self) -> dict:
-        """Pickled (for a process forked before it, forkpool.Spare) without littleCMS's transforms, which do not
+        """Pickled (for a process forked before it, publish.ahead) without littleCMS's transforms, which do not
         pickle: it builds its own on first use."""
         state = dict(self.__dict__)
         state.pop("_transforms", None)

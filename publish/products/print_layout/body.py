@@ -47,7 +47,7 @@ def body(issue: Issue, variants: tuple[str, ...], cache: PartCache, workers: int
     other processes. A measure in the part cache makes the lead's parts tasks like the others (an edit
     of a lead part's other articles needs only .render, which a spare has loaded). Results come from the
     part cache unless `fresh` (--force). With `inks`, each part's press variant is separated into CMYK in
-    its own process. A `spare` process (forkpool.Spare) takes the first task.
+    its own process. A `spare` process (publish.ahead: Spare or Zygote) takes the first task, or all.
 
     Each task tells its pages once laid out, before writing them (forkpool.tell); once every part's are
     known, `then(jump, the parts, their layouts)` gives the jobs that wait for them (the front page, the

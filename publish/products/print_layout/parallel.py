@@ -20,7 +20,7 @@ Heard = Callable[[int, object], list]  # (index, news) → more tasks: [(task, l
 GRACE = 15.0  # seconds after the limit before a silent child is killed
 
 
-def run(jobs: list[Job], workers: int, spare: forkpool.Spare | None = None,
+def run(jobs: list[Job], workers: int, spare=None,
         languages: tuple[str, ...] = ()) -> list[Result]:
     """Each job rendered; results in the order of `jobs`."""
     # the longest documents first, so that the short ones fill in at the end
@@ -30,7 +30,7 @@ def run(jobs: list[Job], workers: int, spare: forkpool.Spare | None = None,
 
 
 def call(tasks: list[Callable], workers: int, labels: list[str], limits: list[float],
-         order: list[int] | None = None, spare: forkpool.Spare | None = None,
+         order: list[int] | None = None, spare=None,
          languages: tuple[str, ...] | None = None, heard: Heard | None = None) -> list:
     """Each task's return value, in order. With one worker or no fork, tasks run here, one after another.
 
@@ -38,7 +38,8 @@ def call(tasks: list[Callable], workers: int, labels: list[str], limits: list[fl
     `spare` (a process that loaded WeasyPrint while the issue was read) takes the first task. Tasks that
     lay out (`languages` given) have this process load WeasyPrint, the C types and the hyphenation
     dictionaries of `languages` before it forks the first of them itself, once, for every child to inherit
-    (weasy_adapter.warm). Tasks go to a spare pickled: functools.partial of a module's function.
+    (weasy_adapter.warm). Tasks go to a spare (publish.ahead: a Spare, or a Zygote) pickled:
+    functools.partial of a module's function.
 
     `heard(index, news)` hears what a task tells while it runs (forkpool.tell: a layout's pages, before it is
     written), and may answer with more tasks, (task, label, time limit), which start at once, before the
