@@ -133,9 +133,10 @@ def lay_out(issue: Issue, variants: tuple[str, ...], workers: int = 1, base: str
 
     With `base` (what every part depends on besides its HTML: the pipeline's Context.layout_base), parts
     laid out before from the same inputs come from the part cache (.partcache) instead; `fresh`
-    (--force) lays every part out again and renews the cache. A `spare` process (publish.ahead's Spare or Zygote, loaded
-    while the issue was read) takes the first layout. The front page and the furniture start as soon as
-    every body page is laid out, while the last parts are still being written (body's `then`).
+    (--force) lays every part out again and renews the cache. A `spare` process (publish.ahead's Spare or
+    Zygote, loaded while the issue was read) takes the first layout, or all. The front page and the
+    furniture start as soon as every body page is laid out, while the last parts are still being written
+    (body's `then`).
     """
     started, pub = time.perf_counter(), issue.publication
     cache = PartCache(pub.root, issue.number, base)
