@@ -28,6 +28,7 @@ from publish.products.print_layout.screen_copy import with_screen_pictures
 from publish.products.print_layout.weasy_adapter import (open_font_arrays, page_marks, screen_copies, set_image_dpi,
                                                           set_page_marks)
 from publish.products.print_layout.weasy_columns import search_column_heights
+from publish.products.print_layout.weasy_lines import fewer_line_tries
 
 SCREEN_DPI = 150
 
@@ -68,11 +69,9 @@ class Result:
 
 
 class TimeLimit(BaseException):
-    """The layout ran past its time limit; the message is the anchor of the article it was in.
-
-    Not an Exception: WeasyPrint (and its URL fetching) catches Exception in many places and
-    would report it as a missing file or a picture it could not load.
-    """
+    """The layout ran past its time limit; the message is the anchor of the article it was in. Not an
+    Exception: WeasyPrint (and its URL fetching) catches Exception in many places and would report it as a
+    missing file or a picture it could not load."""
 
 
 @dataclass
@@ -179,6 +178,7 @@ def _lay_out_and_write(job: Job, fonts, result: Result, told) -> None:
     from publish.products.print_layout.fetch import ConfinedFetcher
 
     search_column_heights()  # balanced columns in a few layouts, not one per pixel (weasy_columns)
+    fewer_line_tries()  # no Pango layout for a line that cannot fit (weasy_lines)
     open_font_arrays()  # one C type for the font subsetter's arrays, not one per length (weasy_adapter)
     # WeasyPrint names pictures after their URLs: a fixed root keeps the folder's path out of the PDF
     page = job.html.replace(root_url(job.root), VIRTUAL_ROOT)
