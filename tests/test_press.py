@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import shutil
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 
 import pikepdf
@@ -424,6 +425,29 @@ def test_a_pictures_own_profile_that_cannot_be_used_is_taken_as_srgb():
     inks = _inks()
     broken = default_cmyk().read_bytes()[:3000]  # not even a whole profile
     assert inks.transform(broken) is inks.transform()
+
+
+def test_pictures_go_through_a_table_within_a_few_levels_of_littlecms_and_under_the_limit():
+    """Inks.table: the profile's transform and the ink limit at a grid's points, interpolated; against
+    littleCMS and the limit on every pixel, over every colour a picture may hold (a 4096-colour sweep,
+    saturated and dark corners included), for sRGB, a picture with its own profile, and another limit."""
+    import numpy
+    from PIL import ImageCms
+
+    from publish.products.press.inks import JPEG_HEADROOM
+
+    steps = numpy.linspace(0, 255, 16).round().astype(numpy.uint8)
+    red, green, blue = numpy.meshgrid(steps, steps, steps, indexing="ij")
+    sweep = Image.fromarray(numpy.stack([red, green, blue], axis=-1).reshape(64, 64, 3), "RGB")
+    own = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    for inks, icc in ((_inks(), None), (_inks(), own), (replace(_inks(), ink_limit=300), None)):
+        tabled = numpy.asarray(inks.picture(sweep, icc), dtype=numpy.int16)
+        exact = numpy.asarray(inks.limit(ImageCms.applyTransform(sweep, inks.transform(icc))), dtype=numpy.int16)
+        assert numpy.abs(tabled - exact).max() <= 5 and numpy.abs(tabled - exact).mean() < 0.5
+        assert tabled.sum(axis=2).max() <= int((inks.ink_limit - JPEG_HEADROOM) / 100 * 255)
+        assert inks.picture(sweep.convert("P"), icc).mode == "CMYK"
+    assert _inks().table() is _inks().table()  # built once in a process
+    assert _inks().table() is not replace(_inks(), ink_limit=300).table()
 
 
 def test_blank_pages_are_the_last_resort_with_a_warning(tmp_path):

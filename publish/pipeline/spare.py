@@ -72,9 +72,9 @@ def prepare(root: Path, pictures: bool = False) -> None:
 
 
 def _press_transform(root: Path, settings) -> None:
-    """The RGB → CMYK transform of the printer's profile named in [print] (else the installed one), built
-    here for the layouts forked from this process; a profile the build would refuse is left to it (press_inks
-    says what is wrong)."""
+    """The RGB → CMYK transform of the printer's profile named in [print] (else the installed one), and the
+    pictures' table at the ink limit there, built here for the layouts forked from this process; a profile
+    the build would refuse is left to it (press_inks says what is wrong)."""
     from publish.icc import default_cmyk, icc_profile_problem
     from publish.products.press.inks import Inks
 
@@ -82,8 +82,9 @@ def _press_transform(root: Path, settings) -> None:
     if named is not None and (not isinstance(named, str) or icc_profile_problem(named, root)):
         return
     path = root / named.strip() if named else default_cmyk()
+    limit = settings.get("ink-limit", 240) if isinstance(settings, dict) else 240
     try:
         if path is not None:
-            Inks(path.read_bytes(), "", "").transform()
+            Inks(path.read_bytes(), "", "", ink_limit=limit if type(limit) is int else 240).table()
     except Exception:  # noqa: BLE001 - not a profile littleCMS reads: the build says so, located
         pass

@@ -300,7 +300,7 @@ def _converting(pdf, inks: Inks):
         inks.memo[key] = _stored(key, inks)
         if inks.memo[key] is None:
             inks.memo[key] = _Pending()
-            inks.transform(icc)  # built once, here, for the processes to share
+            inks.table(icc)  # built once, here, for the processes to share
             jobs.append((key, image.objgen, icc, int(image.get("/Width", 1)) * int(image.get("/Height", 1))))
     waits = []
     if jobs and forkpool.can_begin():
