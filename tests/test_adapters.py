@@ -197,6 +197,44 @@ def test_weasyprint_layout_after_warm_loads_no_c_type_or_dictionary_of_its_own(t
     assert "\u2010\n" in text  # and the warmed dictionary hyphenated
 
 
+def test_cffi_parses_a_type_with_only_the_typedefs_it_names_into_the_same_type():
+    """quick_type_parsing: each of C_TYPES parsed afresh comes out as the type cffi's own parse makes, and
+    pycparser is handed the typedefs the type names, not all of WeasyPrint's."""
+    import cffi
+    from cffi import cparser
+
+    from publish.products.print_layout import weasy_adapter
+
+    weasy_adapter.load_weasyprint()
+    from weasyprint.text.ffi import ffi as weasy_ffi
+
+    assert weasy_adapter.quick_type_parsing(), stale("cffi", version("cffi"), "cffi.cparser.Parser._parse moved")
+    assert weasy_adapter.quick_type_parsing()  # idempotent
+    handed: list[str] = []
+    real_parser = cparser._get_parser()
+
+    class Counting:
+        def parse(self, text, *args, **kwargs):
+            handed.append(text)
+            return real_parser.parse(text, *args, **kwargs)
+
+    for name in weasy_adapter.C_TYPES + ("PangoLayoutLine *", "hb_font_t *"):
+        fresh = cffi.FFI()
+        fresh.include(weasy_ffi)  # every declaration, none of the parsed types
+        original, cparser._get_parser = cparser._get_parser, lambda: Counting()
+        try:
+            quick = fresh.typeof(name)
+        finally:
+            cparser._get_parser = original
+        own = weasy_ffi.typeof(name)
+        assert (quick.kind, quick.cname) == (own.kind, own.cname)
+        if quick.kind == "pointer":  # and what it points to, field by field for a structure
+            assert (quick.item.kind, quick.item.cname) == (own.item.kind, own.item.cname)
+            if quick.item.kind == "struct" and own.item.fields is not None:
+                assert [f for f, _ in quick.item.fields] == [f for f, _ in own.item.fields]
+        assert handed[-1].count("typedef int ") <= 3, (name, handed[-1].count("typedef int "))
+
+
 def test_weasyprint_font_subsetter_arrays_are_made_open_with_the_same_items():
     from weasyprint.pdf import fonts
 
