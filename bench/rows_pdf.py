@@ -12,13 +12,41 @@ The `pdf-edit` row measures what an editor waits for after changing one
 article: `python -m bench.rows_pdf --edit ROOT ISSUE -- BUILD-ARGS…` changes
 one word of the issue's first article (a different one each run, so that it
 is always a real edit) and then runs `publish build` with BUILD-ARGS in the
-same process; its baseline is a forced full build of both PDFs.
+same interpreter, before any of the bench's own modules is imported; its
+baseline is a forced full build of both PDFs.
 """
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
+
+
+def edit_and_build(root: Path, issue: str, build_args: list[str]) -> int:
+    """Change one word of the issue's first article (toggling between two), then run `python -m publish
+    BUILD-ARGS` in this process and interpreter, as an editor's one command would: nothing of the bench is
+    imported before it (this runs ahead of the module's other imports)."""
+    import runpy
+
+    first = sorted((root / "issues" / issue).glob("*.md"))[0]
+    text = first.read_text(encoding="utf-8")
+    marker = ("bench-edit-a", "bench-edit-b")
+    if marker[0] in text:
+        text = text.replace(marker[0], marker[1])
+    elif marker[1] in text:
+        text = text.replace(marker[1], marker[0])
+    else:
+        head, sep, body = text.partition("\n---\n")  # after the front matter
+        text = f"{head}{sep}{marker[0]} {body}"
+    first.write_text(text, encoding="utf-8")
+    sys.argv = ["publish", "--root", str(root), *build_args]
+    runpy.run_module("publish", run_name="__main__", alter_sys=True)  # exits with publish's own status
+    return 0
+
+
+if __name__ == "__main__" and sys.argv[1:2] == ["--edit"]:  # the edit row: publish alone is timed
+    _rest = sys.argv[2:]
+    sys.exit(edit_and_build(Path(_rest[0]).resolve(), _rest[1], _rest[_rest.index("--") + 1:]))
 
 if not __package__:  # run as a file (python path/to/bench/rows_pdf.py) from any folder: find the bench package
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -55,29 +83,7 @@ ROWS = [
 ]
 
 
-def edit_and_build(root: Path, issue: str, build_args: list[str]) -> int:
-    """Change one word of the issue's first article (toggling between two), then run publish in this process."""
-    import os
-
-    first = sorted((root / "issues" / issue).glob("*.md"))[0]
-    text = first.read_text(encoding="utf-8")
-    marker = ("bench-edit-a", "bench-edit-b")
-    if marker[0] in text:
-        text = text.replace(marker[0], marker[1])
-    elif marker[1] in text:
-        text = text.replace(marker[1], marker[0])
-    else:
-        head, sep, body = text.partition("\n---\n")  # after the front matter
-        text = f"{head}{sep}{marker[0]} {body}"
-    first.write_text(text, encoding="utf-8")
-    os.execv(sys.executable, [sys.executable, "-m", "publish", "--root", str(root), *build_args])
-
-
 def main(argv: list[str]) -> int:
-    if argv and argv[0] == "--edit":  # before any import: the row times publish, not this module
-        rest = argv[1:]
-        split = rest.index("--")
-        return edit_and_build(Path(rest[0]).resolve(), rest[1], rest[split + 1:])
     import argparse
 
     from weasyprint import HTML
