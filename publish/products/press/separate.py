@@ -20,30 +20,7 @@ import pikepdf  # noqa: E402
 from pikepdf import Array, Dictionary, Name, Operator  # noqa: E402
 
 from publish.products.press.inks import CONVERSION, JPEG_QUALITY, Inks  # noqa: E402
-
-
-def space_kind(space) -> str:
-    """A colour space object → "rgb", "cmyk", "gray", "lab", "spot", "pattern", "indexed:<base kind>" or "other"."""
-    if isinstance(space, Name):
-        return {"/DeviceRGB": "rgb", "/RGB": "rgb", "/DeviceCMYK": "cmyk", "/CMYK": "cmyk", "/DeviceGray": "gray",
-                "/G": "gray", "/Pattern": "pattern"}.get(str(space), "other")
-    if isinstance(space, Array) and len(space) > 0:
-        family = str(space[0])
-        if family == "/ICCBased":
-            return {1: "gray", 3: "rgb", 4: "cmyk"}.get(int(space[1].get("/N", 0)), "other")
-        if family in ("/CalRGB",):
-            return "rgb"
-        if family == "/CalGray":
-            return "gray"
-        if family == "/Lab":
-            return "lab"
-        if family in ("/Separation", "/DeviceN"):
-            return "spot"
-        if family in ("/Indexed", "/I"):
-            return "indexed:" + space_kind(space[1])
-        if family == "/Pattern":
-            return "pattern"
-    return "other"
+from publish.products.press.recolour import recoloured, space_kind  # noqa: E402,F401 - space_kind: used from here too
 
 
 def separate(pdf_bytes: bytes, inks: Inks, intent: bool) -> tuple[bytes, list[str]]:
@@ -68,8 +45,7 @@ def _separate(pdf, holder, inks: Inks, done: set) -> None:
     resources = holder.get("/Resources", Dictionary())
     stream = holder if isinstance(holder, pikepdf.Stream) else holder.get("/Contents")
     if stream is not None:
-        instructions = pikepdf.parse_content_stream(holder)
-        stream.write(pikepdf.unparse_content_stream(_recolour(instructions, inks, resources)))
+        stream.write(recoloured(holder, stream, inks, resources))
     for name, space in list(resources.get("/ColorSpace", Dictionary()).items()):
         if space_kind(space) in ("rgb", "lab"):
             del resources.ColorSpace[name]  # every use was rewritten to DeviceCMYK
@@ -92,106 +68,6 @@ def _separate(pdf, holder, inks: Inks, done: set) -> None:
         if isinstance(mask, Dictionary) and "/G" in mask and mask.G.objgen not in done:
             done.add(mask.G.objgen)
             _separate(pdf, mask.G, inks, done)
-
-
-TEXT_SHOW = {"Tj", "TJ", "'", '"'}
-COLOUR_OPERATORS = {"rg", "RG", "g", "G", "k", "K", "cs", "CS", "sc", "scn", "SC", "SCN"}
-
-
-def _colour_operator(op: str, operands, side: str, inks: Inks, converting: dict, spaces):
-    """One operator's colour as (converted, black-only), or None; and its operands (a cs/CS gets DeviceCMYK).
-
-    `converting[side]` is updated on cs/CS: the kind of the space replaced, while sc/scn need converting.
-    """
-    colour = None
-    if op in ("rg", "RG", "g", "G"):
-        rgb = tuple(float(v) for v in operands) if op in ("rg", "RG") else (float(operands[0]),) * 3
-        colour = (inks.colour(rgb), inks.colour(rgb, text=True))
-    elif op in ("k", "K"):
-        cmyk = tuple(float(v) for v in operands)
-        colour = (cmyk, _black_only(cmyk))
-    elif op in ("cs", "CS"):
-        name = operands[0]
-        kind = space_kind(spaces[str(name)]) if str(name) in spaces else space_kind(name)
-        converting[side] = kind if kind in ("rgb", "lab", "gray") else None
-        if converting[side]:
-            operands = [Name.DeviceCMYK]
-    elif op in ("sc", "scn", "SC", "SCN") and converting[side]:
-        rgb = _as_rgb(converting[side], [float(v) for v in operands])
-        colour = (inks.colour(rgb), inks.colour(rgb, text=True))
-    return colour, operands
-
-
-def _recolour(instructions, inks: Inks, resources) -> list:
-    """RGB and grey colour operators → CMYK ones; RGB or Lab colour spaces (cs/CS) → DeviceCMYK.
-
-    Text takes its colour from the graphics state, usually set before BT: the first
-    text shown in a text object gets a black-only version of the current colours, and
-    ET puts the converted colours back for what is drawn after it.
-    """
-    out = []
-    current = {"fill": (0.0, 0.0, 0.0, 1.0), "stroke": (0.0, 0.0, 0.0, 1.0)}  # converted CMYK
-    text_form = {"fill": (0.0, 0.0, 0.0, 1.0), "stroke": (0.0, 0.0, 0.0, 1.0)}  # the same, black only
-    stack: list = []
-    in_text = blacked = False
-    converting = {"fill": None, "stroke": None}  # the replaced space's kind, while sc/scn need converting
-    spaces = resources.get("/ColorSpace", Dictionary())
-
-    def emit(side: str, values) -> None:
-        out.append(pikepdf.ContentStreamInstruction(list(values), Operator("K" if side == "stroke" else "k")))
-
-    for instruction in instructions:
-        operator = instruction.operator
-        op = str(operator)
-        side = "stroke" if op in ("RG", "G", "CS", "SC", "SCN", "K") else "fill"
-        if op in COLOUR_OPERATORS:  # the operands of the rest are never read: pikepdf makes them on each read
-            given = instruction.operands
-            colour, operands = _colour_operator(op, given, side, inks, converting, spaces)
-        else:
-            given = operands = colour = None
-        if colour is not None:
-            current[side], text_form[side] = colour
-            if op in ("sc", "scn", "SC", "SCN"):
-                operands = list(colour[1] if in_text else colour[0])
-            else:
-                emit(side, colour[1] if in_text else colour[0])
-                continue
-        if op == "q":
-            stack.append((dict(current), dict(text_form)))
-        elif op == "Q" and stack:
-            current, text_form = stack.pop()
-        elif op == "BT":
-            in_text, blacked = True, False
-        elif op in TEXT_SHOW and not blacked:
-            blacked = True
-            for key in ("fill", "stroke"):
-                if text_form[key] != current[key]:
-                    emit(key, text_form[key])
-        # most instructions pass unchanged: the parsed one is kept, not made again
-        out.append(instruction if operands is given else pikepdf.ContentStreamInstruction(operands, operator))
-        if op == "ET":
-            if blacked:
-                for key in ("fill", "stroke"):
-                    if text_form[key] != current[key]:
-                        emit(key, current[key])
-            in_text = False
-    return out
-
-
-def _black_only(cmyk) -> tuple[float, ...]:
-    """A CMYK text colour → black ink alone: tints keep their darkness, colours print solid."""
-    c, m, y, k = cmyk
-    return (0.0, 0.0, 0.0, k) if (c, m, y) == (0, 0, 0) else (0.0, 0.0, 0.0, 1.0)
-
-
-def _as_rgb(kind: str, values: list[float]) -> tuple[float, float, float]:
-    if kind == "rgb" and len(values) >= 3:
-        return tuple(values[:3])
-    if kind == "lab" and values:
-        grey = max(0.0, min(1.0, values[0] / 100))  # lightness alone: Lab is not used by the layouts
-        return (grey, grey, grey)
-    grey = values[0] if values else 0.0
-    return (grey, grey, grey)
 
 
 def _shading(shading, inks: Inks, done: set) -> None:
