@@ -425,6 +425,34 @@ def test_one_write_of_a_part_is_both_editions_pictures_at_their_resolutions(tmp_
                     assert [float(v) for v in page.mediabox] == [float(v) for v in page.trimbox]
 
 
+def test_a_parts_screen_copies_are_kept_and_come_back_the_same(tmp_path, monkeypatch):
+    """screen_copy.kept_copy: the JPEG's copy is made once and kept by its picture's bytes; the next layout of
+    the part takes it and writes the very same download PDF; a kept copy that is damaged is made again; the
+    PNG's copy (with its mask) is never kept."""
+    from weasyprint import images
+
+    from publish.products.print_layout.screen_copy import COPIES
+
+    job = _pictured_job(tmp_path, ("press", "screen"))
+    folder = job.root / COPIES
+    made = {"n": 0}
+    real = images.RasterImage.get_x_object
+
+    def counting(self, interpolate, dpi_ratio):
+        made["n"] += dpi_ratio < 1
+        return real(self, interpolate, dpi_ratio)
+
+    monkeypatch.setattr(images.RasterImage, "get_x_object", counting)
+    first = render(job)
+    assert made["n"] == 2 and len(list(folder.iterdir())) == 1  # the big JPEG's copy; the PNG's not kept
+    again = render(job)
+    assert made["n"] == 3  # only the PNG's copy made again
+    assert again.pdf["screen"] == first.pdf["screen"] and again.pdf["press"] == first.pdf["press"]
+    (kept,) = folder.iterdir()
+    kept.write_bytes(b'{"Filter": "/DCTDecode", "Width": [' + b"\n" + b"damaged")
+    assert render(job).pdf["screen"] == first.pdf["screen"] and made["n"] == 5
+
+
 def test_the_join_keeps_the_parts_and_the_front_pages_own_destinations():
     """Named destinations of the parts, and those of the front page on its page (a custom layout may link
     to them), reach the joined PDF; a part's name wins over the front page's placeholder for it."""

@@ -17,14 +17,16 @@ import signal
 import sys
 import time
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Callable
 
 from publish import lifeline
 from publish.products.press.inks import Inks
 from publish.products.press.separate import separate
+from publish.products.print_layout.laid import boxes_with_ids, content_bottom
 from publish.products.print_layout.urls import VIRTUAL_ROOT, root_url
-from publish.products.print_layout.screen_copy import with_screen_pictures
+from publish.products.print_layout.screen_copy import COPIES, kept_copy, with_screen_pictures
 from publish.products.print_layout.weasy_adapter import (open_font_arrays, page_marks, screen_copies, set_image_dpi,
                                                           set_page_marks)
 from publish.products.print_layout.weasy_columns import search_column_heights
@@ -199,9 +201,9 @@ def _write_variants(job: Job, html, fonts, images: dict, result: Result, told=No
     if document.pages:
         result.width, result.height = document.pages[0].width, document.pages[0].height
     result.anchors = [sorted(page.anchors) for page in document.pages]
-    result.bottoms = [_content_bottom(page) for page in document.pages]
+    result.bottoms = [content_bottom(page) for page in document.pages]
     if job.kind == "measure":
-        result.boxes = _boxes_with_ids(document)
+        result.boxes = boxes_with_ids(document)
     if told is not None:
         told(result.laid())
     _write(job, document, images, result)
@@ -218,7 +220,8 @@ def _write(job: Job, document, images: dict, result: Result) -> None:
         t0 = time.perf_counter()
         # one write whichever editions the run makes: each comes out the same bytes in any run (and a part
         # in the cache is the same whichever run made it)
-        written = _write_once(document, images, tagged=job.kind == "part", screen="screen" in job.variants)
+        written = _write_once(document, images, tagged=job.kind == "part", screen="screen" in job.variants,
+                              kept=partial(kept_copy, job.root / COPIES))
         result.pdf.update((variant, written[variant]) for variant in job.variants)
         result.seconds["write"] = time.perf_counter() - t0
         return
@@ -231,48 +234,6 @@ def _write(job: Job, document, images: dict, result: Result) -> None:
             t0 = time.perf_counter()
             result.pdf[name] = writes[name]()
             result.seconds[name] = time.perf_counter() - t0
-
-
-def _content_bottom(page) -> float:
-    """How far down the page its lowest line, picture or box reaches (CSS px from the top edge)."""
-    from weasyprint.formatting_structure import boxes
-
-    lowest = 0.0
-    for root in page._page_box.children:
-        if isinstance(root, boxes.MarginBox):
-            continue
-        for box in root.descendants():
-            if box is root or box.element_tag in ("body", "html"):
-                continue
-            if isinstance(box, (boxes.LineBox, boxes.ReplacedBox)) or _painted(box):
-                lowest = max(lowest, box.border_box_y() + box.border_height())
-    return round(lowest, 2)
-
-
-def _painted(box) -> bool:
-    """Whether a block shows where it ends: a background or a bottom border (a column container, a
-    section or an article that only holds what moved on to the next page does not)."""
-    from weasyprint.formatting_structure import boxes
-
-    if not isinstance(box, boxes.BlockBox):
-        return False
-    style = box.style
-    return style["background_color"].alpha > 0 or (style["border_bottom_width"] > 0
-                                                      and style["border_bottom_style"] != "none")
-
-
-def _boxes_with_ids(document) -> dict[str, list[float]]:
-    """Every element with an id → where its first box lies: [page index, left, top, right, bottom]."""
-    found: dict[str, list[float]] = {}
-    for index, page in enumerate(document.pages):
-        for box in page._page_box.descendants():
-            element = getattr(box, "element", None)
-            anchor = element.get("id") if element is not None and hasattr(element, "get") else None
-            if anchor and anchor not in found and hasattr(box, "border_box_x"):
-                x, y = box.border_box_x(), box.border_box_y()
-                found[anchor] = [index, round(x, 2), round(y, 2), round(x + box.border_width(), 2),
-                                 round(y + box.border_height(), 2)]
-    return found
 
 
 class _GlyphWatch(logging.Filter):
@@ -389,12 +350,12 @@ def _write_press(document, images: dict) -> bytes:
         document.output_intent, document.color_profiles = saved_intent, saved_profiles
 
 
-def _write_once(document, images: dict, tagged: bool, screen: bool) -> dict[str, bytes]:
+def _write_once(document, images: dict, tagged: bool, screen: bool, kept=None) -> dict[str, bytes]:
     """A part's (or the furniture's) variants from one write: with bleed, no marks, tagged (PDF/UA-1) if
     `tagged`, full-resolution pictures: the press's. The download's (if `screen`) is that file with each
-    picture swapped for its screen-resolution copy (.screen_copy). The join trims the download's pages to
-    the TrimBox and leaves the press's tags out."""
+    picture swapped for its screen-resolution copy (.screen_copy; `kept` keeps the copies between builds).
+    The join trims the download's pages to the TrimBox and leaves the press's tags out."""
     options = {"pdf_variant": "pdf/ua-1"} if tagged else {}
-    with screen_copies(images, SCREEN_DPI) as pairs, _page_setup(document, bleed=True, marks=False):
+    with screen_copies(images, SCREEN_DPI, kept) as pairs, _page_setup(document, bleed=True, marks=False):
         press = document.write_pdf(**options)
     return {"press": press, **({"screen": with_screen_pictures(press, pairs)} if screen else {})}

@@ -9,10 +9,20 @@ written file, where its data and dictionary are replaced by the copy's.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import io
+import json
+from pathlib import Path
+from typing import Callable
 
 import pikepdf
 from pikepdf import Array, Dictionary, Name, String
+
+from publish.atomic import write_bytes
+
+COPIES = Path(".publish-cache") / "screen-copies"  # kept_copy's folder, in the publication's
+COPIES_VERSION = "1"
 
 
 def with_screen_pictures(pdf_bytes: bytes, pairs: list) -> bytes:
@@ -33,6 +43,35 @@ def with_screen_pictures(pdf_bytes: bytes, pairs: list) -> bytes:
         out = io.BytesIO()
         pdf.save(out, object_stream_mode=pikepdf.ObjectStreamMode.preserve)
         return out.getvalue()
+
+
+def kept_copy(folder: Path, source: bytes, interpolate: bool, ratio: float, make: Callable):
+    """A picture's screen copy (a pydyf stream) as make() makes it, or as it was made before from the same bytes
+    at the same ratio, kept in `folder` by their digest (an edited article's part laid out again makes its
+    pictures' copies again: 25 ms each). Only a JPEG copy is kept: its bytes, and its dictionary as JSON."""
+    import PIL
+    import pydyf
+    import weasyprint
+
+    digest = hashlib.sha256(source)
+    digest.update(repr((interpolate, ratio, PIL.__version__, weasyprint.__version__, COPIES_VERSION)).encode())
+    path = folder / digest.hexdigest()
+    with contextlib.suppress(OSError, ValueError, TypeError, AttributeError):
+        head, _, data = path.read_bytes().partition(b"\n")
+        extra = json.loads(head)
+        if extra.get("Filter") == "/DCTDecode" and data:
+            return pydyf.Stream([data], pydyf.Dictionary(
+                {key: pydyf.Array(value) if isinstance(value, list) else value for key, value in extra.items()}))
+    copy = make()
+    extra = dict(copy.extra)
+    plain = all(isinstance(v, (str, int, float)) or (isinstance(v, list) and all(isinstance(n, (int, float))
+                                                                                 for n in v)) for v in extra.values())
+    if plain and extra.get("Filter") == "/DCTDecode":
+        with contextlib.suppress(OSError):
+            folder.mkdir(parents=True, exist_ok=True)
+            write_bytes(path, json.dumps({k: list(v) if isinstance(v, list) else v for k, v in extra.items()},
+                                         sort_keys=True).encode() + b"\n" + _data(copy))
+    return copy
 
 
 def _data(stream) -> bytes:

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import contextlib
 import re
-from functools import lru_cache
-from typing import Any
+from functools import lru_cache, partial
+from typing import Any, Callable
 
 # The C types WeasyPrint's text and PDF code ask cffi for. cffi parses a type the first time it is named, in
 # every process (quick_type_parsing makes that 0.4 ms each instead of 5).
@@ -85,10 +85,11 @@ def set_image_dpi(image, dpi: int | None) -> bool:
 
 
 @contextlib.contextmanager
-def screen_copies(images: dict, dpi: int):
+def screen_copies(images: dict, dpi: int, kept: Callable | None = None):
     """While active, a write embeds each loaded raster picture at full resolution, and also makes the copy
     that a write capped at `dpi` would embed: yields the list of (full, copy) image XObjects (pydyf streams)
-    that the write fills in, a copy only where the cap shrinks the picture.
+    that the write fills in, a copy only where the cap shrinks the picture. With `kept`, a copy is
+    `kept(picture's bytes, interpolate, ratio, make)`, where make() makes it (screen_copy.kept_copy).
 
     WeasyPrint works out each picture's resolution as it draws it (hence `_dpi` set while drawing) and makes
     its XObject when the page is written (`get_x_object`); both XObjects are made there. WeasyPrint files a
@@ -106,7 +107,8 @@ def screen_copies(images: dict, dpi: int):
             image._dpi = dpi
             if dpi_ratio < 1:
                 source = image.image_data  # making the copy replaces it with the copy's
-                pairs.append((full, make(interpolate, dpi_ratio)))
+                copy = partial(make, interpolate, dpi_ratio)
+                pairs.append((full, copy() if kept is None else kept(source.data, interpolate, dpi_ratio, copy)))
                 image.image_data = source
             return full
 
