@@ -9,6 +9,7 @@ import re
 import shutil
 import signal
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -427,8 +428,8 @@ def test_one_write_of_a_part_is_both_editions_pictures_at_their_resolutions(tmp_
 
 def test_a_parts_screen_copies_are_kept_and_come_back_the_same(tmp_path, monkeypatch):
     """screen_copy.kept_copy: the JPEG's copy is made once and kept by its picture's bytes; the next layout of
-    the part takes it and writes the very same download PDF; a kept copy that is damaged is made again; the
-    PNG's copy (with its mask) is never kept."""
+    the part takes it and writes the very same download PDF; a kept copy that is damaged is made again, and
+    so is every copy under --force; the PNG's copy (with its mask) is never kept."""
     from weasyprint import images
 
     from publish.products.print_layout.screen_copy import COPIES
@@ -451,6 +452,7 @@ def test_a_parts_screen_copies_are_kept_and_come_back_the_same(tmp_path, monkeyp
     (kept,) = folder.iterdir()
     kept.write_bytes(b'{"Filter": "/DCTDecode", "Width": [' + b"\n" + b"damaged")
     assert render(job).pdf["screen"] == first.pdf["screen"] and made["n"] == 5
+    assert render(replace(job, renew=True)).pdf["screen"] == first.pdf["screen"] and made["n"] == 7  # --force
 
 
 def test_the_join_keeps_the_parts_and_the_front_pages_own_destinations():

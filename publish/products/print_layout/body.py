@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+from dataclasses import replace
 from functools import partial
 from typing import Callable
 
@@ -72,7 +73,7 @@ def body(issue: Issue, variants: tuple[str, ...], cache: PartCache, workers: int
                    picked, {i: r for i, r in cached.items() if r is not None}, set(jobs), bool(chain),
                    [*[None] * first, *todo],
                    then and (lambda jump_, kept, laid: then(jump_, [everything[i] for i in kept], laid)))
-    tasks = [*chain, *(partial(render, jobs[i], forkpool.tell) for i in todo)]
+    tasks = [*chain, *(partial(render, replace(jobs[i], renew=fresh), forkpool.tell) for i in todo)]
     limit = time_limit()
     done = _call(issue, tasks, [measure.label] * first + [jobs[i].label for i in todo],
                  [limit * (1 + len(lead))] * first + [limit] * len(todo),
@@ -200,7 +201,7 @@ def _lead_parts(issue: Issue, everything, lead: list[int], measure: Job, jump: J
         found = None if fresh else cache.get(job)
         if found is not None:
             forkpool.tell((n, found.laid()))
-        made.append((found is None, found or render(job, partial(_tell_lead, n))))
+        made.append((found is None, found or render(replace(job, renew=fresh), partial(_tell_lead, n))))
         if made[-1][1].error:
             break
     return measured, made

@@ -48,6 +48,7 @@ class Job:
     layout: str = "layouts/default"  # named when a URL comes from no article
     kind: str = "part"  # "part" (body pages), "front" (the front page), "folios" (running heads, numbers)
     inks: Inks | None = None  # the printer's: the press variant is separated into CMYK where it is written
+    renew: bool = False  # --force: what is kept beside the layout (its pictures' screen copies) is made again
 
 
 @dataclass
@@ -221,7 +222,7 @@ def _write(job: Job, document, images: dict, result: Result) -> None:
         # one write whichever editions the run makes: each comes out the same bytes in any run (and a part
         # in the cache is the same whichever run made it)
         written = _write_once(document, images, tagged=job.kind == "part", screen="screen" in job.variants,
-                              kept=partial(kept_copy, job.root / COPIES))
+                              kept=partial(kept_copy, job.root / COPIES, renew=job.renew))
         result.pdf.update((variant, written[variant]) for variant in job.variants)
         result.seconds["write"] = time.perf_counter() - t0
         return

@@ -45,10 +45,11 @@ def with_screen_pictures(pdf_bytes: bytes, pairs: list) -> bytes:
         return out.getvalue()
 
 
-def kept_copy(folder: Path, source: bytes, interpolate: bool, ratio: float, make: Callable):
+def kept_copy(folder: Path, source: bytes, interpolate: bool, ratio: float, make: Callable, renew: bool = False):
     """A picture's screen copy (a pydyf stream) as make() makes it, or as it was made before from the same bytes
     at the same ratio, kept in `folder` by their digest (an edited article's part laid out again makes its
-    pictures' copies again: 25 ms each). Only a JPEG copy is kept: its bytes, and its dictionary as JSON."""
+    pictures' copies again: 25 ms each); with `renew` (--force), made and kept again. Only a JPEG copy is
+    kept: its bytes, and its dictionary as JSON."""
     import PIL
     import pydyf
     import weasyprint
@@ -56,12 +57,13 @@ def kept_copy(folder: Path, source: bytes, interpolate: bool, ratio: float, make
     digest = hashlib.sha256(source)
     digest.update(repr((interpolate, ratio, PIL.__version__, weasyprint.__version__, COPIES_VERSION)).encode())
     path = folder / digest.hexdigest()
-    with contextlib.suppress(OSError, ValueError, TypeError, AttributeError):
-        head, _, data = path.read_bytes().partition(b"\n")
-        extra = json.loads(head)
-        if extra.get("Filter") == "/DCTDecode" and data:
-            return pydyf.Stream([data], pydyf.Dictionary(
-                {key: pydyf.Array(value) if isinstance(value, list) else value for key, value in extra.items()}))
+    if not renew:
+        with contextlib.suppress(OSError, ValueError, TypeError, AttributeError):  # none kept, or damaged
+            head, _, data = path.read_bytes().partition(b"\n")
+            extra = json.loads(head)
+            if extra.get("Filter") == "/DCTDecode" and data:
+                return pydyf.Stream([data], pydyf.Dictionary(
+                    {key: pydyf.Array(value) if isinstance(value, list) else value for key, value in extra.items()}))
     copy = make()
     extra = dict(copy.extra)
     plain = all(isinstance(v, (str, int, float)) or (isinstance(v, list) and all(isinstance(n, (int, float))
