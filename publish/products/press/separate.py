@@ -17,7 +17,7 @@ import logging
 logging.getLogger("pikepdf").setLevel(logging.WARNING)  # its start-up notice is no news to an editor
 
 import pikepdf  # noqa: E402
-from pikepdf import Array, Dictionary, Name, Operator  # noqa: E402
+from pikepdf import Array, Dictionary, Name  # noqa: E402
 
 from publish.products.press.inks import CONVERSION, JPEG_QUALITY, Inks  # noqa: E402
 from publish.products.press.recolour import recoloured, space_kind  # noqa: E402,F401 - space_kind: used from here too
