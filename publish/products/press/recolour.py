@@ -29,6 +29,7 @@ _NOT_BY_LINES = re.compile(rb"[(%'\"\r]")
 # operand (a string or an array), or first in the stream, and followed by more
 _HIDDEN = (re.compile(rb"\s(?:%s)[ \t\[</]" % _OPS), re.compile(rb"[\]>](?:%s)" % _OPS))
 _FIRST = re.compile(rb"(?:%s)[ \t\[</]" % _OPS)
+_NUMBER = re.compile(rb"[+-]?(?:\d+\.?\d*|\.\d+)")
 
 
 def space_kind(space) -> str:
@@ -106,7 +107,12 @@ def _operands_of_line(line: bytes) -> list:
 
 
 def _operand(word: bytes):
-    return Name(word.decode("latin-1")) if word.startswith(b"/") else float(word)
+    """A name or a number as PDF writes them (float() would also take "nan" or "1e5"); ValueError otherwise."""
+    if word.startswith(b"/"):
+        return Name(word.decode("latin-1"))
+    if not _NUMBER.fullmatch(word):
+        raise ValueError(word)
+    return float(word)
 
 
 def _line(operands, op: str) -> bytes:
