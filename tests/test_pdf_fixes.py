@@ -428,7 +428,7 @@ def test_one_write_of_a_part_is_both_editions_pictures_at_their_resolutions(tmp_
 
 def test_a_parts_screen_copies_are_kept_and_come_back_the_same(tmp_path, monkeypatch):
     """screen_copy.kept_copy: the JPEG's copy is made once and kept by its picture's bytes; the next layout of
-    the part takes it and writes the very same download PDF; a kept copy that is damaged is made again, and
+    the part takes it and writes the same download PDF; a kept copy that is damaged is made again, and
     so is every copy under --force; the PNG's copy (with its mask) is never kept."""
     from weasyprint import images
 
@@ -448,11 +448,16 @@ def test_a_parts_screen_copies_are_kept_and_come_back_the_same(tmp_path, monkeyp
     assert made["n"] == 2 and len(list(folder.iterdir())) == 1  # the big JPEG's copy; the PNG's not kept
     again = render(job)
     assert made["n"] == 3  # only the PNG's copy made again
-    assert again.pdf["screen"] == first.pdf["screen"] and again.pdf["press"] == first.pdf["press"]
+
+    def same(result) -> bool:  # the same pages and the very same pictures (the dates aside)
+        return all(_content(result.pdf[v]) == _content(first.pdf[v]) and _pictures(result.pdf[v]) ==
+                   _pictures(first.pdf[v]) for v in ("screen", "press"))
+
+    assert same(again)
     (kept,) = folder.iterdir()
     kept.write_bytes(b'{"Filter": "/DCTDecode", "Width": [' + b"\n" + b"damaged")
-    assert render(job).pdf["screen"] == first.pdf["screen"] and made["n"] == 5
-    assert render(replace(job, renew=True)).pdf["screen"] == first.pdf["screen"] and made["n"] == 7  # --force
+    assert same(render(job)) and made["n"] == 5
+    assert same(render(replace(job, renew=True))) and made["n"] == 7  # --force
 
 
 def test_the_join_keeps_the_parts_and_the_front_pages_own_destinations():
