@@ -30,8 +30,9 @@ ENGLISH = ("The negotiating committee recommended acceptance, but the membership
            "administration's characteristically uncompromising intransigence. ")
 CASES = {
     "narrow justified English": f"<div lang='en'>{''.join(f'<p>{ENGLISH * (1 + i % 3)}</p>' for i in range(8))}</div>",
-    "long German compounds": "<div lang='de'><p>" + "Die Gewerkschaftsversammlung beschloss Arbeitsniederlegungen "
-        "gegen Tarifvertragsverletzungen und Lohnfortzahlungsverweigerung der Unternehmensleitung. " * 20 + "</p></div>",
+    "long German compounds": "<div lang='de'><p>" + "Die Gewerkschaftsversammlung beschloss "
+        "Arbeitsniederlegungen gegen Tarifvertragsverletzungen und Lohnfortzahlungsverweigerung der "
+        "Unternehmensleitung. " * 20 + "</p></div>",
     "soft hyphens, no dictionary": "<div lang='en' style='hyphens: manual'><p>" + "The ne\xadgo\xadti\xada\xadtions "
         "con\xadtin\xadued through\xadout the ex\xadtra\xador\xaddi\xadnary week\xadend. " * 25 + "</p></div>",
     "ligatures at the hyphen": "<div lang='en'><p>" + "Officially affiliated staff efficiently offered "

@@ -17,10 +17,11 @@ line's own width plus the width that word (or that beginning of it) takes there 
 width, the retry cannot fit: with the same glyphs, the retried line is no narrower than that sum, which
 leaves out the space (and the hyphen) between them. Such a retry is left out; WeasyPrint's answer would
 have been "does not fit", which changes nothing that it keeps. And where the first line is one run of
-glyphs (one font) set left to right without letter spacing, its width without the trailing spaces is read off that layout
-(where its last glyph ends), and its height and baseline are the run's font's, as they would be laid out
-again. Everything else (a line that begins with the word, text in a right-to-left script, a line in two
-fonts, a word that runs on to a third line, a measure that cannot be read) is done as before.
+glyphs (one font) set left to right without letter spacing, its width without the trailing spaces is read
+off that layout (where its last glyph ends), and its height and baseline are the run's font's, as they
+would be laid out again. Everything else (a line that begins with the word, text in a right-to-left
+script, a line in two fonts, a word that runs on to a third line, a measure that cannot be read) is done
+as before.
 """
 
 from __future__ import annotations
@@ -137,7 +138,7 @@ def fewer_line_tries() -> bool:
     source = source.replace(_NEXT_WORD_UPSTREAM, _NEXT_WORD_OURS).replace(_HYPHEN_UPSTREAM, _HYPHEN_OURS)
     namespace = dict(vars(line_break), _too_wide=too_wide,
                      first_line_metrics=partial(line_metrics, line_break.first_line_metrics))
-    exec(compile(source, line_break.__file__, "exec"), namespace)  # noqa: S102 — WeasyPrint's own code, changed as above
+    exec(compile(source, line_break.__file__, "exec"), namespace)  # noqa: S102 — WeasyPrint's code, changed above
     patched = namespace["split_first_line"]
     patched._fewer_tries = True
     patched.upstream = line_break.split_first_line  # for the tests that compare the two
