@@ -24,7 +24,7 @@ PAGE = """<style>@page { size: 120mm 160mm; margin: 8mm } body { font: 9pt/1.3 '
 .fade { height: 8mm; background: linear-gradient(to right, #fff, #1a5fb4) } .dash { border: 1pt dashed #c8102e }
 </style><p class=kicker>Strike news</p><h1>The depot walks out</h1><p class=grey>By a correspondent</p><hr>
 <div class=box><p>Members voted by a large margin to <b>strike</b> and to <i>picket</i> the gates.</p></div>
-<div class=fade></div><p class=dash>""" + "The branch met before dawn and agreed to ballot every depot. " * 30
+<div class=fade></div><p class=dash>""" + "The branch met before dawn and agreed to ballot every depot. " * 40
 
 
 def _inks() -> Inks:
